@@ -1,0 +1,63 @@
+"""The command line as a whole: version, help, exit codes and documentation of every command."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+from click.testing import CliRunner
+
+import batchport
+from batchport.cli import main
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _walk(group: click.Group, prefix: str = "batchport") -> Iterator[tuple[str, click.Command]]:
+    for name, command in sorted(group.commands.items()):
+        path = f"{prefix} {name}"
+        yield path, command
+        if isinstance(command, click.Group):
+            yield from _walk(command, path)
+
+
+def test_version_matches_package() -> None:
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.strip() == f"batchport, version {batchport.__version__}"
+
+
+def test_help_lists_every_command_with_a_summary() -> None:
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for name, command in main.commands.items():
+        summary = command.get_short_help_str(limit=200)
+        assert summary, f"{name} has no help text"
+        assert re.search(rf"^\s+{re.escape(name)}\s+\S", result.output, re.M), name
+
+
+def test_every_command_has_help_with_an_example_and_is_in_the_readme() -> None:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    for path, command in _walk(main):
+        args = [*path.split()[1:], "--help"]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, path
+        assert (command.help or "").strip(), f"{path} has no help text"
+        if not isinstance(command, click.Group):
+            assert "Example:" in (command.help or ""), f"{path} help shows no example"
+        assert path in readme, f"{path} is not documented in README.md"
+
+
+def test_unknown_command_is_a_usage_error() -> None:
+    result = CliRunner().invoke(main, ["no-such-command"])
+    assert result.exit_code == 2
+
+
+def test_public_api_is_explicit() -> None:
+    namespace: dict[str, object] = {}
+    exec("from batchport import *", namespace)
+    exported = {name for name in namespace if name != "__builtins__"}
+    assert exported == set(batchport.__all__)
+    assert len(batchport.__all__) == len(set(batchport.__all__))
