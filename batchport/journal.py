@@ -1,0 +1,431 @@
+"""The journal: SQLite state that makes ``batchport run`` resumable and submit-once.
+
+One file (``settings.state_path``) holds, per batch: the input rows (spreadsheet row, E.164
+number, a hash of the row's data), the plan (orders and their numbers), the submissions and the
+API events. Portability answers are kept per target (sandbox or project) and reused by later
+batches while they are fresh. Every step is one transaction, in WAL mode, so a process killed at
+any instant leaves a consistent journal.
+
+A submission moves ``intent`` → ``created`` | ``rejected`` | ``failed``. An ``intent`` without an
+outcome means the create *may* have reached the service: the submitter looks the order up by its
+reference before sending it again.
+
+The schema is versioned with ``PRAGMA user_version`` and marked with ``PRAGMA application_id``;
+a file that is not a batchport journal raises :class:`~batchport.errors.JournalError`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from batchport.errors import JournalError
+from batchport.journal_schema import (
+    APPLICATION_ID,
+    INACTIVE_STATUSES,
+    SCHEMA,
+    SCHEMA_VERSION,
+    ActiveNumber,
+    NumberRecord,
+    PortabilityRecord,
+    Submission,
+    SubmissionState,
+)
+from batchport.planner import PlannedOrder
+
+__all__ = [
+    "INACTIVE_STATUSES",
+    "ActiveNumber",
+    "Journal",
+    "NumberRecord",
+    "PortabilityRecord",
+    "Submission",
+    "SubmissionState",
+    "open_journal",
+]
+
+_ORDER_FIELDS = (
+    "reference, order_group, user_reference, country, carrier, desired_port_date, "
+    "desired_port_time, desired_port_time_zone, on_demand_activation, reseller_name"
+)
+
+
+def open_journal(path: Path) -> Journal:
+    """Open (creating if needed) the journal at ``path``; raises JournalError if unusable."""
+    return Journal.open(path)
+
+
+class Journal:
+    """A batchport journal over one SQLite connection. Use as a context manager to close it."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self._db = connection
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path) -> Journal:
+        """Open or create the journal file; raises JournalError naming the file when unusable."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(path, isolation_level=None, timeout=30)
+        except (OSError, sqlite3.Error) as exc:
+            raise JournalError(f"cannot open the journal {path}: {exc}") from exc
+        journal = cls(connection, path)
+        try:
+            journal._prepare()
+        except sqlite3.DatabaseError as exc:
+            connection.close()
+            raise JournalError(
+                f"{path} is not a usable batchport journal ({exc}); "
+                "point --state or BATCHPORT_STATE at another file"
+            ) from exc
+        except JournalError:
+            connection.close()
+            raise
+        return journal
+
+    def _prepare(self) -> None:
+        app_id = self._db.execute("PRAGMA application_id").fetchone()[0]
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        tables = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if app_id != APPLICATION_ID and (app_id != 0 or tables):
+            raise JournalError(
+                f"{self.path} is an SQLite file that batchport did not create; "
+                "point --state or BATCHPORT_STATE at another file"
+            )
+        if version > SCHEMA_VERSION:
+            raise JournalError(
+                f"the journal {self.path} was written by a newer batchport "
+                f"(schema {version}, this one knows {SCHEMA_VERSION}); upgrade batchport"
+            )
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        if version < SCHEMA_VERSION:
+            with self._transaction():
+                self._create_schema()
+
+    def _create_schema(self) -> None:
+        for statement in SCHEMA.split(";"):
+            if statement.strip():
+                self._db.execute(statement)
+        self._db.execute(f"PRAGMA application_id={APPLICATION_ID}")
+        self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise JournalError(f"the journal {self.path} failed: {exc}") from exc
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        try:
+            return self._db.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise JournalError(f"the journal {self.path} failed: {exc}") from exc
+
+    # --- batches and rows -----------------------------------------------------------------
+
+    def begin_batch(
+        self,
+        batch_id: str,
+        *,
+        source: str,
+        target: str,
+        rows: Iterable[tuple[int, str, str]],
+        now: datetime,
+    ) -> bool:
+        """Record a batch and its input rows ``(row, e164, data hash)``; True if it is new."""
+        if self._query("SELECT 1 FROM batches WHERE id = ?", (batch_id,)):
+            return False
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO batches (id, source, target, created_at) VALUES (?, ?, ?, ?)",
+                (batch_id, source, target, now.isoformat()),
+            )
+            db.executemany(
+                "INSERT INTO input_rows (batch_id, row, phone, data_hash) VALUES (?, ?, ?, ?)",
+                ((batch_id, row, phone, digest) for row, phone, digest in rows),
+            )
+        return True
+
+    def batch_target(self, batch_id: str) -> str | None:
+        """The target (``sandbox`` or a project id) the batch was started against."""
+        found = self._query("SELECT target FROM batches WHERE id = ?", (batch_id,))
+        return str(found[0][0]) if found else None
+
+    def finish_batch(self, batch_id: str, now: datetime) -> None:
+        """Mark the batch finished (every planned order has an outcome)."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE batches SET finished_at = ? WHERE id = ?", (now.isoformat(), batch_id)
+            )
+
+    # --- portability ----------------------------------------------------------------------
+
+    def cached_portability(
+        self, target: str, numbers: Iterable[str], *, now: datetime, max_age: timedelta
+    ) -> dict[str, PortabilityRecord]:
+        """Portability answers for ``numbers`` checked against ``target`` within ``max_age``."""
+        oldest = (now - max_age).isoformat()
+        found: dict[str, PortabilityRecord] = {}
+        for chunk in _chunks(list(numbers), 500):
+            marks = ",".join("?" * len(chunk))
+            for phone, portable, carrier, reason in self._query(
+                "SELECT phone, portable, carrier, reason FROM portability "
+                f"WHERE target = ? AND checked_at >= ? AND phone IN ({marks})",
+                (target, oldest, *chunk),
+            ):
+                found[phone] = PortabilityRecord(phone, bool(portable), carrier, reason)
+        return found
+
+    def record_portability(
+        self, target: str, records: Iterable[PortabilityRecord], *, now: datetime
+    ) -> None:
+        """Store (or refresh) portability answers in one transaction."""
+        with self._transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO portability "
+                "(target, phone, portable, carrier, reason, checked_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    (target, r.phone_number, int(r.portable), r.carrier, r.reason, now.isoformat())
+                    for r in records
+                ),
+            )
+
+    # --- plan -----------------------------------------------------------------------------
+
+    def save_plan(self, batch_id: str, orders: Sequence[PlannedOrder]) -> None:
+        """Write the whole plan in one transaction (before any order is sent)."""
+        with self._transaction() as db:
+            db.executemany(
+                f"INSERT INTO orders (batch_id, position, {_ORDER_FIELDS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                ((batch_id, pos, *_order_values(order)) for pos, order in enumerate(orders)),
+            )
+            db.executemany(
+                "INSERT INTO order_numbers (batch_id, reference, row, phone) VALUES (?, ?, ?, ?)",
+                (
+                    (batch_id, order.reference, row, phone)
+                    for order in orders
+                    for row, phone in zip(order.rows, order.numbers, strict=True)
+                ),
+            )
+            db.execute("UPDATE batches SET planned = 1 WHERE id = ?", (batch_id,))
+
+    def load_plan(self, batch_id: str) -> tuple[PlannedOrder, ...] | None:
+        """The saved plan of a batch, or None when it was never planned."""
+        if not self._query("SELECT 1 FROM batches WHERE id = ? AND planned = 1", (batch_id,)):
+            return None
+        members: dict[str, list[tuple[int, str]]] = {}
+        for reference, row, phone in self._query(
+            "SELECT reference, row, phone FROM order_numbers WHERE batch_id = ? ORDER BY row",
+            (batch_id,),
+        ):
+            members.setdefault(reference, []).append((row, phone))
+        orders = []
+        for values in self._query(
+            f"SELECT {_ORDER_FIELDS} FROM orders WHERE batch_id = ? ORDER BY position",
+            (batch_id,),
+        ):
+            numbers = members.get(values[0], [])
+            orders.append(_planned_from(values, numbers))
+        return tuple(orders)
+
+    # --- submissions ----------------------------------------------------------------------
+
+    def submissions(self, batch_id: str) -> dict[str, Submission]:
+        """Every submission of the batch, by reference."""
+        rows = self._query(
+            "SELECT reference, state, order_id, status, attempts, message "
+            "FROM submissions WHERE batch_id = ?",
+            (batch_id,),
+        )
+        return {
+            ref: Submission(ref, SubmissionState(state), order_id, status, attempts, message)
+            for ref, state, order_id, status, attempts, message in rows
+        }
+
+    def known_order_ids(self) -> set[int]:
+        """Ids of every order this journal recorded as created (any batch)."""
+        rows = self._query("SELECT order_id FROM submissions WHERE order_id IS NOT NULL")
+        return {int(row[0]) for row in rows}
+
+    def record_intent(self, batch_id: str, reference: str, now: datetime) -> None:
+        """Before sending a create: from here on the order may exist at the service."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO submissions (batch_id, reference, state, attempts, intent_at) "
+                "VALUES (?, ?, 'intent', 1, ?) ON CONFLICT (batch_id, reference) DO UPDATE SET "
+                "state = 'intent', attempts = attempts + 1, intent_at = excluded.intent_at",
+                (batch_id, reference, now.isoformat()),
+            )
+            _event(db, batch_id, now, "create_intent", reference, "")
+
+    def record_created(
+        self,
+        batch_id: str,
+        reference: str,
+        *,
+        order_id: int,
+        status: str,
+        numbers: Mapping[str, tuple[str, str]],
+        now: datetime,
+        how: str = "created",
+    ) -> None:
+        """The order exists with ``order_id``; ``numbers`` maps E.164 → (status, FOC date)."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE submissions SET state = 'created', order_id = ?, status = ?, "
+                "outcome_at = ?, message = '' WHERE batch_id = ? AND reference = ?",
+                (order_id, status, now.isoformat(), batch_id, reference),
+            )
+            db.executemany(
+                "UPDATE order_numbers SET number_status = ?, foc_date = ? "
+                "WHERE batch_id = ? AND reference = ? AND phone = ?",
+                (
+                    (number_status, foc, batch_id, reference, phone)
+                    for phone, (number_status, foc) in numbers.items()
+                ),
+            )
+            _event(db, batch_id, now, how, reference, str(order_id))
+
+    def record_refused_numbers(
+        self, batch_id: str, reference: str, refused: Mapping[str, str], now: datetime
+    ) -> None:
+        """Numbers the service refused within an order (E.164 → reason); they are not resent."""
+        with self._transaction() as db:
+            db.executemany(
+                "UPDATE order_numbers SET refused = 1, message = ? "
+                "WHERE batch_id = ? AND reference = ? AND phone = ?",
+                ((reason, batch_id, reference, phone) for phone, reason in refused.items()),
+            )
+            _event(db, batch_id, now, "numbers_refused", reference, str(len(refused)))
+
+    def record_outcome(
+        self, batch_id: str, reference: str, state: SubmissionState, message: str, now: datetime
+    ) -> None:
+        """Close a submission as ``rejected`` or ``failed`` with a message for the rows."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO submissions (batch_id, reference, state, attempts, message, "
+                "outcome_at) VALUES (?, ?, ?, 0, ?, ?) ON CONFLICT (batch_id, reference) "
+                "DO UPDATE SET state = excluded.state, message = excluded.message, "
+                "outcome_at = excluded.outcome_at",
+                (batch_id, reference, state.value, message, now.isoformat()),
+            )
+            _event(db, batch_id, now, state.value, reference, message)
+
+    def record_event(
+        self, batch_id: str, kind: str, reference: str, detail: str, now: datetime
+    ) -> None:
+        """Append one API event (lookups, retries, reconciliations) to the batch's history."""
+        with self._transaction() as db:
+            _event(db, batch_id, now, kind, reference, detail)
+
+    def events(self, batch_id: str) -> list[tuple[str, str, str]]:
+        """The batch's events as ``(kind, reference, detail)`` in the order they happened."""
+        rows = self._query(
+            "SELECT kind, reference, detail FROM events WHERE batch_id = ? ORDER BY id",
+            (batch_id,),
+        )
+        return [(kind, ref, detail) for kind, ref, detail in rows]
+
+    def number_records(self, batch_id: str) -> dict[int, NumberRecord]:
+        """Every planned number of the batch, by spreadsheet row."""
+        rows = self._query(
+            "SELECT row, phone, reference, refused, message, number_status, foc_date "
+            "FROM order_numbers WHERE batch_id = ?",
+            (batch_id,),
+        )
+        return {
+            row[0]: NumberRecord(row[0], row[1], row[2], bool(row[3]), *row[4:]) for row in rows
+        }
+
+    def active_numbers(
+        self, target: str, numbers: Iterable[str], *, exclude_batch: str
+    ) -> dict[str, ActiveNumber]:
+        """Numbers already in a created, still active order of another batch on ``target``."""
+        found: dict[str, ActiveNumber] = {}
+        inactive = tuple(sorted(INACTIVE_STATUSES))
+        status_marks = ",".join("?" * len(inactive))
+        for chunk in _chunks(list(numbers), 500):
+            marks = ",".join("?" * len(chunk))
+            for phone, batch, reference, order_id in self._query(
+                "SELECT n.phone, n.batch_id, n.reference, s.order_id FROM order_numbers n "
+                "JOIN submissions s ON s.batch_id = n.batch_id AND s.reference = n.reference "
+                "JOIN batches b ON b.id = n.batch_id "
+                "WHERE b.target = ? AND n.batch_id != ? AND s.state = 'created' "
+                f"AND n.refused = 0 AND s.status NOT IN ({status_marks}) "
+                f"AND n.number_status NOT IN ({status_marks}) AND n.phone IN ({marks})",
+                (target, exclude_batch, *inactive, *inactive, *chunk),
+            ):
+                found[phone] = ActiveNumber(phone, batch, reference, int(order_id))
+        return found
+
+
+def _event(
+    db: sqlite3.Connection, batch_id: str, now: datetime, kind: str, reference: str, detail: str
+) -> None:
+    db.execute(
+        "INSERT INTO events (batch_id, at, kind, reference, detail) VALUES (?, ?, ?, ?, ?)",
+        (batch_id, now.isoformat(), kind, reference, detail),
+    )
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _order_values(order: PlannedOrder) -> tuple[object, ...]:
+    return (
+        order.reference,
+        order.order_group,
+        order.user_reference,
+        order.country,
+        order.carrier,
+        order.desired_port_date.isoformat(),
+        order.desired_port_time,
+        order.desired_port_time_zone,
+        int(order.on_demand_activation),
+        order.reseller_name,
+    )
+
+
+def _planned_from(values: Sequence[Any], numbers: list[tuple[int, str]]) -> PlannedOrder:
+    return PlannedOrder(
+        reference=values[0],
+        order_group=values[1],
+        user_reference=values[2],
+        country=values[3],
+        carrier=values[4],
+        desired_port_date=date.fromisoformat(values[5]),
+        desired_port_time=values[6],
+        desired_port_time_zone=values[7],
+        on_demand_activation=bool(values[8]),
+        reseller_name=values[9],
+        rows=tuple(row for row, _ in numbers),
+        numbers=tuple(phone for _, phone in numbers),
+    )

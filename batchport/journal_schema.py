@@ -1,0 +1,158 @@
+"""The journal's SQLite schema and the records it returns (see :mod:`batchport.journal`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+__all__ = [
+    "APPLICATION_ID",
+    "INACTIVE_STATUSES",
+    "SCHEMA",
+    "SCHEMA_VERSION",
+    "ActiveNumber",
+    "NumberRecord",
+    "PortabilityRecord",
+    "Submission",
+    "SubmissionState",
+]
+
+#: ``PRAGMA application_id`` of a batchport journal ("BPJ1"), so a foreign file is recognised.
+APPLICATION_ID = 0x42504A31
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE batches (
+    id          TEXT PRIMARY KEY,
+    source      TEXT NOT NULL,
+    target      TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    planned     INTEGER NOT NULL DEFAULT 0,
+    finished_at TEXT
+);
+CREATE TABLE input_rows (
+    batch_id  TEXT NOT NULL REFERENCES batches (id),
+    row       INTEGER NOT NULL,
+    phone     TEXT NOT NULL,
+    data_hash TEXT NOT NULL,
+    PRIMARY KEY (batch_id, row)
+) WITHOUT ROWID;
+CREATE TABLE portability (
+    target     TEXT NOT NULL,
+    phone      TEXT NOT NULL,
+    portable   INTEGER NOT NULL,
+    carrier    TEXT NOT NULL,
+    reason     TEXT NOT NULL,
+    checked_at TEXT NOT NULL,
+    PRIMARY KEY (target, phone)
+) WITHOUT ROWID;
+CREATE TABLE orders (
+    batch_id               TEXT NOT NULL REFERENCES batches (id),
+    reference              TEXT NOT NULL,
+    position               INTEGER NOT NULL,
+    order_group            TEXT NOT NULL,
+    user_reference         TEXT NOT NULL,
+    country                TEXT NOT NULL,
+    carrier                TEXT NOT NULL,
+    desired_port_date      TEXT NOT NULL,
+    desired_port_time      TEXT NOT NULL,
+    desired_port_time_zone TEXT NOT NULL,
+    on_demand_activation   INTEGER NOT NULL,
+    reseller_name          TEXT NOT NULL,
+    PRIMARY KEY (batch_id, reference)
+);
+CREATE TABLE order_numbers (
+    batch_id      TEXT NOT NULL,
+    reference     TEXT NOT NULL,
+    row           INTEGER NOT NULL,
+    phone         TEXT NOT NULL,
+    refused       INTEGER NOT NULL DEFAULT 0,
+    message       TEXT NOT NULL DEFAULT '',
+    number_status TEXT NOT NULL DEFAULT '',
+    foc_date      TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (batch_id, row),
+    FOREIGN KEY (batch_id, reference) REFERENCES orders (batch_id, reference)
+);
+CREATE INDEX order_numbers_phone ON order_numbers (phone);
+CREATE INDEX order_numbers_order ON order_numbers (batch_id, reference);
+CREATE TABLE submissions (
+    batch_id   TEXT NOT NULL,
+    reference  TEXT NOT NULL,
+    state      TEXT NOT NULL CHECK (state IN ('intent', 'created', 'rejected', 'failed')),
+    order_id   INTEGER,
+    status     TEXT NOT NULL DEFAULT '',
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    message    TEXT NOT NULL DEFAULT '',
+    intent_at  TEXT,
+    outcome_at TEXT,
+    PRIMARY KEY (batch_id, reference),
+    FOREIGN KEY (batch_id, reference) REFERENCES orders (batch_id, reference)
+);
+CREATE TABLE events (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    batch_id  TEXT NOT NULL,
+    at        TEXT NOT NULL,
+    kind      TEXT NOT NULL,
+    reference TEXT NOT NULL,
+    detail    TEXT NOT NULL
+);
+CREATE INDEX events_batch ON events (batch_id);
+"""
+
+
+#: Order or number statuses after which a number is no longer held by an order.
+INACTIVE_STATUSES = frozenset({"CANCELED", "PENDING_CANCELATION", "REJECTED", "EXCLUDED"})
+
+
+class SubmissionState(StrEnum):
+    """Where one planned order stands."""
+
+    INTENT = "intent"
+    CREATED = "created"
+    REJECTED = "rejected"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class PortabilityRecord:
+    """A portability answer for one number."""
+
+    phone_number: str
+    portable: bool
+    carrier: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Submission:
+    """The journal's knowledge of one planned order's submission."""
+
+    reference: str
+    state: SubmissionState
+    order_id: int | None
+    status: str
+    attempts: int
+    message: str
+
+
+@dataclass(frozen=True)
+class NumberRecord:
+    """One planned number: its order, whether it was refused, and what the service said."""
+
+    row: int
+    phone_number: str
+    reference: str
+    refused: bool
+    message: str
+    number_status: str
+    foc_date: str
+
+
+@dataclass(frozen=True)
+class ActiveNumber:
+    """A number this installation already has in an active order of another batch."""
+
+    phone_number: str
+    batch_id: str
+    reference: str
+    order_id: int

@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from batchport.errors import JournalError
+from batchport.journal import (
+    Journal,
+    PortabilityRecord,
+    SubmissionState,
+    open_journal,
+)
+from batchport.planner import PlannedOrder
+
+NOW = datetime(2026, 11, 27, 9, 0, 0)
+
+
+def order(reference: str, rows: tuple[int, ...]) -> PlannedOrder:
+    return PlannedOrder(
+        reference=reference,
+        order_group="",
+        user_reference="",
+        country="US",
+        carrier="Verizon",
+        desired_port_date=date(2026, 12, 4),
+        desired_port_time="",
+        desired_port_time_zone="US/Eastern",
+        on_demand_activation=True,
+        reseller_name="",
+        rows=rows,
+        numbers=tuple(f"+1212555{row:04d}" for row in rows),
+    )
+
+
+def started(path: Path, batch: str = "b1", target: str = "sandbox") -> Journal:
+    journal = open_journal(path)
+    journal.begin_batch(
+        batch, source="in.xlsx", target=target, rows=[(2, "+12125550002", "h")], now=NOW
+    )
+    return journal
+
+
+def test_plan_round_trip_and_resume_state(tmp_path: Path) -> None:
+    path = tmp_path / "state" / "journal.sqlite"
+    plan = (order("A", (2, 3)), order("B", (4,)))
+    with started(path) as journal:
+        assert journal.load_plan("b1") is None
+        journal.save_plan("b1", plan)
+        journal.record_intent("b1", "A", NOW)
+        journal.record_created(
+            "b1",
+            "A",
+            order_id=7,
+            status="PENDING",
+            numbers={"+12125550002": ("PENDING", "")},
+            now=NOW,
+        )
+        journal.record_intent("b1", "B", NOW)
+    with open_journal(path) as journal:
+        assert journal.load_plan("b1") == plan
+        subs = journal.submissions("b1")
+        assert subs["A"].state is SubmissionState.CREATED and subs["A"].order_id == 7
+        assert subs["B"].state is SubmissionState.INTENT and subs["B"].order_id is None
+        assert journal.known_order_ids() == {7}
+        assert journal.number_records("b1")[2].number_status == "PENDING"
+        assert [kind for kind, _, _ in journal.events("b1")] == [
+            "create_intent",
+            "created",
+            "create_intent",
+        ]
+        assert not journal.begin_batch("b1", source="x", target="sandbox", rows=[], now=NOW)
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert con.execute("PRAGMA user_version").fetchone()[0] == 1
+
+
+def test_portability_cache_is_per_target_and_expires(tmp_path: Path) -> None:
+    with started(tmp_path / "j.sqlite") as journal:
+        record = PortabilityRecord("+12125550002", False, "Verizon", "PIN mismatch")
+        journal.record_portability("sandbox", [record], now=NOW)
+        fresh = journal.cached_portability(
+            "sandbox", ["+12125550002", "+12125550003"], now=NOW, max_age=timedelta(hours=1)
+        )
+        assert fresh == {"+12125550002": record}
+        later = NOW + timedelta(hours=2)
+        assert not journal.cached_portability(
+            "sandbox", ["+12125550002"], now=later, max_age=timedelta(hours=1)
+        )
+        assert not journal.cached_portability(
+            "project-x", ["+12125550002"], now=NOW, max_age=timedelta(hours=1)
+        )
+
+
+def test_active_numbers_of_other_batches(tmp_path: Path) -> None:
+    with started(tmp_path / "j.sqlite") as journal:
+        journal.save_plan("b1", (order("A", (2, 3)), order("B", (4,))))
+        journal.record_intent("b1", "A", NOW)
+        journal.record_created("b1", "A", order_id=7, status="PENDING", numbers={}, now=NOW)
+        journal.record_refused_numbers("b1", "A", {"+12125550003": "in another order"}, NOW)
+        journal.record_intent("b1", "B", NOW)  # maybe sent: not proof of an active order
+        numbers = ["+12125550002", "+12125550003", "+12125550004"]
+        active = journal.active_numbers("sandbox", numbers, exclude_batch="b2")
+        assert list(active) == ["+12125550002"]
+        assert active["+12125550002"].order_id == 7
+        assert not journal.active_numbers("sandbox", numbers, exclude_batch="b1")
+        assert not journal.active_numbers("other", numbers, exclude_batch="b2")
+        journal.record_created("b1", "A", order_id=7, status="CANCELED", numbers={}, now=NOW)
+        assert not journal.active_numbers("sandbox", numbers, exclude_batch="b2")
+        record = journal.number_records("b1")[3]
+        assert record.refused and record.message == "in another order"
+
+
+def test_outcomes_close_a_submission(tmp_path: Path) -> None:
+    with started(tmp_path / "j.sqlite") as journal:
+        journal.save_plan("b1", (order("A", (2,)),))
+        journal.record_outcome("b1", "A", SubmissionState.FAILED, "service down", NOW)
+        sub = journal.submissions("b1")["A"]
+        assert sub.state is SubmissionState.FAILED and sub.message == "service down"
+
+
+def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "junk.sqlite"
+    path.write_bytes(b"this is not sqlite at all" * 100)
+    with pytest.raises(JournalError, match="not a usable batchport journal"):
+        open_journal(path)
+
+
+def test_foreign_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.sqlite"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE customers (id INTEGER)")
+    con.commit()
+    con.close()
+    with pytest.raises(JournalError, match="did not create"):
+        open_journal(path)
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite"
+    open_journal(path).close()
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA user_version=99")
+    con.close()
+    with pytest.raises(JournalError, match="newer batchport"):
+        open_journal(path)
