@@ -267,10 +267,12 @@ class Journal:
             for ref, state, order_id, status, attempts, message in rows
         }
 
-    def known_order_ids(self) -> set[int]:
-        """Ids of every order this journal recorded as created (any batch)."""
-        rows = self._query("SELECT order_id FROM submissions WHERE order_id IS NOT NULL")
-        return {int(row[0]) for row in rows}
+    def known_order_ids(self) -> dict[int, tuple[str, str]]:
+        """Every order id this journal recorded as created → its ``(batch id, reference)``."""
+        rows = self._query(
+            "SELECT order_id, batch_id, reference FROM submissions WHERE order_id IS NOT NULL"
+        )
+        return {int(order_id): (batch, ref) for order_id, batch, ref in rows}
 
     def record_intent(self, batch_id: str, reference: str, now: datetime) -> None:
         """Before sending a create: from here on the order may exist at the service."""

@@ -64,7 +64,7 @@ def test_plan_round_trip_and_resume_state(tmp_path: Path) -> None:
         subs = journal.submissions("b1")
         assert subs["A"].state is SubmissionState.CREATED and subs["A"].order_id == 7
         assert subs["B"].state is SubmissionState.INTENT and subs["B"].order_id is None
-        assert journal.known_order_ids() == {7}
+        assert journal.known_order_ids() == {7: ("b1", "A")}
         assert journal.number_records("b1")[2].number_status == "PENDING"
         assert [kind for kind, _, _ in journal.events("b1")] == [
             "create_intent",

@@ -1,0 +1,245 @@
+"""The submission stage: create every planned order exactly once.
+
+For each order: journal the intent, send the create, journal the order id. The journal decides
+whether a lookup is needed first: only when it cannot prove that the order was never sent (an
+intent without an outcome, left by a crash, or a create that ended ambiguously) is the order
+looked up by its ``customerOrderReference``; a lookup the journal makes unnecessary is never
+spent. Orders already closed in the journal are not touched.
+
+When the service refuses an order because of some of its numbers (field violations on
+``phoneNumbers[i]…``, for instance numbers already in another active order), those numbers are
+journaled as refused with the service's reason and the order is sent again without them.
+
+Orders run concurrently (``concurrency`` workers; the client paces the calls). When ``stop`` is
+set (Ctrl-C), workers finish the order in hand and take no new one, so the journal stays
+consistent and a rerun resumes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+import pandas as pd
+
+from batchport.api.models import OrderRequest
+from batchport.api.responses import Order
+from batchport.errors import AmbiguousCreateError, ApiRejected, TransientApiError
+from batchport.journal import Journal, Submission, SubmissionState
+from batchport.order_requests import build_order_request
+from batchport.planner import PlannedOrder
+from batchport.progress import NullProgress, Progress
+
+__all__ = ["MAX_TRIES", "OrderService", "SubmitReport", "submit_orders"]
+
+#: Sends of one order (creates after refusals or ambiguous outcomes) before it is marked failed.
+MAX_TRIES = 6
+
+_NUMBER_FIELD = re.compile(r"^phoneNumbers\[(\d+)\]")
+
+
+class OrderService(Protocol):
+    """The part of ``PortingClient`` this stage uses."""
+
+    async def create_order(self, order: OrderRequest) -> Order: ...
+
+    async def find_orders_by_reference(self, reference: str) -> list[Order]: ...
+
+
+@dataclass
+class SubmitReport:
+    """What the stage did: API calls by kind, and whether it stopped early."""
+
+    creates: int = 0
+    lookups: int = 0
+    adopted: int = 0
+    interrupted: bool = False
+    failures: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Context:
+    client: OrderService
+    journal: Journal
+    batch_id: str
+    rows: pd.DataFrame
+    clock: Callable[[], datetime]
+    report: SubmitReport
+    known_ids: dict[int, tuple[str, str]]
+    refused: dict[str, set[str]]
+
+
+async def submit_orders(
+    client: OrderService,
+    orders: Sequence[PlannedOrder],
+    rows: pd.DataFrame,
+    *,
+    journal: Journal,
+    batch_id: str,
+    clock: Callable[[], datetime],
+    concurrency: int = 4,
+    stop: asyncio.Event | None = None,
+    progress: Progress | None = None,
+) -> SubmitReport:
+    """Create every order of ``orders`` that the journal does not show as closed.
+
+    ``rows`` are the normalised rows (index = spreadsheet row) holding every planned row.
+    Returns a :class:`SubmitReport`; per-order problems are journaled outcomes, not exceptions.
+    Raises ``AuthError`` and other non-recoverable ``ApiError`` s from the client, after the
+    workers in flight have finished their current order.
+    """
+    progress = progress or NullProgress()
+    report = SubmitReport()
+    refused: dict[str, set[str]] = {}
+    for record in journal.number_records(batch_id).values():
+        if record.refused:
+            refused.setdefault(record.reference, set()).add(record.phone_number)
+    ctx = _Context(
+        client, journal, batch_id, rows, clock, report, journal.known_order_ids(), refused
+    )
+    done = journal.submissions(batch_id)
+    todo = [order for order in orders if not _closed(done.get(order.reference))]
+    progress.start("submit", len(orders))
+    progress.advance("submit", len(orders) - len(todo))
+    queue: asyncio.Queue[PlannedOrder] = asyncio.Queue()
+    for order in todo:
+        queue.put_nowait(order)
+    halt = stop or asyncio.Event()
+    failure: list[BaseException] = []
+
+    async def worker() -> None:
+        while not queue.empty() and not halt.is_set() and not failure:
+            order = queue.get_nowait()
+            try:
+                await _submit_one(ctx, order, done.get(order.reference))
+            except Exception as exc:  # any other error ends the run once workers settle
+                failure.append(exc)
+                return
+            progress.advance("submit")
+
+    workers = max(1, min(concurrency, len(todo) or 1))
+    await asyncio.gather(*(worker() for _ in range(workers)))
+    if failure:
+        raise failure[0]
+    report.interrupted = halt.is_set() and not queue.empty()
+    return report
+
+
+def _closed(submission: Submission | None) -> bool:
+    return submission is not None and submission.state in (
+        SubmissionState.CREATED,
+        SubmissionState.REJECTED,
+    )
+
+
+async def _submit_one(ctx: _Context, order: PlannedOrder, previous: Submission | None) -> None:
+    # An intent without an outcome, or a failure we cannot prove was never committed, means the
+    # order may exist: look it up before creating it again.
+    maybe_sent = previous is not None and previous.state in (
+        SubmissionState.INTENT,
+        SubmissionState.FAILED,
+    )
+    refused = set(ctx.refused.get(order.reference, ()))
+    for _ in range(MAX_TRIES):
+        if maybe_sent and await _adopt_existing(ctx, order):
+            return
+        remaining = [number for number in order.numbers if number not in refused]
+        if not remaining:
+            _close(ctx, order, SubmissionState.REJECTED, "the service refused every number")
+            return
+        request = build_order_request(order, ctx.rows, skip=tuple(refused))
+        ctx.journal.record_intent(ctx.batch_id, order.reference, ctx.clock())
+        try:
+            ctx.report.creates += 1
+            created = await ctx.client.create_order(request)
+        except AmbiguousCreateError as exc:
+            ctx.journal.record_event(
+                ctx.batch_id, "create_ambiguous", order.reference, exc.message, ctx.clock()
+            )
+            maybe_sent = True
+            continue
+        except ApiRejected as exc:
+            newly = _refused_numbers(exc, request)
+            if not newly:
+                _close(ctx, order, SubmissionState.REJECTED, _rejection_text(exc))
+                return
+            ctx.journal.record_refused_numbers(ctx.batch_id, order.reference, newly, ctx.clock())
+            refused |= set(newly)
+            maybe_sent = False
+            continue
+        except TransientApiError as exc:
+            _close(ctx, order, SubmissionState.FAILED, f"{exc.message}; run the same command again")
+            return
+        _record(ctx, order, created, how="created")
+        return
+    _close(
+        ctx,
+        order,
+        SubmissionState.FAILED,
+        "the create stayed ambiguous; run the same command again",
+    )
+
+
+async def _adopt_existing(ctx: _Context, order: PlannedOrder) -> bool:
+    ctx.report.lookups += 1
+    mine = (ctx.batch_id, order.reference)
+    found = await ctx.client.find_orders_by_reference(order.reference)
+    ours = sorted(
+        (item for item in found if ctx.known_ids.get(item.id, mine) == mine),
+        key=lambda item: item.id,
+    )
+    detail = ",".join(str(item.id) for item in ours) or "none"
+    ctx.journal.record_event(ctx.batch_id, "lookup", order.reference, detail, ctx.clock())
+    if not ours:
+        return False
+    ctx.report.adopted += 1
+    _record(ctx, order, ours[0], how="adopted")
+    return True
+
+
+def _record(ctx: _Context, order: PlannedOrder, created: Order, *, how: str) -> None:
+    numbers = {
+        number.phone_number: (
+            str(number.status),
+            number.foc_date.isoformat() if number.foc_date else "",
+        )
+        for number in created.phone_numbers
+    }
+    ctx.known_ids[created.id] = (ctx.batch_id, order.reference)
+    ctx.journal.record_created(
+        ctx.batch_id,
+        order.reference,
+        order_id=created.id,
+        status=str(created.status),
+        numbers=numbers,
+        now=ctx.clock(),
+        how=how,
+    )
+
+
+def _close(ctx: _Context, order: PlannedOrder, state: SubmissionState, message: str) -> None:
+    if state is SubmissionState.FAILED:
+        ctx.report.failures.append(f"{order.reference}: {message}")
+    ctx.journal.record_outcome(ctx.batch_id, order.reference, state, message, ctx.clock())
+
+
+def _refused_numbers(exc: ApiRejected, request: OrderRequest) -> dict[str, str]:
+    """E.164 → reason for each number a field violation points at."""
+    refused: dict[str, list[str]] = {}
+    for violation in exc.violations:
+        match = _NUMBER_FIELD.match(violation.field)
+        if match and int(match.group(1)) < len(request.phone_numbers):
+            number = request.phone_numbers[int(match.group(1))].phone_number
+            refused.setdefault(number, []).append(
+                f"{violation.field.split('.', 1)[-1]}: {violation.description}"
+            )
+    return {number: "; ".join(reasons) for number, reasons in refused.items()}
+
+
+def _rejection_text(exc: ApiRejected) -> str:
+    details = "; ".join(f"{v.field}: {v.description}" for v in exc.violations)
+    return f"{exc.message} ({details})" if details else exc.message
