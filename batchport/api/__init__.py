@@ -1,0 +1,62 @@
+"""The Porting API client: typed records, authorization, pacing, retries and tracing.
+
+Open a client with :func:`open_client` (the only place an ``httpx.AsyncClient`` is built) and
+call one method per operation of the published contract::
+
+    async with open_client(settings) as client:
+        results = await client.check_portability(["+12125550143"])
+"""
+
+from __future__ import annotations
+
+from batchport.api.client import PortingClient
+from batchport.api.models import (
+    E911,
+    EndUser,
+    NumberRequest,
+    OrderRequest,
+    PortingConfiguration,
+    PortOutInfo,
+    VoiceConfiguration,
+)
+from batchport.api.pacing import Pacer
+from batchport.api.responses import (
+    ActivationGroup,
+    Document,
+    DocumentContent,
+    GroupActivation,
+    NumberStatus,
+    Order,
+    OrderNote,
+    OrderNumber,
+    OrderPage,
+    OrderStatus,
+    PortabilityResult,
+)
+from batchport.api.retry import RetryPolicy
+from batchport.api.session import open_client
+
+__all__ = [
+    "E911",
+    "ActivationGroup",
+    "Document",
+    "DocumentContent",
+    "EndUser",
+    "GroupActivation",
+    "NumberRequest",
+    "NumberStatus",
+    "Order",
+    "OrderNote",
+    "OrderNumber",
+    "OrderPage",
+    "OrderRequest",
+    "OrderStatus",
+    "Pacer",
+    "PortOutInfo",
+    "PortabilityResult",
+    "PortingClient",
+    "PortingConfiguration",
+    "RetryPolicy",
+    "VoiceConfiguration",
+    "open_client",
+]

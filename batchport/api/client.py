@@ -1,0 +1,391 @@
+"""The Porting API client: one async method per operation of the published contract.
+
+Every call goes through the same path: the shared :class:`~batchport.api.pacing.Pacer` (rate
+and concurrency), authorization (one token renewal and resend on a 401), the trace, the error
+mapping of :mod:`batchport.api.errors`, and the :class:`~batchport.api.retry.RetryPolicy`.
+
+Reads and idempotent writes (GET, PUT, DELETE) are retried on any transient failure. Writes
+that could take effect twice (create, notes, documents, activate, configuration create) are
+retried only when nothing can have been committed: a 429, or a connection that never opened.
+For order creation any other transient failure is an :class:`AmbiguousCreateError`, so the
+caller looks the order up by its reference before sending it again.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from batchport.api.auth import Authorizer
+from batchport.api.errors import (
+    RetryableStatus,
+    TransportFailure,
+    error_from_response,
+    error_from_transport,
+)
+from batchport.api.models import OrderRequest, PortingConfiguration
+from batchport.api.pacing import Pacer
+from batchport.api.responses import (
+    ActivationGroup,
+    Document,
+    DocumentContent,
+    GroupActivation,
+    Order,
+    OrderNote,
+    OrderPage,
+    PortabilityResult,
+)
+from batchport.api.retry import RetryPolicy
+from batchport.api.trace import TraceWriter
+from batchport.errors import AmbiguousCreateError, ApiError, RetriesExhausted, TransientApiError
+
+__all__ = ["LIST_FILTERS", "PortingClient", "nothing_committed"]
+
+logger = logging.getLogger(__name__)
+
+#: Filters of the order list, by keyword argument (snake_case) → query parameter.
+LIST_FILTERS = {
+    "order_id": "orderId",
+    "order_status": "orderStatus",
+    "customer_order_reference": "customerOrderReference",
+    "created_date_start": "createdDateStart",
+    "created_date_end": "createdDateEnd",
+    "phone_number": "phoneNumber",
+    "foc_start_date": "focStartDate",
+    "foc_end_date": "focEndDate",
+}
+
+
+def nothing_committed(exc: BaseException) -> bool:
+    """True when a failed write surely had no effect: a 429, or a request that never left."""
+    if isinstance(exc, RetryableStatus):
+        return exc.status == 429
+    return isinstance(exc, TransportFailure) and not exc.request_sent
+
+
+def _maybe_committed(exc: ApiError) -> bool:
+    """True when a failed create may still have created the order."""
+    cause = exc.__cause__ if isinstance(exc, RetriesExhausted) else exc
+    if isinstance(cause, TransportFailure):
+        return cause.request_sent
+    return isinstance(cause, ApiError) and cause.status is not None and cause.status >= 500
+
+
+def _query_value(value: object) -> str:
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _filters(filters: Mapping[str, object]) -> dict[str, str]:
+    """Query parameters from keyword filters (snake_case or the API's own camelCase names)."""
+    params = {}
+    for key, value in filters.items():
+        if value is None or value == "":
+            continue
+        name = LIST_FILTERS.get(key, key)
+        if name not in LIST_FILTERS.values():
+            raise ValueError(f"unknown order list filter: {key}")
+        params[name] = _query_value(value)
+    return params
+
+
+class PortingClient:
+    """Typed access to one project of the Porting API over an injected ``httpx.AsyncClient``.
+
+    ``base_url`` is the service root (the client adds ``/v1/projects/{project_id}``). ``calls``
+    counts the HTTP requests sent, token requests and retries included.
+    """
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        base_url: str,
+        project_id: str,
+        authorizer: Authorizer,
+        policy: RetryPolicy,
+        pacer: Pacer,
+        tracer: TraceWriter | None = None,
+    ) -> None:
+        self._http = http
+        self._root = f"{base_url.rstrip('/')}/v1/projects/{quote(project_id, safe='')}"
+        self.authorizer = authorizer
+        self.policy = policy
+        self.pacer = pacer
+        self._tracer = tracer
+        self.calls = 0
+
+    # -- the exchange path ---------------------------------------------------------------------
+
+    async def exchange(
+        self, operation: str, request: httpx.Request, attempt: int
+    ) -> httpx.Response:
+        """Send one request as is (no auth, no retry), counting and tracing it.
+
+        Raises TransportFailure when no answer arrives.
+        """
+        self.calls += 1
+        started = time.perf_counter()
+        try:
+            response = await self._http.send(request)
+        except httpx.HTTPError as exc:
+            failure = error_from_transport(exc, operation)
+            self._trace(operation, attempt, request, None, started, str(failure))
+            raise failure from exc
+        self._trace(operation, attempt, request, response, started)
+        logger.debug(
+            "%s %s %s -> %d", operation, request.method, request.url.path, response.status_code
+        )
+        return response
+
+    def _trace(
+        self,
+        operation: str,
+        attempt: int,
+        request: httpx.Request,
+        response: httpx.Response | None,
+        started: float,
+        error: str = "",
+    ) -> None:
+        if self._tracer is not None:
+            self._tracer.record(
+                operation=operation,
+                attempt=attempt,
+                request=request,
+                response=response,
+                duration=time.perf_counter() - started,
+                error=error,
+            )
+
+    async def _authorized(
+        self, operation: str, request: httpx.Request, attempt: int
+    ) -> httpx.Response:
+        """Send with authorization; on a 401 renew the token once and send again."""
+        header = await self.authorizer.authorization()
+        request.headers["Authorization"] = header
+        response = await self.exchange(operation, request, attempt)
+        if response.status_code == 401 and self.authorizer.renewable:
+            logger.info("%s: token refused, renewing it once", operation)
+            self.authorizer.invalidate(header)
+            request.headers["Authorization"] = await self.authorizer.authorization()
+            response = await self.exchange(operation, request, attempt)
+        return response
+
+    async def _attempt(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        body: object,
+        params: Mapping[str, str],
+        attempt: int,
+    ) -> Any:
+        request = self._http.build_request(
+            method,
+            self._root + path,
+            json=body,
+            params=params or None,
+            headers={"Accept": "application/json"},
+        )
+        async with self.pacer.slot():
+            response = await self._authorized(operation, request, attempt)
+        if response.status_code == 429:
+            failure = error_from_response(response, operation)
+            self.pacer.throttled(getattr(failure, "retry_after", None))
+            raise failure
+        if not response.is_success:
+            raise error_from_response(response, operation)
+        self.pacer.succeeded()
+        return response.json() if response.content.strip() else None
+
+    async def _call(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        *,
+        body: object = None,
+        params: Mapping[str, str] | None = None,
+        idempotent: bool = True,
+    ) -> Any:
+        """One operation: paced, authorized, traced, retried per its idempotency."""
+        attempts = 0
+
+        async def attempt() -> Any:
+            nonlocal attempts
+            attempts += 1
+            return await self._attempt(operation, method, path, body, params or {}, attempts)
+
+        retryable: Callable[[BaseException], bool] = (
+            (lambda exc: isinstance(exc, TransientApiError)) if idempotent else nothing_committed
+        )
+        return await self.policy.call(operation, attempt, retryable=retryable)
+
+    # -- portability and orders ----------------------------------------------------------------
+
+    async def check_portability(self, numbers: Sequence[str]) -> list[PortabilityResult]:
+        """Ask whether each E.164 number can be ported (the caller keeps chunks ≤ 500)."""
+        data = await self._call(
+            "check_portability", "POST", "/portabilityChecks", body={"phoneNumbers": list(numbers)}
+        )
+        items = data if isinstance(data, list) else (data or {}).get("phoneNumbers") or []
+        return [PortabilityResult.from_json(item) for item in items]
+
+    async def create_order(self, order: OrderRequest) -> Order:
+        """Create a port-in order.
+
+        Retried only after a 429 or a connection that never opened. Raises
+        AmbiguousCreateError when the order may have been created (timeout, dropped
+        connection, 5xx after sending): look it up with :meth:`find_orders_by_reference`.
+        ApiRejected carries the field violations of a refused order.
+        """
+        try:
+            data = await self._call(
+                "create_order", "POST", "/orders/portIns", body=order.to_json(), idempotent=False
+            )
+        except ApiError as exc:
+            if not _maybe_committed(exc):
+                raise
+            raise AmbiguousCreateError(
+                f"create_order: the order {order.customer_order_reference!r} may or may not "
+                f"have been created ({exc.message}); look it up by reference before resending",
+                status=exc.status,
+                operation="create_order",
+            ) from exc
+        return Order.from_json(data)
+
+    async def list_orders(
+        self, *, page: int = 1, page_size: int = 100, **filters: object
+    ) -> OrderPage:
+        """One page of orders (1-based), optionally filtered (see ``LIST_FILTERS``)."""
+        params = _filters(filters) | {"page": str(page), "pageSize": str(page_size)}
+        data = await self._call("list_orders", "GET", "/orders/portIns", params=params)
+        return OrderPage.from_json(data, page=page, page_size=page_size)
+
+    async def iter_orders(self, *, page_size: int = 100, **filters: object) -> AsyncIterator[Order]:
+        """Every order matching ``filters``, walking the pages until ``totalPages``."""
+        page = 1
+        while True:
+            result = await self.list_orders(page=page, page_size=page_size, **filters)
+            for order in result.orders:
+                yield order
+            if not result.orders or page >= result.total_pages:
+                return
+            page += 1
+
+    async def find_orders_by_reference(self, reference: str) -> list[Order]:
+        """The full orders whose ``customerOrderReference`` is exactly ``reference``."""
+        found = []
+        async for summary in self.iter_orders(customer_order_reference=reference):
+            if summary.customer_order_reference == reference:
+                found.append(await self.get_order(summary.id))
+        return found
+
+    async def get_order(self, order_id: int) -> Order:
+        """One order with its numbers, notes and documents."""
+        return Order.from_json(await self._call("get_order", "GET", f"/orders/portIns/{order_id}"))
+
+    async def update_order(self, order_id: int, order: OrderRequest) -> Order:
+        """Replace a PENDING order as a whole (the API has no partial update)."""
+        data = await self._call(
+            "update_order", "PUT", f"/orders/portIns/{order_id}", body=order.to_json()
+        )
+        return Order.from_json(data)
+
+    async def cancel_order(self, order_id: int) -> None:
+        """Cancel a PENDING order."""
+        await self._call("cancel_order", "DELETE", f"/orders/portIns/{order_id}")
+
+    async def add_note(self, order_id: int, note: str) -> OrderNote:
+        """Add a note to an order (how to answer Sinch's questions)."""
+        data = await self._call(
+            "add_note",
+            "POST",
+            f"/orders/portIns/{order_id}/notes",
+            body={"note": note},
+            idempotent=False,
+        )
+        return OrderNote.from_json(data)
+
+    # -- documents and activation --------------------------------------------------------------
+
+    async def upload_document(
+        self, order_id: int, name: str, content: bytes, description: str = ""
+    ) -> Document:
+        """Attach a document (e.g. the LOA) to an order; sent base64-encoded in JSON."""
+        body = {
+            "documentName": name,
+            "description": description,
+            "fileContent": base64.b64encode(content).decode("ascii"),
+        }
+        data = await self._call(
+            "upload_document",
+            "POST",
+            f"/orders/portIns/{order_id}/documents",
+            body=body,
+            idempotent=False,
+        )
+        return Document.from_json(data)
+
+    async def get_document(self, order_id: int, document_id: int) -> DocumentContent:
+        """Download a document (the published path has no ``/portIns`` segment)."""
+        data = await self._call(
+            "get_document", "GET", f"/orders/{order_id}/documents/{document_id}"
+        )
+        return DocumentContent.from_json(data)
+
+    async def available_activations(self, order_id: int) -> list[ActivationGroup]:
+        """The carrier groups of an on-demand order that can be activated now."""
+        data = await self._call(
+            "available_activations", "GET", f"/orders/portIns/{order_id}/availableActivations"
+        )
+        return ActivationGroup.list_from_json(data)
+
+    async def activate(
+        self, order_id: int, groups: Sequence[str] | None = None
+    ) -> list[GroupActivation]:
+        """Activate the given groups of an order, or the whole order when ``groups`` is None."""
+        body = {"phoneNumberGroups": list(groups)} if groups is not None else None
+        data = await self._call(
+            "activate", "POST", f"/orders/portIns/{order_id}/activate", body=body, idempotent=False
+        )
+        return GroupActivation.list_from_json(data)
+
+    # -- project configuration -----------------------------------------------------------------
+
+    async def create_configuration(self, config: PortingConfiguration) -> PortingConfiguration:
+        """Set the project's porting defaults for the first time."""
+        data = await self._call(
+            "create_configuration",
+            "POST",
+            "/configuration",
+            body=config.to_json(),
+            idempotent=False,
+        )
+        return PortingConfiguration.from_json(data)
+
+    async def get_configuration(self) -> PortingConfiguration:
+        """The project's porting defaults."""
+        return PortingConfiguration.from_json(
+            await self._call("get_configuration", "GET", "/configuration")
+        )
+
+    async def update_configuration(self, config: PortingConfiguration) -> PortingConfiguration:
+        """Replace the project's porting defaults."""
+        data = await self._call(
+            "update_configuration", "PUT", "/configuration", body=config.to_json()
+        )
+        return PortingConfiguration.from_json(data)

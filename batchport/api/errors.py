@@ -1,0 +1,165 @@
+"""The one place that turns httpx failures and HTTP error responses into batchport errors.
+
+The service's error bodies come in several shapes and all are understood here:
+
+- flat, as in the published examples: ``{"code": "422", "error": "...", "message": "...",
+  "details": {"fieldViolations": [{"field": ..., "description": ...}]}}``
+- flat, as in the published ``Error`` schema: ``{"code": 400, "status": "INVALID_ARGUMENT",
+  "message": "...", "details": [{"type": "BadRequest", "fieldViolations": [...]}]}``
+- either of those wrapped in ``{"error": {...}}``
+- an empty or non-JSON body (401 is always empty): the status code alone decides.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from batchport.errors import (
+    ApiError,
+    ApiRejected,
+    AuthError,
+    FieldViolation,
+    TransientApiError,
+)
+
+__all__ = [
+    "RETRYABLE_STATUSES",
+    "RetryableStatus",
+    "TransportFailure",
+    "error_from_response",
+    "error_from_transport",
+    "parse_error_body",
+    "parse_retry_after",
+]
+
+#: Statuses worth sending the same request again for.
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+# httpx failures raised before any byte of the request left this machine.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
+
+class RetryableStatus(TransientApiError):
+    """A 429 or 5xx answer; ``retry_after`` is the service's requested wait in seconds, if any."""
+
+    def __init__(self, message: str, *, status: int, operation: str, retry_after: float | None):
+        super().__init__(message, status=status, operation=operation)
+        self.retry_after = retry_after
+
+
+class TransportFailure(TransientApiError):
+    """No answer arrived. ``request_sent`` is False only when the request surely never left."""
+
+    def __init__(self, message: str, *, operation: str, request_sent: bool):
+        super().__init__(message, status=None, operation=operation)
+        self.request_sent = request_sent
+
+
+def _violations(details: object) -> list[FieldViolation]:
+    """Field violations from a ``details`` object or a list of detail objects."""
+    items = details if isinstance(details, list) else [details]
+    found: list[FieldViolation] = []
+    for item in items:
+        if not isinstance(item, Mapping):
+            continue
+        for violation in item.get("fieldViolations") or ():
+            if isinstance(violation, Mapping):
+                found.append(
+                    FieldViolation(
+                        field=str(violation.get("field") or ""),
+                        description=str(violation.get("description") or ""),
+                    )
+                )
+    return found
+
+
+def parse_error_body(content: bytes) -> tuple[str, tuple[FieldViolation, ...]]:
+    """Read an error body of any known shape.
+
+    Takes the raw body; returns the service's message ("" when there is none) and the field
+    violations (empty when there are none). Never raises.
+    """
+    try:
+        data: Any = json.loads(content) if content.strip() else None
+    except (ValueError, UnicodeDecodeError):
+        return "", ()
+    if not isinstance(data, Mapping):
+        return "", ()
+    if isinstance(data.get("error"), Mapping):
+        data = data["error"]
+    message = data.get("message") or data.get("error") or data.get("status") or ""
+    violations = _violations(data.get("details"))
+    violations.extend(_violations(data))
+    return str(message).strip(), tuple(violations)
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    text = value.strip()
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _describe(operation: str, status: int, message: str) -> str:
+    detail = f": {message}" if message else ""
+    return f"{operation} failed with HTTP {status}{detail}"
+
+
+def error_from_response(response: httpx.Response, operation: str) -> ApiError:
+    """The batchport error for an unsuccessful response (the caller raises it).
+
+    401/403 → AuthError, 429/500/502/503/504 → RetryableStatus, other 4xx → ApiRejected with
+    the field violations, anything else → ApiError.
+    """
+    status = response.status_code
+    message, violations = parse_error_body(response.content)
+    if status in (401, 403):
+        return AuthError(
+            f"{operation}: Sinch refused the credentials (HTTP {status}); check the project id "
+            "and SINCH_KEY_ID/SINCH_KEY_SECRET or SINCH_ACCESS_TOKEN",
+            status=status,
+            operation=operation,
+        )
+    if status in RETRYABLE_STATUSES:
+        return RetryableStatus(
+            _describe(operation, status, message),
+            status=status,
+            operation=operation,
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
+        )
+    if 400 <= status < 500:
+        return ApiRejected(
+            _describe(operation, status, message),
+            status=status,
+            operation=operation,
+            violations=violations,
+        )
+    return ApiError(_describe(operation, status, message), status=status, operation=operation)
+
+
+def error_from_transport(exc: httpx.HTTPError, operation: str) -> TransportFailure:
+    """The batchport error for an httpx failure in which no response arrived."""
+    kind = type(exc).__name__
+    reason = str(exc) or kind
+    return TransportFailure(
+        f"{operation}: no answer from the Porting API ({kind}: {reason})",
+        operation=operation,
+        request_sent=not isinstance(exc, _NOT_SENT),
+    )

@@ -1,0 +1,96 @@
+"""``--trace FILE``: one JSON line per HTTP exchange, with every secret masked.
+
+Each line holds the time (UTC), operation, attempt, method, path (with query), status (null
+when no answer came), duration in milliseconds, the request and response bodies and, when no
+answer came, the error. Bodies pass through :func:`batchport.redaction.redact_json`, so PINs,
+account numbers, tokens, key secrets and document contents never reach the file; headers
+(where the credentials travel) are not written at all, except ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import parse_qsl
+
+import httpx
+
+from batchport.errors import ConfigError
+from batchport.redaction import redact_json
+
+__all__ = ["TraceWriter", "body_for_trace"]
+
+
+def body_for_trace(content: bytes, content_type: str) -> Any:
+    """A body as it may appear in a trace: redacted JSON, redacted form fields, or a size."""
+    if not content:
+        return None
+    if "application/x-www-form-urlencoded" in content_type:
+        return redact_json(dict(parse_qsl(content.decode("utf-8", "replace"))))
+    try:
+        return redact_json(json.loads(content))
+    except (ValueError, UnicodeDecodeError):
+        return f"<{len(content)} bytes of {content_type or 'unknown type'}>"
+
+
+class TraceWriter:
+    """Appends exchange records to a JSON-lines file. Close it when done (or use ``with``)."""
+
+    def __init__(self, path: Path) -> None:
+        """Open ``path`` for appending; ConfigError when it cannot be written."""
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._file: IO[str] = path.open("a", encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"Cannot write the trace file {path}: {exc}") from None
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> TraceWriter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Flush and close the file."""
+        self._file.close()
+
+    def record(
+        self,
+        *,
+        operation: str,
+        attempt: int,
+        request: httpx.Request,
+        response: httpx.Response | None,
+        duration: float,
+        error: str = "",
+    ) -> None:
+        """Write one exchange; ``duration`` is in seconds."""
+        path = request.url.raw_path.decode("ascii", "replace")
+        entry: dict[str, Any] = {
+            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "operation": operation,
+            "attempt": attempt,
+            "method": request.method,
+            "path": path,
+            "status": response.status_code if response is not None else None,
+            "duration_ms": round(duration * 1000, 1),
+            "request": body_for_trace(request.content, request.headers.get("content-type", "")),
+            "response": None,
+        }
+        if response is not None:
+            entry["response"] = body_for_trace(
+                response.content, response.headers.get("content-type", "")
+            )
+            if "retry-after" in response.headers:
+                entry["retry_after"] = response.headers["retry-after"]
+        if error:
+            entry["error"] = error
+        line = json.dumps(entry, ensure_ascii=False)
+        with self._lock:
+            self._file.write(line + "\n")
+            self._file.flush()
