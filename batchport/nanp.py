@@ -10,15 +10,25 @@ import enum
 import re
 from functools import cache
 
+import pandas as pd
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
 __all__ = [
+    "CA_POSTAL",
+    "CA_PROVINCES",
     "E164_NANP",
+    "US_STATES",
+    "US_ZIP",
     "NpaKind",
+    "PhoneProblem",
     "area_code_kinds",
     "country_of",
+    "normalise_phones",
+    "normalise_postal_codes",
+    "normalise_regions",
     "npa_kind",
+    "region_of_area_code",
 ]
 
 #: A well-formed NANP number in E.164: +1, area code and exchange each starting 2-9.
@@ -81,6 +91,19 @@ def area_code_kinds() -> dict[str, NpaKind]:
     return {str(npa): _classify_npa(npa) for npa in range(200, 1000)}
 
 
+#: Names of the NANP members other than the US and Canada, for messages.
+NANP_REGION_NAMES = {
+    "AG": "Antigua and Barbuda", "AI": "Anguilla", "AS": "American Samoa", "BB": "Barbados",
+    "BM": "Bermuda", "BS": "the Bahamas", "DM": "Dominica", "DO": "the Dominican Republic",
+    "GD": "Grenada", "GU": "Guam", "JM": "Jamaica", "KN": "Saint Kitts and Nevis",
+    "KY": "the Cayman Islands", "LC": "Saint Lucia", "MP": "the Northern Mariana Islands",
+    "MS": "Montserrat", "PR": "Puerto Rico", "SX": "Sint Maarten",
+    "TC": "the Turks and Caicos Islands", "TT": "Trinidad and Tobago",
+    "VC": "Saint Vincent and the Grenadines", "VG": "the British Virgin Islands",
+    "VI": "the U.S. Virgin Islands",
+}  # fmt: skip
+
+
 @cache
 def region_of_area_code(npa: str) -> str:
     """The ISO region (``"JM"``, ``"PR"``, ...) of a non-US/CA area code, or ``""``."""
@@ -104,3 +127,148 @@ def country_of(e164: str) -> str | None:
     if kind in (NpaKind.US, NpaKind.CA):
         return kind.value
     return None
+
+
+class PhoneProblem(enum.StrEnum):
+    """Why a phone number cannot be ported; each value is also the finding code."""
+
+    MISSING = "phone_missing"
+    MALFORMED = "phone_malformed"
+    INVALID = "phone_invalid"
+    UNASSIGNED = "phone_unassigned_area_code"
+    TOLL_FREE = "phone_toll_free"
+    PREMIUM = "phone_premium"
+    NON_GEOGRAPHIC = "phone_non_geographic"
+    OTHER_COUNTRY = "phone_other_country"
+
+
+_KIND_PROBLEM = {
+    NpaKind.US: "",
+    NpaKind.CA: "",
+    NpaKind.TOLL_FREE: PhoneProblem.TOLL_FREE.value,
+    NpaKind.PREMIUM: PhoneProblem.PREMIUM.value,
+    NpaKind.NON_GEOGRAPHIC: PhoneProblem.NON_GEOGRAPHIC.value,
+    NpaKind.OTHER_COUNTRY: PhoneProblem.OTHER_COUNTRY.value,
+    NpaKind.UNASSIGNED: PhoneProblem.UNASSIGNED.value,
+}
+_TEN_DIGITS = r"^[2-9]\d{2}[2-9]\d{6}$"
+
+
+@cache
+def _npa_tables() -> tuple[dict[str, str], dict[str, str]]:
+    kinds = area_code_kinds()
+    country = {npa: k.value if k in (NpaKind.US, NpaKind.CA) else "" for npa, k in kinds.items()}
+    problem = {npa: _KIND_PROBLEM[k] for npa, k in kinds.items()}
+    return country, problem
+
+
+def normalise_phones(raw: pd.Series) -> pd.DataFrame:
+    """Turn a column of phone numbers, written any common way, into E.164 and a verdict.
+
+    Accepts ``(212) 555-0143``, ``212.555.0143``, ``1-212-555-0143``, ``+1 212 555 0143`` and
+    ``2125550143``. Returns a frame on the same index with text columns ``e164`` (``""`` when the
+    text is not a ten-digit NANP number), ``country`` (``"US"``, ``"CA"`` or ``""``) and
+    ``problem`` (a ``PhoneProblem`` value, ``""`` when the number is a US or Canadian local
+    number). Vectorised: one regex pass and two dictionary lookups per column, no parsing per row.
+    """
+    text = raw.astype("str").str.strip()
+    digits = text.str.replace(r"\D", "", regex=True)
+    plus = text.str.startswith("+")
+    eleven = (digits.str.len() == 11) & digits.str.startswith("1")
+    ten = digits.where(~eleven, digits.str.slice(1))
+    shaped = (ten.str.len() == 10) & ~text.str.contains(r"[A-Za-z]", regex=True)
+    shaped &= ~plus | eleven
+    nxx_ok = ten.str.match(_TEN_DIGITS) & (ten.str.slice(4, 6) != "11")
+    npa = ten.str.slice(0, 3)
+    country_map, problem_map = _npa_tables()
+    country = npa.map(country_map).fillna("").astype("str")
+    problem = npa.map(problem_map).fillna(PhoneProblem.UNASSIGNED.value).astype("str")
+    problem = problem.where(nxx_ok, PhoneProblem.INVALID.value)
+    problem = problem.where(shaped, PhoneProblem.MALFORMED.value)
+    problem = problem.where(text != "", PhoneProblem.MISSING.value)
+    usable = shaped & nxx_ok
+    e164 = ("+1" + ten).where(usable, "")
+    country = country.where(usable & (problem == ""), "")
+    return pd.DataFrame({"e164": e164, "country": country, "problem": problem}, index=raw.index)
+
+
+#: USPS codes of the states, the District of Columbia and the inhabited territories.
+US_STATES: dict[str, str] = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
+    "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia",
+    "FL": "Florida", "GA": "Georgia", "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois",
+    "IN": "Indiana", "IA": "Iowa", "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana",
+    "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan", "MN": "Minnesota",
+    "MS": "Mississippi", "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada",
+    "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York",
+    "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon",
+    "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota",
+    "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont", "VA": "Virginia",
+    "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
+    "AS": "American Samoa", "GU": "Guam", "MP": "Northern Mariana Islands", "PR": "Puerto Rico",
+    "VI": "U.S. Virgin Islands",
+}  # fmt: skip
+#: Canadian province and territory codes.
+CA_PROVINCES: dict[str, str] = {
+    "AB": "Alberta", "BC": "British Columbia", "MB": "Manitoba", "NB": "New Brunswick",
+    "NL": "Newfoundland and Labrador", "NS": "Nova Scotia", "NT": "Northwest Territories",
+    "NU": "Nunavut", "ON": "Ontario", "PE": "Prince Edward Island", "QC": "Quebec",
+    "SK": "Saskatchewan", "YT": "Yukon",
+}  # fmt: skip
+_REGION_ALIASES = {
+    "WASHINGTON DC": "DC", "WASHINGTON D C": "DC", "D C": "DC", "VIRGIN ISLANDS": "VI",
+    "QUÉBEC": "QC", "QUE": "QC", "PQ": "QC", "NEWFOUNDLAND": "NL", "NF": "NL", "LABRADOR": "NL",
+    "PEI": "PE", "P E I": "PE", "YUKON TERRITORY": "YT", "YK": "YT", "NWT": "NT",
+    "ONT": "ON", "ALTA": "AB", "SASK": "SK", "MAN": "MB", "CALIF": "CA", "MASS": "MA",
+    "PENN": "PA", "FLA": "FL", "TEX": "TX", "COLOMBIE BRITANNIQUE": "BC",
+    "NOUVEAU BRUNSWICK": "NB", "NOUVELLE ECOSSE": "NS",
+}  # fmt: skip
+
+
+@cache
+def _region_lookup() -> dict[str, str]:
+    lookup = {code: code for code in (*US_STATES, *CA_PROVINCES)}
+    for table in (US_STATES, CA_PROVINCES):
+        lookup.update({_region_token(name): code for code, name in table.items()})
+    lookup.update(_REGION_ALIASES)
+    return lookup
+
+
+def _region_token(text: str) -> str:
+    return re.sub(r"[^A-ZÉ]+", " ", text.upper()).strip()
+
+
+def normalise_regions(raw: pd.Series) -> pd.Series:
+    """State and province names or codes (``"new york"``, ``"Ont."``) to two-letter codes.
+
+    Values that name no state or province are returned stripped but otherwise unchanged, so the
+    validator can show them. Works on the distinct values only, then maps them back.
+    """
+    text = raw.astype("str").str.strip()
+    uniques = pd.unique(text)
+    lookup = _region_lookup()
+    mapping = {}
+    for value in uniques:
+        token = _region_token(value)
+        mapping[value] = lookup.get(token, lookup.get(token.replace(" ", ""), value))
+    return text.map(mapping).astype("str")
+
+
+#: A US ZIP code: five digits, or ZIP+4.
+US_ZIP = r"^\d{5}(-\d{4})?$"
+#: A Canadian postal code in canonical form, letters restricted to the ones Canada Post uses.
+CA_POSTAL = r"^[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] \d[ABCEGHJ-NPRSTV-Z]\d$"
+
+
+def normalise_postal_codes(raw: pd.Series) -> pd.Series:
+    """Canadian postal codes to ``A1A 1A1`` and nine-digit ZIPs to ``12345-6789``.
+
+    Anything else is returned stripped, unchanged, for the validator to judge.
+    """
+    text = raw.astype("str").str.strip()
+    compact = text.str.upper().str.replace(r"[\s\-]", "", regex=True)
+    canadian = compact.str.match(r"^[A-Z]\d[A-Z]\d[A-Z]\d$")
+    ca_form = compact.str.slice(0, 3) + " " + compact.str.slice(3)
+    zip9 = compact.str.match(r"^\d{9}$")
+    zip9_form = compact.str.slice(0, 5) + "-" + compact.str.slice(5)
+    return text.where(~canadian, ca_form).where(~zip9, zip9_form)

@@ -1,0 +1,204 @@
+"""The input column spec: one source of truth for the template, the reader, the schema and reports.
+
+Each ``Column`` has a canonical key (the Porting API field name, or a batchport name for fields that
+are nested or local), a friendly header for the template, the header aliases people really write,
+whether it is required, a maximum length and a short description with an example.
+
+Headers are matched case- and punctuation-insensitively: ``"Phone #"``, ``"phone"`` and
+``"PHONE-NUMBER"`` all reduce to the same comparison key.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+__all__ = [
+    "COLUMNS",
+    "END_USER_KEYS",
+    "SCHEDULE_KEYS",
+    "SECRET_KEYS",
+    "Column",
+    "column",
+    "header_key",
+    "match_header",
+]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One input column: what it is called, how long it may be and what goes in it."""
+
+    key: str
+    header: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    max_length: int = 0
+    description: str = ""
+    example: str = ""
+    secret: bool = False
+
+
+def _c(key: str, header: str, aliases: str = "", **kw: object) -> Column:
+    names = tuple(a.strip() for a in aliases.split("|") if a.strip())
+    return Column(key, header, names, **kw)  # type: ignore[arg-type]
+
+
+# Maximum lengths: the API publishes none, so these are batchport's own conservative limits
+# (long enough for real addresses, short enough to catch a paste into the wrong column).
+COLUMNS: tuple[Column, ...] = (
+    _c("phoneNumber", "Phone Number",
+       "TN|Telephone Number|Telephone|Phone|Phone #|Phone No|Number|DID|Number to Port|Ported Number",
+       required=True, max_length=20, description="The number to port, any common format.",
+       example="(212) 555-0143"),
+    _c("name", "End User Name",
+       "Name|Customer Name|Subscriber Name|Business Name|Company|End User|Account Name",
+       required=True, max_length=100,
+       description="Person or business as the losing carrier has it on file.",
+       example="Acme Dental LLC"),
+    _c("streetNum", "Street Number", "House Number|Street No|Street #|House #|Number on Street",
+       required=True, max_length=20, description="House or building number.", example="350"),
+    _c("streetPreDir", "Street Pre-Direction", "Pre Dir|Prefix Direction|Street Prefix",
+       max_length=2, description="Direction before the street name.", example="N"),
+    _c("streetName", "Street Name", "Street|Address|Street Address|Address 1",
+       required=True, max_length=60, description="Street name without the number.",
+       example="Fifth"),
+    _c("streetType", "Street Type", "Street Suffix|Suffix", max_length=20,
+       description="Avenue, Road, Court…", example="Ave"),
+    _c("streetPostDir", "Street Post-Direction", "Post Dir|Postfix Direction", max_length=2,
+       description="Direction after the street name.", example="SW"),
+    _c("locationType1", "Location Type 1", "Unit Type|Suite Type|Location Type", max_length=20,
+       description="Suite, Floor, Apt…", example="Suite"),
+    _c("locationValue1", "Location Value 1", "Unit|Suite|Apt|Location Value|Unit Number",
+       max_length=20, description="The suite, floor or apartment number.", example="2134"),
+    _c("locationType2", "Location Type 2", "", max_length=20,
+       description="A second location type.", example="Floor"),
+    _c("locationValue2", "Location Value 2", "", max_length=20,
+       description="A second location value.", example="3"),
+    _c("locationType3", "Location Type 3", "", max_length=20,
+       description="A third location type.", example=""),
+    _c("locationValue3", "Location Value 3", "", max_length=20,
+       description="A third location value.", example=""),
+    _c("city", "City", "Town|Municipality", required=True, max_length=50,
+       description="City of the service address.", example="New York"),
+    _c("state", "State/Province", "State|Province|ST|Prov|State Code|Region",
+       required=True, max_length=30,
+       description="Two-letter USPS state or Canadian province code, or its name.",
+       example="NY"),
+    _c("zipCode", "ZIP/Postal Code", "Zip|Zip Code|Postal Code|Postcode|Postal",
+       required=True, max_length=10,
+       description="US ZIP (12345 or 12345-6789) or Canadian postal code (A1A 1A1).",
+       example="10118"),
+    _c("typeOfService", "Type of Service", "Service Type|Service|Business or Residential|Type",
+       max_length=12, description="B (Business) or R (Residential); blank means B.",
+       example="B"),
+    _c("existingPortOutPin", "Port-Out PIN", "PIN|Port Out PIN|Passcode|Account PIN|Transfer PIN",
+       max_length=20, description="PIN the losing carrier issued for port-outs.",
+       example="1234", secret=True),
+    _c("accountNum", "Account Number", "Account #|Account|Acct|Acct #|Account No|BAN",
+       max_length=40, description="Account number with the losing carrier.",
+       example="8001234567", secret=True),
+    _c("accountPhoneNumber", "Account Phone Number",
+       "BTN|Billing Telephone Number|Billing Number|Main Number|ATN",
+       max_length=20, description="Main (billing) number on the account.",
+       example="212-555-0100"),
+    _c("authorizingName", "Authorizing Name", "Authorized By|Authorizer|Authorized Name",
+       max_length=100, description="Person who signed the letter of authorisation.",
+       example="Jane Doe"),
+    _c("authorizingDate", "Authorizing Date", "Authorization Date|LOA Date|Date Authorized",
+       max_length=20, description="Date of the authorisation, today or earlier.",
+       example="2026-11-20"),
+    _c("desiredPortDate", "Desired Port Date", "Port Date|Due Date|FOC Date|Requested Date",
+       max_length=20, description="Date to port, today or later; blank lets batchport choose.",
+       example=""),
+    _c("desiredPortTime", "Desired Port Time", "Port Time|Time", max_length=12,
+       description="Time of day to port (HH:MM:SS); blank uses the project default.",
+       example="09:00:00"),
+    _c("desiredPortTimeZone", "Desired Port Time Zone", "Time Zone|TZ|Timezone|Zone",
+       max_length=40, description="US/Eastern, US/Central, US/Mountain, US/Pacific or GMT.",
+       example="US/Eastern"),
+    _c("onDemandActivation", "On-Demand Activation", "On Demand|Activate on Demand|On-Demand",
+       max_length=8, description="Yes to activate by command instead of on the port date.",
+       example="No"),
+    _c("customerOrderReference", "Customer Order Reference",
+       "Order Reference|Customer Reference|PO|PO Number|Reference|Ticket",
+       max_length=100, description="Your own reference; no < > [ ] { } = ! ^ ~ \\ `.",
+       example="ACME-2026-11"),
+    _c("resellerName", "Reseller Name", "Reseller|Losing Carrier|Current Carrier|Carrier",
+       max_length=60, description="Required for Canadian numbers: the losing reseller.",
+       example=""),
+    _c("voiceType", "Voice Type", "Voice|Voice Configuration|Voice Service", max_length=30,
+       description="RTC (Voice API app), EST (SIP trunk) or FAX; blank for none.",
+       example="EST"),
+    _c("appId", "Voice App ID", "App ID|Application ID|RTC App", max_length=64,
+       description="Voice API application id, for voice type RTC.", example=""),
+    _c("trunkId", "SIP Trunk ID", "Trunk ID|Trunk|EST Trunk", max_length=64,
+       description="Elastic SIP Trunking trunk id, for voice type EST.",
+       example="01G65Z755AFWAKHE12NY0CQ9FH"),
+    _c("serviceId", "Fax Service ID", "Service ID|Fax Service|Fax ID", max_length=64,
+       description="Fax service id, for voice type FAX.", example=""),
+    _c("smsAppId", "SMS App ID", "SMS App|SMS Application ID|Messaging App ID", max_length=64,
+       description="SMS application to attach the number to.", example=""),
+    _c("e911Name", "E911 Name", "911 Name|Emergency Name", max_length=100,
+       description="Name for the emergency (E911) address.", example=""),
+    _c("e911StreetNum", "E911 Street Number", "911 Street Number|Emergency Street Number",
+       max_length=20, description="E911 house or building number.", example=""),
+    _c("e911StreetInfo", "E911 Street", "911 Street|E911 Street Info|Emergency Street",
+       max_length=60, description="E911 street name and type, without '#'.", example=""),
+    _c("e911Location", "E911 Location", "911 Location|Emergency Location", max_length=60,
+       description="E911 suite, floor or apartment.", example=""),
+    _c("e911City", "E911 City", "911 City|Emergency City", max_length=50,
+       description="E911 city.", example=""),
+    _c("e911State", "E911 State/Province", "911 State|E911 State|Emergency State",
+       max_length=30, description="E911 state or province code.", example=""),
+    _c("e911PostalCode", "E911 ZIP/Postal Code", "911 Zip|E911 Zip|E911 Postal Code",
+       max_length=10, description="E911 ZIP or postal code.", example=""),
+    _c("e911PostalCodePlusFour", "E911 ZIP+4", "911 Zip4|E911 Plus Four|E911 Zip Plus Four",
+       max_length=4, description="The four extra ZIP digits for the E911 address.",
+       example=""),
+    _c("orderGroup", "Order Group", "Group|Batch|Order Batch|Port Group", max_length=40,
+       description="Free label: rows with different groups never share an order.",
+       example=""),
+)  # fmt: skip
+
+#: End-user address fields compared across rows that share an account number.
+END_USER_KEYS = ("name", "streetNum", "streetName", "city", "state", "zipCode")
+#: Fields that make up a desired port schedule.
+SCHEDULE_KEYS = ("desiredPortDate", "desiredPortTime", "desiredPortTimeZone", "onDemandActivation")
+#: Canonical keys whose values are secrets (masked in every output).
+SECRET_KEYS = frozenset(c.key for c in COLUMNS if c.secret)
+
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def header_key(text: str) -> str:
+    """Reduce a header to its comparison key: lower case, letters and digits only.
+
+    ``"#"`` becomes ``"number"`` first, so ``"Phone #"`` and ``"Phone Number"`` compare equal.
+    """
+    return _NOT_ALNUM.sub("", str(text).lower().replace("#", "number"))
+
+
+@cache
+def _alias_index() -> dict[str, str]:
+    index: dict[str, str] = {}
+    for col in COLUMNS:
+        for name in (col.key, col.header, *col.aliases):
+            index.setdefault(header_key(name), col.key)
+    return index
+
+
+def match_header(text: str) -> str | None:
+    """The canonical key a header names, or ``None`` when batchport does not know it."""
+    return _alias_index().get(header_key(text))
+
+
+@cache
+def _by_key() -> dict[str, Column]:
+    return {c.key: c for c in COLUMNS}
+
+
+def column(key: str) -> Column:
+    """The ``Column`` with canonical key ``key``; raises ``KeyError`` for an unknown key."""
+    return _by_key()[key]

@@ -1,0 +1,87 @@
+"""Findings in bulk: a DataFrame with one row per finding, built without a Python loop per row.
+
+Stages that look at whole columns (the reader's repairs, normalisation, the schema, cross-row
+checks) produce finding *frames*; ``to_findings`` turns the final, usually short, frame into
+``Finding`` records at the very end.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from batchport.columns import COLUMNS, SECRET_KEYS
+from batchport.findings import Finding, Severity
+from batchport.redaction import mask_field
+
+__all__ = ["FRAME_COLUMNS", "concat_frames", "empty_frame", "frame_of", "to_findings"]
+
+#: The columns of a finding frame, in order.
+FRAME_COLUMNS = ("row", "column", "code", "severity", "message", "value")
+_POSITION = {c.key: i for i, c in enumerate(COLUMNS)}
+
+
+def empty_frame() -> pd.DataFrame:
+    """A finding frame with no findings."""
+    return pd.DataFrame({name: pd.Series([], dtype="str") for name in FRAME_COLUMNS}).astype(
+        {"row": "int64"}
+    )
+
+
+def frame_of(
+    mask: pd.Series,
+    column: str,
+    code: str,
+    severity: Severity,
+    message: str | pd.Series,
+    values: pd.Series | None = None,
+) -> pd.DataFrame:
+    """One finding for every row where ``mask`` is true.
+
+    ``mask`` is a boolean Series indexed by spreadsheet row number; ``message`` is one text for
+    all rows or a Series aligned with ``mask``; ``values`` (aligned with ``mask``) become the
+    offending values, masked when ``column`` is a secret column.
+    """
+    rows = mask.index[mask.to_numpy(dtype=bool)]
+    count = len(rows)
+    if count == 0:
+        return empty_frame()
+    if isinstance(message, pd.Series):
+        texts = message.loc[rows].astype("str").to_numpy()
+    else:
+        texts = [message] * count
+    shown = [""] * count if values is None else values.loc[rows].astype("str").tolist()
+    if column in SECRET_KEYS:
+        shown = [str(mask_field(column, v)) for v in shown]
+    return pd.DataFrame(
+        {
+            "row": rows.to_numpy(dtype="int64"),
+            "column": [column] * count,
+            "code": [code] * count,
+            "severity": [severity.value] * count,
+            "message": texts,
+            "value": shown,
+        }
+    )
+
+
+def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """All findings of ``frames`` in one frame, sorted by row, column (in spec order), code."""
+    useful = [f for f in frames if len(f)]
+    if not useful:
+        return empty_frame()
+    joined = pd.concat(useful, ignore_index=True)
+    position = joined["column"].map(_POSITION).fillna(len(_POSITION)).astype("int64")
+    order = joined.assign(_position=position).sort_values(
+        ["row", "_position", "column", "code"], kind="stable"
+    )
+    return order.drop(columns="_position").reset_index(drop=True)
+
+
+def to_findings(frame: pd.DataFrame) -> tuple[Finding, ...]:
+    """The rows of a finding frame as ``Finding`` records, in frame order."""
+    severities = {s.value: s for s in Severity}
+    columns = [frame[name].tolist() for name in FRAME_COLUMNS]
+    return tuple(
+        Finding(int(row), str(col), str(code), severities[str(sev)], str(msg), str(value))
+        for row, col, code, sev, msg, value in zip(*columns, strict=True)
+    )

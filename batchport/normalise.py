@@ -1,0 +1,158 @@
+"""Normalisation: the many ways people write a value, turned into the one the API expects.
+
+``normalise`` works column by column on the reader's text table and returns the normalised rows
+plus a warning for every cell whose text it changed (``(212) 555-0143`` → ``+12125550143``,
+``Business`` → ``B``, ``new york`` → ``NY``), so the user can see exactly what will be sent.
+Values it cannot make sense of are left for the schema to reject.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from batchport import nanp
+from batchport.columns import COLUMNS
+from batchport.finding_frames import concat_frames, frame_of
+from batchport.findings import Severity
+
+__all__ = ["TIME_ZONES", "VOICE_TYPES", "Normalised", "normalise"]
+
+#: The API's enumeration of port time zones.
+TIME_ZONES = ("US/Eastern", "US/Central", "US/Mountain", "US/Pacific", "GMT")
+#: Voice configuration types and the id column each one needs.
+VOICE_TYPES = {"RTC": "appId", "EST": "trunkId", "FAX": "serviceId"}
+
+_ZONE_ALIASES = {
+    "US/Eastern": "EASTERN|ET|EST|EDT|EASTERN TIME|AMERICA/NEW_YORK|AMERICA/TORONTO|"
+    "AMERICA/DETROIT|AMERICA/MONTREAL|US/EASTERN|US EASTERN",
+    "US/Central": "CENTRAL|CT|CST|CDT|CENTRAL TIME|AMERICA/CHICAGO|AMERICA/WINNIPEG|"
+    "AMERICA/REGINA|US/CENTRAL|US CENTRAL",
+    "US/Mountain": "MOUNTAIN|MT|MST|MDT|MOUNTAIN TIME|AMERICA/DENVER|AMERICA/EDMONTON|"
+    "AMERICA/PHOENIX|US/MOUNTAIN|US/ARIZONA|US MOUNTAIN",
+    "US/Pacific": "PACIFIC|PT|PST|PDT|PACIFIC TIME|AMERICA/LOS_ANGELES|AMERICA/VANCOUVER|"
+    "US/PACIFIC|US PACIFIC",
+    "GMT": "GMT|UTC|Z|ZULU|ETC/UTC|ETC/GMT|UNIVERSAL",
+}
+_ZONES = {alias: zone for zone, names in _ZONE_ALIASES.items() for alias in names.split("|")}
+_SERVICE = {"B": "B", "BUSINESS": "B", "BUS": "B", "COMMERCIAL": "B", "BIZ": "B",
+            "R": "R", "RES": "R", "RESIDENTIAL": "R", "RESIDENCE": "R", "HOME": "R"}  # fmt: skip
+_VOICE = {"RTC": "RTC", "VOICE API": "RTC", "PROGRAMMABLE VOICE": "RTC", "APP": "RTC",
+          "EST": "EST", "SIP": "EST", "SIP TRUNK": "EST", "ELASTIC SIP TRUNKING": "EST",
+          "TRUNK": "EST", "FAX": "FAX"}  # fmt: skip
+_TRUE = frozenset({"YES", "Y", "TRUE", "T", "1", "ON", "X"})
+_FALSE = frozenset({"NO", "N", "FALSE", "F", "0", "OFF", ""})
+_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%Y/%m/%d", "%m-%d-%Y", "%m.%d.%Y",
+                 "%b %d %Y", "%B %d %Y", "%d %b %Y", "%d %B %Y", "%Y%m%d")  # fmt: skip
+_TIME = (
+    r"^(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?(?:[:.](?P<s>\d{2}))?"
+    r"\s*(?:(?P<ap>[AaPp])\.?\s*[Mm]\.?)?$"
+)
+
+
+@dataclass(frozen=True)
+class Normalised:
+    """Normalised rows and what normalising changed.
+
+    ``rows``: canonical columns only (every one present), plus ``country``; blank cells ``""``;
+    ``onDemandActivation`` bool. ``phone_problems`` / ``account_phone_problems``: ``PhoneProblem``
+    values (``""`` when fine). ``findings``: a finding frame of warnings.
+    """
+
+    rows: pd.DataFrame
+    phone_problems: pd.Series
+    account_phone_problems: pd.Series
+    findings: pd.DataFrame
+
+
+def normalise(frame: pd.DataFrame) -> Normalised:
+    """Normalise the reader's text frame (see ``batchport.intake.Table.frame``).
+
+    Returns ``Normalised``; never raises for bad values (they stay for the schema to report).
+    """
+    empty = pd.Series("", index=frame.index, dtype="str")
+    raw = {c.key: frame[c.key] if c.key in frame.columns else empty for c in COLUMNS}
+    out = dict(raw)
+    warnings: list[pd.DataFrame] = []
+
+    def changed(key: str, new: pd.Series, code: str, message: str) -> None:
+        mask = (new != raw[key]) & (raw[key] != "") & (new != "")
+        warnings.append(frame_of(mask, key, code, Severity.WARNING, message, raw[key]))
+        out[key] = new
+
+    phones = nanp.normalise_phones(raw["phoneNumber"])
+    changed("phoneNumber", phones["e164"], "phone_reformatted",
+            "Phone number rewritten in E.164 form (+1 and ten digits).")  # fmt: skip
+    accounts = nanp.normalise_phones(raw["accountPhoneNumber"])
+    changed("accountPhoneNumber", accounts["e164"], "phone_reformatted",
+            "Phone number rewritten in E.164 form (+1 and ten digits).")  # fmt: skip
+    for key in ("state", "e911State"):
+        changed(key, nanp.normalise_regions(raw[key]), "state_normalised",
+                "State or province written as its two-letter code.")  # fmt: skip
+    for key in ("zipCode", "e911PostalCode"):
+        changed(key, nanp.normalise_postal_codes(raw[key]), "postal_code_normalised",
+                "Postal code rewritten in its standard form.")  # fmt: skip
+    service = _lookup(raw["typeOfService"], _SERVICE)
+    changed("typeOfService", service, "type_of_service_normalised",
+            "Type of service written as B (Business) or R (Residential).")  # fmt: skip
+    out["typeOfService"] = service.where(raw["typeOfService"] != "", "B")
+    changed("desiredPortTimeZone", _lookup(raw["desiredPortTimeZone"], _ZONES),
+            "time_zone_normalised", "Time zone written as the API's name for it.")  # fmt: skip
+    changed("voiceType", _lookup(raw["voiceType"], _VOICE), "voice_type_normalised",
+            "Voice type written as RTC, EST or FAX.")  # fmt: skip
+    for key in ("authorizingDate", "desiredPortDate"):
+        changed(key, parse_dates(raw[key]), "date_normalised",
+                "Date rewritten as YYYY-MM-DD; check it is the date you meant.")  # fmt: skip
+    changed("desiredPortTime", parse_times(raw["desiredPortTime"]), "time_normalised",
+            "Time rewritten as HH:MM:SS (24-hour).")  # fmt: skip
+    out["onDemandActivation"] = raw["onDemandActivation"].str.upper().isin(_TRUE)
+    rows = pd.DataFrame(out, index=frame.index)
+    rows["country"] = phones["country"]
+    return Normalised(rows, phones["problem"], accounts["problem"], concat_frames(warnings))
+
+
+def _lookup(values: pd.Series, table: dict[str, str]) -> pd.Series:
+    """Map values through ``table`` by their upper-case text; unknown values stay as written."""
+    keys = values.str.upper().str.replace(r"\s+", " ", regex=True)
+    return keys.map(table).fillna(values).astype("str")
+
+
+def boolean_ok(values: pd.Series) -> pd.Series:
+    """True where ``values`` is a recognisable yes/no (blank counts as no)."""
+    return values.str.upper().isin(_TRUE | _FALSE)
+
+
+def parse_dates(values: pd.Series) -> pd.Series:
+    """Dates written in common US/ISO forms to ``YYYY-MM-DD``; ``""`` where none fits."""
+    text = values.str.replace(",", " ").str.replace(r"\s+", " ", regex=True).str.strip()
+    text = text.str.replace(r"[ T]00:00(:00)?(\.0+)?$", "", regex=True)
+    result = pd.Series("", index=values.index, dtype="str")
+    todo = text != ""
+    for fmt in _DATE_FORMATS:
+        if not todo.any():
+            break
+        parsed = pd.to_datetime(text.where(todo, ""), format=fmt, errors="coerce")
+        hit = parsed.notna() & todo
+        result = result.where(~hit, parsed.dt.strftime("%Y-%m-%d").fillna(""))
+        todo &= ~hit
+    return result
+
+
+def parse_times(values: pd.Series) -> pd.Series:
+    """Times such as ``9:00``, ``9am``, ``14:30:00`` to ``HH:MM:SS``; ``""`` where none fits."""
+    parts = values.str.strip().str.extract(_TIME)
+    hour = pd.to_numeric(parts["h"], errors="coerce")
+    minute = pd.to_numeric(parts["m"], errors="coerce").fillna(0)
+    second = pd.to_numeric(parts["s"], errors="coerce").fillna(0)
+    meridiem = parts["ap"].fillna("").str.upper()
+    twelve = meridiem != ""
+    valid = hour.notna() & (minute < 60) & (second < 60)
+    valid &= (twelve & hour.between(1, 12)) | (~twelve & (hour < 24))
+    hour = hour.where(~twelve, hour % 12 + (meridiem == "P") * 12).fillna(0)
+    text = (
+        hour.astype("int64").astype("str").str.zfill(2)
+        + ":" + minute.astype("int64").astype("str").str.zfill(2)
+        + ":" + second.astype("int64").astype("str").str.zfill(2)
+    )  # fmt: skip
+    return text.where(valid, "").astype("str")

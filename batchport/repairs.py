@@ -1,0 +1,145 @@
+"""Repairs of the damage spreadsheets do to text: every repair is undone and reported.
+
+Excel stores phone numbers and ZIP codes as numbers (dropping leading zeros), dates and times
+as serial values, and people paste non-breaking spaces. ``repair_column`` turns one column of
+raw cell values (text, numbers, dates, times) into text and returns a warning for each cell it
+had to change, so the user can see what was read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pandas as pd
+
+from batchport.finding_frames import concat_frames, frame_of
+from batchport.findings import Severity
+
+__all__ = ["DATE_KEYS", "PHONE_KEYS", "TIME_KEYS", "repair_column"]
+
+PHONE_KEYS = frozenset({"phoneNumber", "accountPhoneNumber"})
+DATE_KEYS = frozenset({"authorizingDate", "desiredPortDate"})
+TIME_KEYS = frozenset({"desiredPortTime"})
+_ZIP_KEYS = frozenset({"zipCode", "e911PostalCode"})
+_DIGIT_KEYS = PHONE_KEYS | _ZIP_KEYS | {"existingPortOutPin", "accountNum"}
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_SPACES = r"[\s\u00a0\u2007\u202f\u200b\ufeff]+"
+
+
+def _number_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer():
+            return str(int(value))
+        return format(value, ".15g")
+    return str(value)
+
+
+def _datetime_text(value: object, key: str) -> str:
+    if isinstance(value, dt.datetime):
+        if key in TIME_KEYS:
+            return value.strftime("%H:%M:%S")
+        if value.time() == dt.time(0) or key in DATE_KEYS:
+            return value.strftime("%Y-%m-%d")
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M:%S")
+    if isinstance(value, dt.timedelta):
+        seconds = int(value.total_seconds()) % 86400
+        return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+    return str(value)
+
+
+def _typed_cells(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    kinds = values.map(type)
+    text_like = kinds.isin([str])
+    numeric = kinds.isin([int, float, bool])
+    return text_like, numeric
+
+
+def _serial_date(text: pd.Series) -> pd.Series:
+    days = pd.to_numeric(text, errors="coerce")
+    stamps = pd.Timestamp(_EXCEL_EPOCH) + pd.to_timedelta(days, unit="D")
+    return stamps.dt.strftime("%Y-%m-%d").fillna("").astype("str")
+
+
+def _day_fraction(text: pd.Series) -> pd.Series:
+    seconds = (pd.to_numeric(text, errors="coerce") * 86400).round()
+    stamps = pd.Timestamp(0) + pd.to_timedelta(seconds, unit="s")
+    return stamps.dt.strftime("%H:%M:%S").fillna("").astype("str")
+
+
+def repair_column(values: pd.Series, key: str | None) -> tuple[pd.Series, pd.DataFrame]:
+    """Turn one column of raw cell values into clean text, reporting each repair.
+
+    ``values`` holds what the reader produced (str, int, float, bool, date/time objects);
+    ``key`` is the canonical column key, or ``None`` for a column batchport does not know
+    (its values are turned into text but never reinterpreted). Returns the text column
+    (``str`` dtype, blank cells ``""``) and a finding frame of warnings.
+    """
+    label = key or str(values.name)
+    frames = []
+    if values.dtype == object:
+        text_like, numeric = _typed_cells(values)
+        text = values.where(text_like, "").astype("object")
+        if numeric.any():
+            text = text.where(~numeric, values[numeric].map(_number_text))
+        other = ~(text_like | numeric)
+        if other.any():
+            text = text.where(~other, values[other].map(lambda v: _datetime_text(v, label)))
+        text = text.astype("str")
+    else:
+        text = values.astype("str")
+        numeric = pd.Series(False, index=values.index)
+        other = numeric
+    cleaned = text.str.replace(_SPACES, " ", regex=True).str.strip()
+    frames.append(
+        frame_of(
+            cleaned != text, label, "whitespace_cleaned", Severity.WARNING,
+            "Removed stray or non-breaking spaces from this cell.", text,
+        )
+    )  # fmt: skip
+    text = cleaned
+    if key is None:
+        return text, concat_frames(frames)
+    text, more = _repair_known(text, key, numeric, other)
+    return text, concat_frames([*frames, *more])
+
+
+def _repair_known(
+    text: pd.Series, key: str, numeric: pd.Series, other: pd.Series
+) -> tuple[pd.Series, list[pd.DataFrame]]:
+    frames = []
+    if key in _DIGIT_KEYS:
+        float_text = text.str.match(r"^\d+\.0+$")
+        text = text.where(~float_text, text.str.replace(r"\.0+$", "", regex=True))
+        numeric = numeric | float_text
+    if key in PHONE_KEYS:
+        frames.append(frame_of(numeric, key, "phone_stored_as_number", Severity.WARNING,
+            "Excel stored this phone number as a number; format the column as Text.", text))  # fmt: skip
+    if key in ("existingPortOutPin", "accountNum"):
+        frames.append(frame_of(numeric, key, "stored_as_number", Severity.WARNING,
+            "Excel stored this as a number, so leading zeros may be lost; "
+            "format the column as Text and retype it.", text))  # fmt: skip
+    if key in _ZIP_KEYS:
+        short = text.str.match(r"^\d{3,4}$")
+        frames.append(frame_of(short, key, "zip_leading_zeros_restored", Severity.WARNING,
+            "The ZIP code had lost its leading zeros; they were put back.", text))  # fmt: skip
+        text = text.where(~short, text.str.zfill(5))
+    if key in DATE_KEYS:
+        serial = text.str.match(r"^\d{5}(\.\d+)?$")
+        frames.append(frame_of(serial | other, key, "excel_date_converted", Severity.WARNING,
+            "Read an Excel date value as an ISO date (YYYY-MM-DD).", text))  # fmt: skip
+        if serial.any():
+            text = text.where(~serial, _serial_date(text.where(serial, "")))
+    if key in TIME_KEYS:
+        fraction = text.str.match(r"^0?\.\d+$|^0$")
+        frames.append(frame_of(fraction | other, key, "excel_time_converted", Severity.WARNING,
+            "Read an Excel time value as HH:MM:SS.", text))  # fmt: skip
+        if fraction.any():
+            text = text.where(~fraction, _day_fraction(text.where(fraction, "")))
+    return text, frames

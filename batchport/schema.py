@@ -1,0 +1,292 @@
+"""The rules: a pandera schema over normalised rows, and the checks that compare rows.
+
+``build_schema`` returns a lazy pandera ``DataFrameSchema`` whose every check is named by its
+finding code; ``check_rows`` runs it and turns pandera's failure cases into a finding frame
+without a loop per row. Checks that need more than their own column (the number's country, the
+raw text) close over a context frame aligned on the same index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import pandas as pd
+import pandera.pandas as pa
+
+from batchport import nanp
+from batchport.columns import COLUMNS, END_USER_KEYS, SCHEDULE_KEYS, column
+from batchport.finding_frames import concat_frames, empty_frame, frame_of
+from batchport.findings import Severity
+from batchport.normalise import TIME_ZONES, VOICE_TYPES, Normalised, boolean_ok
+from batchport.rules import RULES, message_for
+
+__all__ = ["build_schema", "check_across_rows", "check_rows"]
+
+_REQUIRED = [c.key for c in COLUMNS if c.required and c.key != "phoneNumber"]
+_E911_NEEDED = ("e911StreetNum", "e911StreetInfo", "e911City", "e911State", "e911PostalCode")
+_E911_ALL = tuple(c.key for c in COLUMNS if c.key.startswith("e911"))
+_FORBIDDEN = r"[<>\[\]{}=!^~\\`]"
+
+Vector = Callable[[pd.Series], pd.Series]
+
+
+def _check(code: str, fn: Vector) -> pa.Check:
+    # The name carries the finding code; pandera reports it as the failed check.
+    return pa.Check(fn, name=code)
+
+
+def build_schema(norm: Normalised, raw: pd.DataFrame, today: date) -> pa.DataFrameSchema:
+    """The schema for one table: ``norm`` (normalised rows), ``raw`` (the reader's text), ``today``.
+
+    Returns a ``DataFrameSchema`` to validate ``norm.rows`` with ``lazy=True``.
+    """
+    rows = norm.rows
+    checks: dict[str, list[pa.Check]] = {c.key: [] for c in COLUMNS}
+    for problem in nanp.PhoneProblem:
+        code = problem.value
+        checks["phoneNumber"].append(_check(code, lambda s, c=code: norm.phone_problems != c))
+    for key in _REQUIRED:
+        checks[key].append(_check("missing_required", lambda s: s != ""))
+    for col in COLUMNS:
+        if col.key == "onDemandActivation":
+            continue
+        limit = col.max_length
+        checks[col.key].append(_check("too_long", lambda s, n=limit: s.str.len() <= n))
+    _address_checks(checks, rows)
+    _port_out_checks(checks, norm, raw, today)
+    _order_checks(checks, rows, raw)
+    columns = {key: pa.Column(checks=found, required=True) for key, found in checks.items()}
+    return pa.DataFrameSchema(columns, strict=False, coerce=False)
+
+
+def _region_checks(country: pd.Series) -> tuple[Vector, Vector]:
+    us, ca = set(nanp.US_STATES), set(nanp.CA_PROVINCES)
+
+    def unknown(s: pd.Series) -> pd.Series:
+        return (s == "") | s.isin(us | ca)
+
+    def wrong_country(s: pd.Series) -> pd.Series:
+        return ~(((country == "US") & s.isin(ca - us)) | ((country == "CA") & s.isin(us - ca)))
+
+    return unknown, wrong_country
+
+
+def _postal_checks(country: pd.Series) -> tuple[Vector, Vector]:
+    def valid(s: pd.Series) -> pd.Series:
+        return (s == "") | s.str.match(nanp.US_ZIP) | s.str.match(nanp.CA_POSTAL)
+
+    def wrong_country(s: pd.Series) -> pd.Series:
+        us_form, ca_form = s.str.match(nanp.US_ZIP), s.str.match(nanp.CA_POSTAL)
+        return ~(((country == "US") & ca_form) | ((country == "CA") & us_form))
+
+    return valid, wrong_country
+
+
+def _address_checks(checks: dict[str, list[pa.Check]], rows: pd.DataFrame) -> None:
+    country = rows["country"]
+    region_ok, region_country = _region_checks(country)
+    postal_ok, postal_country = _postal_checks(country)
+    for key in ("state", "e911State"):
+        checks[key] += [_check("state_invalid", region_ok)]
+    checks["state"].append(_check("state_wrong_country", region_country))
+    for key in ("zipCode", "e911PostalCode"):
+        checks[key] += [_check("postal_code_invalid", postal_ok)]
+    checks["zipCode"].append(_check("postal_code_wrong_country", postal_country))
+    checks["e911PostalCodePlusFour"].append(
+        _check("postal_code_invalid", lambda s: (s == "") | s.str.match(r"^\d{4}$"))
+    )
+    checks["typeOfService"].append(_check("type_of_service_invalid", lambda s: s.isin(["B", "R"])))
+    any_e911 = rows[list(_E911_ALL)].ne("").any(axis=1)
+    for key in _E911_NEEDED:
+        checks[key].append(_check("e911_incomplete", lambda s: (s != "") | ~any_e911))
+    checks["e911StreetInfo"].append(_check("forbidden_characters", lambda s: ~s.str.contains("#")))
+
+
+def _port_out_checks(
+    checks: dict[str, list[pa.Check]], norm: Normalised, raw: pd.DataFrame, today: date
+) -> None:
+    rows = norm.rows
+    iso_today = today.isoformat()
+
+    def given(key: str) -> pd.Series:
+        return raw[key] != "" if key in raw.columns else pd.Series(False, index=rows.index)
+
+    checks["existingPortOutPin"].append(
+        _check("port_out_credentials_missing",
+               lambda s: (s != "") | (rows["accountNum"] != ""))
+    )  # fmt: skip
+    checks["accountPhoneNumber"].append(
+        _check("account_phone_invalid",
+               lambda s: ~given("accountPhoneNumber") | (norm.account_phone_problems == ""))
+    )  # fmt: skip
+    for key in ("authorizingDate", "desiredPortDate"):
+        checks[key].append(_check("invalid_date", lambda s, k=key: (s != "") | ~given(k)))
+    checks["authorizingDate"].append(_check("authorizing_date_future", lambda s: s <= iso_today))
+    checks["desiredPortDate"].append(
+        _check("port_date_past", lambda s: (s == "") | (s >= iso_today))
+    )
+    checks["desiredPortDate"].append(_check("port_date_weekend", _not_weekend))
+    checks["desiredPortTime"].append(
+        _check("invalid_time", lambda s: (s != "") | ~given("desiredPortTime"))
+    )
+    checks["desiredPortTimeZone"].append(
+        _check("invalid_time_zone", lambda s: (s == "") | s.isin(TIME_ZONES))
+    )
+    checks["onDemandActivation"].append(
+        _check("invalid_boolean", lambda s: boolean_ok(raw_or_blank(raw, "onDemandActivation")))
+    )
+
+
+def raw_or_blank(raw: pd.DataFrame, key: str) -> pd.Series:
+    """The reader's text of column ``key``, or a blank column when the file has none."""
+    if key in raw.columns:
+        return raw[key]
+    return pd.Series("", index=raw.index, dtype="str")
+
+
+def _not_weekend(s: pd.Series) -> pd.Series:
+    days = pd.to_datetime(s.where(s != ""), format="%Y-%m-%d", errors="coerce")
+    return ~days.dt.dayofweek.isin([5, 6])
+
+
+def _order_checks(checks: dict[str, list[pa.Check]], rows: pd.DataFrame, raw: pd.DataFrame) -> None:
+    checks["customerOrderReference"].append(
+        _check("forbidden_characters", lambda s: ~s.str.contains(_FORBIDDEN, regex=True))
+    )
+    checks["resellerName"].append(
+        _check("reseller_required", lambda s: (s != "") | (rows["country"] != "CA"))
+    )
+    checks["voiceType"].append(
+        _check("voice_type_invalid", lambda s: (s == "") | s.isin(list(VOICE_TYPES)))
+    )
+    for kind, key in VOICE_TYPES.items():
+        checks[key].append(
+            _check("voice_id_missing", lambda s, k=kind: (s != "") | (rows["voiceType"] != k))
+        )
+    ids = rows[list(VOICE_TYPES.values())].ne("").any(axis=1)
+    checks["voiceType"].append(_check("voice_type_missing", lambda s: (s != "") | ~ids))
+
+
+def check_rows(norm: Normalised, raw: pd.DataFrame, today: date) -> pd.DataFrame:
+    """Validate normalised rows; returns a finding frame (errors and warnings).
+
+    ``raw`` is the reader's text frame, used for the offending values shown to the user.
+    """
+    schema = build_schema(norm, raw, today)
+    try:
+        schema.validate(norm.rows, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        return _failures_to_frame(exc.failure_cases, raw, norm.rows)
+    return empty_frame()
+
+
+def _failures_to_frame(cases: pd.DataFrame, raw: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    cases = cases.dropna(subset=["index", "column", "check"])
+    cases = cases[cases["check"].isin(list(RULES))]
+    found = pd.DataFrame(
+        {
+            "row": cases["index"].astype("int64").to_numpy(),
+            "column": cases["column"].astype("str").to_numpy(),
+            "code": cases["check"].astype("str").to_numpy(),
+        }
+    ).drop_duplicates()
+    parts = []
+    for (key, code), group in found.groupby(["column", "code"], sort=False):
+        source = raw[key] if key in raw.columns else rows[key].astype("str")
+        values = source.reindex(group["row"]).fillna("").astype("str")
+        part = group.assign(
+            severity=RULES[code].severity.value,
+            message=message_for(code, column(key).header),
+            value=values.to_numpy(),
+        )
+        parts.append(part)
+    if not parts:
+        return empty_frame()
+    return _mask_secrets(concat_frames(parts))
+
+
+def _mask_secrets(frame: pd.DataFrame) -> pd.DataFrame:
+    from batchport.columns import SECRET_KEYS
+    from batchport.redaction import mask_field
+
+    secret = frame["column"].isin(list(SECRET_KEYS))
+    if secret.any():
+        masked = [
+            str(mask_field(c, v))
+            for c, v in zip(frame.loc[secret, "column"], frame.loc[secret, "value"], strict=True)
+        ]
+        frame.loc[secret, "value"] = masked
+    return frame
+
+
+def check_across_rows(rows: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
+    """Checks that compare rows: duplicates, one record per account, one schedule per group.
+
+    ``rows`` are normalised rows (see ``batchport.normalise``), ``raw`` the reader's text (for
+    the values shown). Returns a finding frame.
+    """
+    return concat_frames(
+        [_duplicates(rows, raw), _account_conflicts(rows), _group_conflicts(rows)]
+    )
+
+
+def _row_numbers(rows: pd.DataFrame) -> pd.Series:
+    return pd.Series(rows.index.to_numpy(), index=rows.index)
+
+
+def _duplicates(rows: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
+    phone = rows["phoneNumber"]
+    dup = phone.duplicated(keep="first") & (phone != "")
+    if not dup.any():
+        return empty_frame()
+    first = _row_numbers(rows).groupby(phone).transform("min")
+    message = "Same number as row " + first.astype("str") + ": delete this row."
+    shown = raw_or_blank(raw, "phoneNumber")
+    return frame_of(dup, "phoneNumber", "duplicate_number", Severity.ERROR, message, shown)
+
+
+def _signature(rows: pd.DataFrame, keys: tuple[str, ...]) -> pd.Series:
+    parts = [rows[key].astype("str").str.upper() for key in keys]
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined + "\x1f" + part
+    return joined
+
+
+def _account_conflicts(rows: pd.DataFrame) -> pd.DataFrame:
+    account = rows["accountNum"]
+    signature = _signature(rows, END_USER_KEYS)
+    has = account != ""
+    varied = signature[has].groupby(account[has]).transform("nunique") > 1
+    if not varied.any():
+        return empty_frame()
+    flagged = varied[varied].index
+    numbers = _row_numbers(rows).loc[flagged]
+    listing = numbers.groupby(account.loc[flagged]).agg(lambda r: ", ".join(map(str, r[:10])))
+    message = (
+        "Rows " + account.loc[flagged].map(listing) + " share this account number but not the "
+        "same end-user name and address; the losing carrier has one record per account, so "
+        "make them match the bill."
+    )
+    mask = pd.Series(False, index=rows.index)
+    mask.loc[flagged] = True
+    return frame_of(mask, "accountNum", "account_details_differ", Severity.WARNING,
+                    message.reindex(rows.index).fillna(""), account)  # fmt: skip
+
+
+def _group_conflicts(rows: pd.DataFrame) -> pd.DataFrame:
+    group = rows["orderGroup"]
+    has = group != ""
+    if not has.any():
+        return empty_frame()
+    schedule = _signature(rows, SCHEDULE_KEYS)
+    first = schedule[has].groupby(group[has]).transform("first")
+    first_row = _row_numbers(rows)[has].groupby(group[has]).transform("min")
+    conflict = (schedule[has] != first).reindex(rows.index, fill_value=False)
+    message = (
+        "Order group " + group[has] + " must have one schedule, but this row's date, time, "
+        "zone or activation differs from row " + first_row.astype("str") + "."
+    )
+    return frame_of(conflict, "orderGroup", "order_group_schedule_conflict", Severity.ERROR,
+                    message.reindex(rows.index).fillna(""), group)  # fmt: skip

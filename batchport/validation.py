@@ -1,0 +1,131 @@
+"""Validation of an input file: read, normalise, check; every problem found at once.
+
+``validate_file`` is the library entry point behind ``batchport validate`` and the first stage
+of ``batchport run``. No click, no printing: it returns a ``Validation`` that the CLI renders
+and the report writes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from batchport import nanp
+from batchport.finding_frames import concat_frames, to_findings
+from batchport.findings import Finding, Severity
+from batchport.intake import Table, read_table
+from batchport.normalise import normalise
+from batchport.schema import check_across_rows, check_rows
+
+__all__ = ["Validation", "validate_file", "validate_table"]
+
+
+@dataclass(frozen=True)
+class Validation:
+    """The outcome of validating one table.
+
+    ``table``: the input as read (original text, for pass-through). ``rows``: normalised rows on
+    the same index (canonical columns plus ``country``; E.164 numbers, ISO dates, HH:MM:SS
+    times, codes for states and enums, ``onDemandActivation`` as bool, blank cells ``""``).
+    ``findings_frame``: every finding as a frame, sorted by row then column. ``error_rows``:
+    the row numbers with at least one error.
+    """
+
+    table: Table
+    rows: pd.DataFrame
+    findings_frame: pd.DataFrame = field(repr=False)
+    error_rows: frozenset[int]
+
+    @cached_property
+    def findings(self) -> tuple[Finding, ...]:
+        """Every finding (repairs, normalisation, rules), sorted by row then column."""
+        return to_findings(self.findings_frame)
+
+    @property
+    def row_count(self) -> int:
+        """How many data rows the input has (blank rows not counted)."""
+        return len(self.rows)
+
+    @property
+    def invalid(self) -> int:
+        """How many rows have at least one error."""
+        return len(self.error_rows)
+
+    @property
+    def valid(self) -> int:
+        """How many rows have no error (they may have warnings)."""
+        return self.row_count - self.invalid
+
+    @property
+    def warnings(self) -> int:
+        """How many warning findings there are."""
+        return int((self.findings_frame["severity"] == Severity.WARNING.value).sum())
+
+    def top_problems(self, limit: int = 5) -> list[tuple[str, str, int]]:
+        """The most frequent ``(code, severity, count)``, errors before warnings."""
+        pairs = Counter(zip(self.findings_frame["code"], self.findings_frame["severity"]))
+        ranked = sorted(pairs.items(), key=lambda kv: (kv[0][1] != "error", -kv[1], kv[0][0]))
+        return [(code, sev, count) for (code, sev), count in ranked[:limit]]
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON contract of ``batchport validate --json`` as a dict."""
+        frame = self.findings_frame
+        findings = [
+            {"row": int(r), "column": c, "code": k, "severity": s, "message": m}
+            for r, c, k, s, m in zip(
+                frame["row"], frame["column"], frame["code"], frame["severity"],
+                frame["message"], strict=True,
+            )
+        ]  # fmt: skip
+        return {
+            "rows": self.row_count,
+            "valid": self.valid,
+            "invalid": self.invalid,
+            "warnings": self.warnings,
+            "findings": findings,
+        }
+
+
+def validate_file(path: Path, *, sheet: str | None = None, today: date | None = None) -> Validation:
+    """Read ``path`` (xlsx or csv) and validate every row.
+
+    ``sheet`` picks a worksheet; ``today`` fixes the date the date rules compare against
+    (defaults to the local date). Raises ``InputError`` when the file cannot be used at all;
+    problems in rows are findings, never exceptions.
+    """
+    return validate_table(read_table(path, sheet=sheet), today=today)
+
+
+def validate_table(table: Table, *, today: date | None = None) -> Validation:
+    """Normalise and validate a table already read; see ``validate_file``."""
+    today = today or date.today()
+    norm = normalise(table.frame)
+    frame = concat_frames(
+        [
+            table.repairs,
+            norm.findings,
+            check_rows(norm, table.frame, today),
+            check_across_rows(norm.rows, table.frame),
+        ]
+    )
+    frame = _name_other_countries(frame, norm.rows)
+    errors = frame.loc[frame["severity"] == Severity.ERROR.value, "row"]
+    return Validation(table, norm.rows, frame, frozenset(int(r) for r in errors.unique()))
+
+
+def _name_other_countries(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    hit = frame["code"] == nanp.PhoneProblem.OTHER_COUNTRY.value
+    if not hit.any():
+        return frame
+    npa = rows["phoneNumber"].reindex(frame.loc[hit, "row"]).str.slice(2, 5)
+    names = nanp.NANP_REGION_NAMES
+    region = npa.map(lambda code: names.get(nanp.region_of_area_code(code), "another country"))
+    extra = " Area code " + npa + " is in " + region + "."
+    frame.loc[hit, "message"] = frame.loc[hit, "message"] + extra.to_numpy()
+    return frame
