@@ -1,0 +1,136 @@
+"""Tracing and redaction: a run with real-looking secrets leaves none in the trace or the logs."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from batchport.api.trace import TraceWriter, body_for_trace
+from batchport.errors import ApiError
+from tests.api_fakes import base_settings, fake_client, run
+from tests.test_api_auth import KEY_ID, KEY_SECRET, FakeSinch
+from tests.test_api_client import ORDER_JSON, sample_order
+
+ISSUED_TOKEN = "token-1"
+PIN = "8642"
+ACCOUNT = "ACCT-99812345"
+DOCUMENT = b"Letter of authorization signed by Jo Smith"
+
+
+class TracedSinch(FakeSinch):
+    """FakeSinch answering each operation the run below uses, echoing secrets back."""
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        answer = super().__call__(request)
+        if answer.status_code != 200 or request.url.host == "auth.test":
+            return answer
+        path = answer.json()["path"]
+        if path == "/orders/portIns" and request.method == "POST":
+            echoed = json.loads(request.content)
+            return httpx.Response(201, json=ORDER_JSON | {"phoneNumbers": echoed["phoneNumbers"]})
+        if path.endswith("/documents"):
+            return httpx.Response(200, json={"id": 1, "documentName": "loa.txt"})
+        if "/documents/" in path:
+            encoded = base64.b64encode(DOCUMENT).decode()
+            return httpx.Response(200, json={"id": 1, "fileContent": encoded})
+        if path == "/configuration":
+            return httpx.Response(500, json={"message": "boom"})
+        return httpx.Response(404)
+
+
+def test_trace_and_logs_hold_no_secret(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    trace = tmp_path / "trace.jsonl"
+    settings = base_settings(
+        tmp_path, access_token="", key_id=KEY_ID, key_secret=KEY_SECRET, trace_path=trace
+    )
+    assert sample_order().phone_numbers[0].port_out.existing_port_out_pin == PIN
+    errors: list[str] = []
+
+    async def go() -> None:
+        async with fake_client(TracedSinch(), settings) as client:
+            await client.create_order(sample_order())
+            await client.upload_document(7, "loa.txt", DOCUMENT)
+            await client.get_document(7, 1)
+            for failing in (client.get_configuration(), client.get_order(7)):
+                try:
+                    await failing
+                except ApiError as exc:
+                    errors.append(f"{exc} {exc!r}")
+
+    with caplog.at_level(logging.DEBUG):
+        run(go())
+    text = trace.read_text()
+    lines = [json.loads(line) for line in text.splitlines()]
+    everything = text + caplog.text + " ".join(errors) + repr(settings)
+    secrets = [KEY_SECRET, ISSUED_TOKEN, PIN, ACCOUNT, base64.b64encode(DOCUMENT).decode()]
+    for secret in [*secrets, DOCUMENT.decode()]:
+        assert secret not in everything, secret
+    assert base64.b64encode(f"{KEY_ID}:{KEY_SECRET}".encode()).decode() not in everything
+
+    operations = [line["operation"] for line in lines]
+    assert operations[:3] == ["fetch_token", "create_order", "upload_document"]
+    create = lines[1]
+    assert create["method"] == "POST" and create["path"].endswith("/orders/portIns")
+    assert create["status"] == 201 and create["attempt"] == 1 and create["duration_ms"] >= 0
+    sent = create["request"]["phoneNumbers"][0]["portOutInfo"]
+    assert sent["existingPortOutPin"] == "****" and sent["accountNum"] == "****2345"
+    assert lines[0]["response"]["access_token"] == "****"
+    assert lines[0]["request"] == {"grant_type": "client_credentials"}
+    assert {
+        "time",
+        "method",
+        "path",
+        "status",
+        "duration_ms",
+        "attempt",
+        "request",
+        "response",
+    } <= set(create)
+
+
+def test_failed_exchange_is_traced_with_its_error(tmp_path: Path) -> None:
+    trace = tmp_path / "t.jsonl"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    async def go() -> None:
+        settings = base_settings(tmp_path, trace_path=trace, max_attempts=2)
+        async with fake_client(handler, settings) as client:
+            await client.get_order(3)
+
+    with pytest.raises(ApiError):
+        run(go())
+    lines = [json.loads(line) for line in trace.read_text().splitlines()]
+    assert [(line["attempt"], line["status"]) for line in lines] == [(1, None), (2, None)]
+    assert "ConnectError" in lines[0]["error"]
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type", "expected"),
+    [
+        (b"", "application/json", None),
+        (b'{"accountNum": "12"}', "application/json", {"accountNum": "****"}),
+        (
+            b"grant_type=x&client_secret=abc",
+            "application/x-www-form-urlencoded",
+            {"grant_type": "x", "client_secret": "****"},
+        ),
+        (b"\x00\x01binary", "application/pdf", "<8 bytes of application/pdf>"),
+    ],
+)
+def test_body_for_trace(content: bytes, content_type: str, expected: Any) -> None:
+    assert body_for_trace(content, content_type) == expected
+
+
+def test_unwritable_trace_is_a_config_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(Exception, match="Cannot write the trace file"):
+        TraceWriter(blocker / "trace.jsonl")
