@@ -145,6 +145,307 @@ def settings_from_options(options: Mapping[str, Any], **overrides: object) -> Se
 
 # --- sandbox commands ------------------------------------------------------------------------
 
+
+@main.group("sandbox")
+def sandbox_group() -> None:
+    """The local emulator of the Sinch Porting API.
+
+    Example: batchport sandbox serve --port 8080
+    """
+
+
+@sandbox_group.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--state", type=click.Path(dir_okay=False, path_type=Path), help="SQLite file.")
+@click.option("--seed", default=0, show_default=True, help="Seed for carriers and faults.")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Start date of the clock.")
+@click.option("--latency-ms", default=0, type=click.IntRange(0), help="Added to every reply.")
+@click.option("--jitter-ms", default=0, type=click.IntRange(0), help="Random extra latency.")
+@click.option(
+    "--rate-limit", default="50", show_default=True, help="Requests/s per project, or off."
+)
+@click.option("--fault-rate", default=0.0, type=click.FloatRange(0, 1), help="Share of 5xx.")
+@click.option("--drop-rate", default=0.0, type=click.FloatRange(0, 1), help="Share of drops.")
+@click.option(
+    "--ambiguous-rate",
+    default=0.0,
+    type=click.FloatRange(0, 1),
+    help="Share of creates committed but answered 500 or dropped.",
+)
+@click.option(
+    "--scenario",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSON or TOML file pinning carriers, portability and rejections.",
+)
+def sandbox_serve(host: str, port: int, today: Any, rate_limit: str, **options: Any) -> None:
+    """Serve the sandbox over HTTP and print the exports that point batchport at it.
+
+    Orders survive a restart when --state names a file. Stop with Ctrl-C.
+
+    Example: batchport sandbox serve --port 8080 --state sandbox.sqlite --seed 7
+    """
+    from batchport.sandbox import SandboxConfig
+    from batchport.sandbox.serve import export_lines, serve
+
+    config = SandboxConfig.from_options(
+        f"rate_limit={rate_limit}",
+        seed=options["seed"],
+        state_path=options["state"],
+        today=today.date() if today else None,
+        latency_ms=options["latency_ms"],
+        jitter_ms=options["jitter_ms"],
+        fault_rate=options["fault_rate"],
+        drop_rate=options["drop_rate"],
+        ambiguous_rate=options["ambiguous_rate"],
+        scenario=options["scenario"],
+    )
+    for line in export_lines(host, port, config):
+        click.echo(line)
+    click.echo(f"Sandbox listening on http://{host}:{port} (Ctrl-C to stop)", err=True)
+    serve(config, host, port)
+    click.echo("Sandbox stopped.", err=True)
+
+
 # --- validate / template commands ------------------------------------------------------------
 
+
+@main.command("validate")
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--sheet", help="Worksheet to read (default: the first with a known header).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Validation workbook to write (default: <input stem>.validation.xlsx beside INPUT).",
+)
+@click.option("--no-report", is_flag=True, help="Do not write the validation workbook.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+def validate_command(
+    input_path: Path, sheet: str | None, out: Path | None, no_report: bool, as_json: bool
+) -> None:
+    """Check every row of INPUT (.xlsx or .csv) and report every problem at once.
+
+    Exits 0 when no row has an error, 3 when some do, 1 when the file cannot be used.
+
+    Example: batchport validate samples/clean-mixed.xlsx --out checked.xlsx
+    """
+    import json
+
+    from batchport.report import default_report_path, write_validation_report
+    from batchport.validation import validate_file
+
+    if out is not None and no_report:
+        raise click.UsageError("--out and --no-report cannot be used together")
+    validation = validate_file(input_path, sheet=sheet)
+    report = None if no_report else (out or default_report_path(input_path))
+    if report is not None:
+        try:
+            write_validation_report(validation, report)
+        except OSError as exc:
+            fail(f"cannot write the validation workbook {report}: {exc.strerror or exc}")
+    if as_json:
+        click.echo(json.dumps(validation.summary(), ensure_ascii=False))
+        if report is not None:
+            click.echo(f"Validation workbook: {report}", err=True)
+    else:
+        _render_validation(validation, report)
+    sys.exit(EXIT_ATTENTION if validation.invalid else EXIT_OK)
+
+
+def _render_validation(validation: Any, report: Path | None) -> None:
+    click.echo(
+        f"{validation.row_count} rows: {validation.valid} valid, {validation.invalid} invalid, "
+        f"{validation.warnings} warnings"
+    )
+    problems = validation.top_problems()
+    if problems:
+        click.echo("Most frequent problems:")
+        for code, severity, count in problems:
+            click.echo(f"  {count:>7}  {severity:<7}  {code}")
+    if report is not None:
+        click.echo(f"Validation workbook: {report}")
+
+
+@main.command("template")
+@click.argument(
+    "out",
+    metavar="[OUT.xlsx]",
+    required=False,
+    default=Path("port-in-template.xlsx"),
+    type=click.Path(dir_okay=False, path_type=Path),
+)
+def template_command(out: Path) -> None:
+    """Write the input template: headers, hints, dropdowns, instructions, three examples.
+
+    Example: batchport template my-port-list.xlsx
+    """
+    from batchport.template import write_template
+
+    try:
+        write_template(out)
+    except OSError as exc:
+        fail(f"cannot write the template {out}: {exc.strerror or exc}")
+    click.echo(f"Template written to {out}")
+
 # --- run / track commands --------------------------------------------------------------------
+
+
+class _PlainProgress:
+    """Progress as plain log lines on stderr (not a terminal)."""
+
+    def __init__(self) -> None:
+        self._totals: dict[str, int] = {}
+        self._done: dict[str, int] = {}
+
+    def start(self, stage: str, total: int) -> None:
+        self._totals[stage], self._done[stage] = total, 0
+        click.echo(f"{stage}: {total} to do", err=True)
+
+    def advance(self, stage: str, amount: int = 1) -> None:
+        self._done[stage] = self._done.get(stage, 0) + amount
+        if self._done[stage] >= self._totals.get(stage, 0) > 0:
+            click.echo(f"{stage}: done", err=True)
+
+    def note(self, message: str) -> None:
+        click.echo(message, err=True)
+
+
+class _RichProgress:
+    """One rich progress bar per stage on a terminal (stderr)."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import Progress as Bars
+
+        self.console = Console(stderr=True)
+        self.bars = Bars(console=self.console, transient=False)
+        self._tasks: dict[str, Any] = {}
+
+    def start(self, stage: str, total: int) -> None:
+        self.bars.start()
+        self._tasks[stage] = self.bars.add_task(stage, total=max(total, 1))
+        if total == 0:
+            self.bars.update(self._tasks[stage], completed=1)
+
+    def advance(self, stage: str, amount: int = 1) -> None:
+        if stage in self._tasks:
+            self.bars.advance(self._tasks[stage], amount)
+
+    def note(self, message: str) -> None:
+        self.console.print(message, markup=False, highlight=False)
+
+    def stop(self) -> None:
+        self.bars.stop()
+
+
+def _confirm_plan(progress: Any) -> Callable[[Any], bool]:
+    def confirm(preview: Any) -> bool:
+        if isinstance(progress, _RichProgress):
+            progress.stop()
+        carriers = sorted({order.carrier for order in preview.orders})
+        click.echo(
+            f"About to create {len(preview.orders)} order(s) with {preview.numbers} number(s) "
+            f"at {preview.target} (losing carriers: {', '.join(carriers)}).",
+            err=True,
+        )
+        return click.confirm("Submit these orders?", default=False, err=True)
+
+    return confirm
+
+
+def _is_terminal() -> bool:
+    return sys.stdin.isatty() and sys.stderr.isatty()
+
+
+@main.command("run")
+@click.argument(
+    "input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@api_options
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="RESULT.xlsx",
+    help="Where to write the result workbook [default: <input stem>.result.xlsx].",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Validate, check portability and plan; create nothing."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON summary object on stdout.")
+@click.option("--yes", is_flag=True, help="Submit without asking (required without a terminal).")
+@click.option(
+    "--sheet", metavar="NAME", help="The sheet to read [default: the first with a header]."
+)
+@click.option(
+    "--max-per-order",
+    type=click.IntRange(1, 500),
+    metavar="N",
+    help="Most numbers per order, 1-500 [default: 500].",
+)
+def run_command(
+    input_path: Path,
+    out: Path | None,
+    dry_run: bool,
+    as_json: bool,
+    yes: bool,
+    sheet: str | None,
+    max_per_order: int | None,
+    **api: Any,
+) -> None:
+    """Port every number of a spreadsheet: validate, check, plan, submit once, report.
+
+    Rerunning the same command resumes the batch; nothing is ever submitted twice.
+    Exit 0 when every row is submitted (or planned), 3 when some rows need attention.
+
+    Example: batchport run samples/clean-mixed.xlsx --sandbox
+    """
+    import json
+
+    from batchport.pipeline import run_batch
+
+    overrides = {"max_per_order": max_per_order} if max_per_order else {}
+    settings = settings_from_options(api, **overrides)
+    live = not settings.sandbox and not dry_run
+    if live and not yes and not _is_terminal():
+        fail("not submitting to the real Porting API without a terminal; add --yes to confirm")
+    progress: Any = _RichProgress() if sys.stderr.isatty() else _PlainProgress()
+    confirm = _confirm_plan(progress) if live and not yes else None
+    try:
+        result = run_batch(
+            input_path,
+            settings,
+            sheet=sheet,
+            dry_run=dry_run,
+            out=out,
+            progress=progress,
+            confirm=confirm,
+        )
+    finally:
+        if isinstance(progress, _RichProgress):
+            progress.stop()
+    if as_json:
+        click.echo(json.dumps(result.to_json()))
+    else:
+        _render_run(result)
+    if result.interrupted:
+        click.echo(
+            "Interrupted: the journal is consistent. Run the same command again to resume.",
+            err=True,
+        )
+        sys.exit(130)
+    if result.declined:
+        fail("nothing was submitted (not confirmed)")
+    sys.exit(EXIT_ATTENTION if result.needs_attention else EXIT_OK)
+
+
+def _render_run(result: Any) -> None:
+    counts = ", ".join(f"{name} {count}" for name, count in result.outcomes.items() if count)
+    verb = "planned" if result.dry_run else "in this batch"
+    click.echo(f"Batch {result.batch_id}: {result.rows} rows ({counts or 'none'}).")
+    click.echo(
+        f"{len(result.orders)} order(s) {verb}; {result.api_calls} API calls in "
+        f"{result.seconds:.1f} s."
+    )
+    click.echo(f"Result workbook: {result.result_path}")
+    if result.needs_attention:
+        click.echo("Some rows need attention: see the Message column of the Rows sheet.")

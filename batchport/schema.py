@@ -226,9 +226,7 @@ def check_across_rows(rows: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
     ``rows`` are normalised rows (see ``batchport.normalise``), ``raw`` the reader's text (for
     the values shown). Returns a finding frame.
     """
-    return concat_frames(
-        [_duplicates(rows, raw), _account_conflicts(rows), _group_conflicts(rows)]
-    )
+    return concat_frames([_duplicates(rows, raw), _account_conflicts(rows), _group_conflicts(rows)])
 
 
 def _row_numbers(rows: pd.DataFrame) -> pd.Series:
