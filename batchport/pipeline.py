@@ -1,0 +1,336 @@
+"""``batchport run`` as a library call: spreadsheet in, orders created once, every row reported.
+
+Stages, each its own module: read and validate (:mod:`batchport.validation`) → numbers already
+in an active order of an earlier batch (:mod:`batchport.journal`) → portability
+(:mod:`batchport.portability`) → plan (:mod:`batchport.planner`) → *dry run stops here* →
+submit (:mod:`batchport.submit`) → result workbook (:mod:`batchport.result`).
+
+The batch id is derived from the input file's bytes, the sheet and the target (sandbox or
+project), so running the same command again resumes the same batch: its journaled plan is
+reused and closed orders are not touched. No click, no print: progress goes to a
+:class:`~batchport.progress.Progress`, the outcome comes back as a :class:`RunResult`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import signal
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pandas as pd
+
+from batchport.api import open_client
+from batchport.journal import Journal, PortabilityRecord, open_journal
+from batchport.outcomes import FINE_OUTCOMES, OrderSummary, Outcome, RunRecords
+from batchport.planner import PlannedOrder, plan_orders
+from batchport.portability import check_numbers
+from batchport.progress import NullProgress, Progress
+from batchport.result import ResultInfo, write_result
+from batchport.settings import Settings
+from batchport.submit import submit_orders
+from batchport.validation import Validation, validate_file
+
+__all__ = ["PlanPreview", "RunResult", "batch_id_for", "default_result_path", "run_batch"]
+
+
+@dataclass(frozen=True)
+class PlanPreview:
+    """What is about to be submitted, for a person to confirm."""
+
+    target: str
+    orders: tuple[PlannedOrder, ...]
+
+    @property
+    def numbers(self) -> int:
+        """Numbers in the orders still to send."""
+        return sum(len(order.rows) for order in self.orders)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a run did: enough for the JSON summary, the exit code and the next step."""
+
+    batch_id: str
+    source: Path
+    result_path: Path
+    rows: int
+    outcomes: Mapping[str, int]
+    orders: tuple[OrderSummary, ...]
+    api_calls: int
+    seconds: float
+    dry_run: bool = False
+    interrupted: bool = False
+    declined: bool = False
+    failures: tuple[str, ...] = field(default=())
+
+    @property
+    def needs_attention(self) -> bool:
+        """True when some row ended in an outcome the user must act on."""
+        return any(count for name, count in self.outcomes.items() if name not in FINE_OUTCOMES)
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``--json`` summary object."""
+        return {
+            "batch": self.batch_id,
+            "result": str(self.result_path),
+            "rows": self.rows,
+            "outcomes": dict(self.outcomes),
+            "orders": [
+                {
+                    "reference": order.reference,
+                    "id": order.id,
+                    "numbers": order.numbers,
+                    "carrier": order.carrier,
+                    "status": order.status,
+                }
+                for order in self.orders
+            ],
+            "api_calls": self.api_calls,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def default_result_path(source: Path) -> Path:
+    """``<input stem>.result.xlsx`` beside the input."""
+    return source.with_name(f"{source.stem}.result.xlsx")
+
+
+def batch_id_for(source: Path, sheet: str | None, target: str) -> str:
+    """A batch id from the file's bytes, the sheet and the target (16 hex characters)."""
+    digest = hashlib.sha256()
+    with source.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    digest.update(f"\x00{sheet or ''}\x00{target}".encode())
+    return digest.hexdigest()[:16]
+
+
+def target_of(settings: Settings) -> str:
+    """Where orders go: ``sandbox`` or the service root and project."""
+    if settings.sandbox:
+        return "sandbox"
+    return f"{settings.porting_url.rstrip('/')}/projects/{settings.project_id}"
+
+
+def run_batch(
+    path: Path,
+    settings: Settings,
+    *,
+    sheet: str | None = None,
+    dry_run: bool = False,
+    out: Path | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    today: date | None = None,
+    clock: Callable[[], datetime] | None = None,
+    progress: Progress | None = None,
+    confirm: Callable[[PlanPreview], bool] | None = None,
+) -> RunResult:
+    """Run one batch end to end and write its result workbook.
+
+    ``transport`` replaces the network (tests, benchmarks); ``today`` and ``clock`` replace the
+    dates; ``confirm`` is asked before anything is submitted (return False to stop).
+    Returns a :class:`RunResult`. Raises ``InputError`` (unusable file), ``ConfigError``
+    (missing credentials), ``JournalError`` and ``ApiError`` when the run as a whole fails;
+    everything journaled until then is kept, so the same command resumes.
+    """
+    started = time.monotonic()
+    now = clock or (lambda: datetime.now(UTC))
+    day = today or now().date()
+    report = progress or NullProgress()
+    report.start("validate", 1)
+    validation = validate_file(path, sheet=sheet, today=day)
+    report.advance("validate")
+    target = target_of(settings)
+    batch_id = batch_id_for(path, sheet, target)
+    with open_journal(settings.state_path) as journal:
+        journal.begin_batch(
+            batch_id, source=str(path), target=target, rows=_row_hashes(validation), now=now()
+        )
+        run = _Run(settings, journal, batch_id, target, validation, now, report, dry_run, day)
+        asyncio.run(run.api_phase(transport, confirm))
+        records = run.records()
+    result_path = out or default_result_path(path)
+    info = ResultInfo(source=path, batch_id=batch_id, when=now(), target=target, dry_run=dry_run)
+    report.start("write", 1)
+    stats = {**run.stats(), "Duration (s)": round(time.monotonic() - started, 1)}
+    outcomes, orders = write_result(result_path, validation, records, info, stats)
+    report.advance("write")
+    return RunResult(
+        batch_id=batch_id,
+        source=path,
+        result_path=result_path,
+        rows=len(validation.rows),
+        outcomes={outcome.value: outcomes.get(outcome.value, 0) for outcome in Outcome},
+        orders=orders,
+        api_calls=run.api_calls,
+        seconds=time.monotonic() - started,
+        dry_run=dry_run,
+        interrupted=run.interrupted,
+        declined=run.declined,
+        failures=tuple(run.failures),
+    )
+
+
+def _row_hashes(validation: Validation) -> Iterator[tuple[int, str, str]]:
+    hashes = pd.util.hash_pandas_object(validation.table.frame, index=False).tolist()
+    phones = validation.rows["phoneNumber"].astype(str).tolist()
+    rows = validation.rows.index.tolist()
+    for row, phone, value in zip(rows, phones, hashes, strict=True):
+        yield int(row), phone, f"{value:016x}"
+
+
+class _Run:
+    """The API phase of one batch and what it learned."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        journal: Journal,
+        batch_id: str,
+        target: str,
+        validation: Validation,
+        clock: Callable[[], datetime],
+        progress: Progress,
+        dry_run: bool,
+        today: date,
+    ) -> None:
+        self.settings, self.journal, self.batch_id = settings, journal, batch_id
+        self.target, self.validation, self.clock = target, validation, clock
+        self.progress, self.dry_run, self.today = progress, dry_run, today
+        valid = validation.rows.drop(index=list(validation.error_rows), errors="ignore")
+        self.valid = valid
+        self.plan: tuple[PlannedOrder, ...] = journal.load_plan(batch_id) or ()
+        self.active = journal.active_numbers(
+            target, valid["phoneNumber"].astype(str).tolist(), exclude_batch=batch_id
+        )
+        self.portability: dict[str, PortabilityRecord] = {}
+        self.api_calls = 0
+        self.interrupted = self.declined = False
+        self.failures: list[str] = []
+        self.creates = self.lookups = 0
+
+    async def api_phase(
+        self,
+        transport: httpx.AsyncBaseTransport | None,
+        confirm: Callable[[PlanPreview], bool] | None,
+    ) -> None:
+        planned = {number for order in self.plan for number in order.numbers}
+        phones = self.valid["phoneNumber"].astype(str)
+        to_check = self.valid[~phones.isin(planned) & ~phones.isin(self.active.keys())]
+        open_orders = self._open_orders()
+        if to_check.empty and not open_orders:
+            return
+        async with open_client(self.settings, transport=transport) as client:
+            try:
+                self.portability = await check_numbers(
+                    client,
+                    to_check["phoneNumber"].astype(str).tolist(),
+                    journal=self.journal,
+                    target=self.target,
+                    chunk_size=self.settings.portability_chunk,
+                    clock=self.clock,
+                    progress=self.progress,
+                )
+                if not self.plan:
+                    self.plan = self._make_plan(to_check)
+                    open_orders = self.plan
+                if self.dry_run or not open_orders:
+                    return
+                if confirm is not None and not confirm(PlanPreview(self.target, open_orders)):
+                    self.declined = True
+                    return
+                if not self.journal.load_plan(self.batch_id):
+                    self.journal.save_plan(self.batch_id, self.plan)
+                await self._submit(client)
+            finally:
+                self.api_calls = client.calls
+
+    def _open_orders(self) -> tuple[PlannedOrder, ...]:
+        closed = {
+            ref
+            for ref, sub in self.journal.submissions(self.batch_id).items()
+            if sub.state.value in ("created", "rejected")
+        }
+        return tuple(order for order in self.plan if order.reference not in closed)
+
+    def _make_plan(self, checked: pd.DataFrame) -> tuple[PlannedOrder, ...]:
+        portable = {n for n, record in self.portability.items() if record.portable}
+        rows = checked[checked["phoneNumber"].astype(str).isin(portable)].copy()
+        rows["carrier"] = rows["phoneNumber"].map(
+            lambda number: self.portability[str(number)].carrier
+        )
+        return plan_orders(
+            rows,
+            batch_id=self.batch_id,
+            today=self.today,
+            max_per_order=self.settings.max_per_order,
+        )
+
+    async def _submit(self, client: Any) -> None:
+        stop = asyncio.Event()
+        with _stop_on_interrupt(stop, self.progress):
+            report = await submit_orders(
+                client,
+                self.plan,
+                self.valid,
+                journal=self.journal,
+                batch_id=self.batch_id,
+                clock=self.clock,
+                concurrency=self.settings.concurrency,
+                stop=stop,
+                progress=self.progress,
+            )
+        self.interrupted = report.interrupted
+        self.failures = report.failures
+        self.creates, self.lookups = report.creates, report.lookups
+        if not report.interrupted and not self._open_orders():
+            self.journal.finish_batch(self.batch_id, self.clock())
+
+    def records(self) -> RunRecords:
+        """What the run knows about every row, for the outcomes."""
+        portability = dict(self.portability)
+        return RunRecords(
+            active=self.active,
+            portability=portability,
+            plan=self.plan,
+            numbers=self.journal.number_records(self.batch_id),
+            submissions=self.journal.submissions(self.batch_id),
+            dry_run=self.dry_run or self.declined,
+        )
+
+    def stats(self) -> dict[str, object]:
+        """API figures for the Summary sheet."""
+        return {
+            "API calls": self.api_calls,
+            "Creates sent": self.creates,
+            "Lookups by reference": self.lookups,
+        }
+
+
+@contextlib.contextmanager
+def _stop_on_interrupt(stop: asyncio.Event, progress: Progress) -> Iterator[None]:
+    """First Ctrl-C sets ``stop`` (orders in flight finish); a second one aborts at once."""
+    loop = asyncio.get_running_loop()
+
+    def first_interrupt() -> None:
+        progress.note("Stopping after the orders in flight; press Ctrl-C again to abort.")
+        stop.set()
+        loop.remove_signal_handler(signal.SIGINT)
+
+    try:
+        loop.add_signal_handler(signal.SIGINT, first_interrupt)
+    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
+        yield
+        return
+    try:
+        yield
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)

@@ -1,0 +1,203 @@
+"""The result workbook of ``batchport run``: what happened to every row and every order.
+
+Sheets: ``Summary`` (the batch in figures and what to do next), ``Rows`` (one row per input
+row, in input order: the :data:`~batchport.outcomes.ROW_COLUMNS` then every original input column
+unchanged), ``Orders`` (one row per order) and ``Findings`` (every validation finding). Written
+through :mod:`batchport.workbook`: port-out PINs and account numbers masked, no cell ever a
+formula, frozen headers, autofilters, outcome colours, and an atomic save.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from batchport.columns import SECRET_KEYS
+from batchport.outcomes import (
+    FINE_OUTCOMES,
+    ROW_COLUMNS,
+    OrderSummary,
+    Outcome,
+    RunRecords,
+    order_summaries,
+    row_outcomes,
+)
+from batchport.validation import Validation
+from batchport.workbook import SheetSpec, write_workbook
+
+__all__ = ["ORDER_COLUMNS", "OUTCOME_FILLS", "ResultInfo", "write_result"]
+
+ORDER_COLUMNS = (
+    "Order reference",
+    "Order ID",
+    "Status",
+    "Numbers",
+    "Carrier",
+    "Country",
+    "Desired schedule",
+    "Message",
+)
+FINDING_COLUMNS = ("Row", "Column", "Code", "Severity", "Message", "Value")
+
+#: Fill colours (RGB hex) of the Outcome column.
+OUTCOME_FILLS = {
+    Outcome.INVALID.value: "F8CBAD",
+    Outcome.DUPLICATE.value: "F8CBAD",
+    Outcome.NOT_PORTABLE.value: "FFE699",
+    Outcome.ALREADY_IN_ORDER.value: "DDEBF7",
+    Outcome.PLANNED.value: "DDEBF7",
+    Outcome.SUBMITTED.value: "C6EFCE",
+    Outcome.REJECTED.value: "F8CBAD",
+    Outcome.FAILED.value: "FF9999",
+}
+
+_NEXT_STEPS = {
+    Outcome.INVALID: "Fix the invalid rows (Message column, Findings sheet) and run them again.",
+    Outcome.DUPLICATE: "Remove duplicate numbers: each number may appear once.",
+    Outcome.NOT_PORTABLE: "Ask the current carrier about not_portable numbers before retrying.",
+    Outcome.REJECTED: "Correct rejected rows as the Message says and run them in a new file.",
+    Outcome.FAILED: "Run the same command again: failed rows are retried, nothing is sent twice.",
+    Outcome.PLANNED: "Run the same command without --dry-run to submit the planned orders.",
+}
+
+
+@dataclass(frozen=True)
+class ResultInfo:
+    """Facts about the run for the Summary sheet."""
+
+    source: Path
+    batch_id: str
+    when: datetime
+    target: str
+    dry_run: bool
+
+
+def write_result(
+    path: Path,
+    validation: Validation,
+    records: RunRecords,
+    info: ResultInfo,
+    stats: Mapping[str, object],
+) -> tuple[dict[str, int], tuple[OrderSummary, ...]]:
+    """Write the result workbook atomically to ``path``.
+
+    Returns the count per outcome and the order summaries (for the JSON summary). Raises
+    ``OSError`` when the file cannot be written (an earlier workbook at ``path`` stays intact).
+    """
+    outcomes = row_outcomes(
+        validation.rows, validation.findings_frame, validation.error_rows, records
+    )
+    orders = order_summaries(records)
+    counts = {str(k): int(v) for k, v in outcomes["Outcome"].value_counts().items()}
+    sheets = [
+        SheetSpec(
+            name="Summary",
+            columns=("Item", "Value"),
+            rows=list(_summary_rows(info, validation, outcomes, orders, counts, stats)),
+            widths=(34, 80),
+        ),
+        _rows_sheet(validation, outcomes),
+        SheetSpec(
+            name="Orders",
+            columns=ORDER_COLUMNS,
+            rows=[_order_row(order) for order in orders],
+        ),
+        SheetSpec(
+            name="Findings",
+            columns=FINDING_COLUMNS,
+            rows=_finding_rows(validation.findings_frame),
+            fill_column="Severity",
+            fills={"error": "F8CBAD", "warning": "FFE699"},
+        ),
+    ]
+    write_workbook(path, sheets)
+    return counts, orders
+
+
+def _rows_sheet(validation: Validation, outcomes: pd.DataFrame) -> SheetSpec:
+    original = validation.table.frame
+    headers = [validation.table.headers.get(str(name), str(name)) for name in original.columns]
+    masked = {
+        headers[position]: str(name)
+        for position, name in enumerate(original.columns)
+        if str(name) in SECRET_KEYS
+    }
+    combined = pd.concat([outcomes, original.set_axis(headers, axis=1)], axis=1)
+    columns = [*ROW_COLUMNS, *headers]
+    data = zip(*(combined.iloc[:, i].tolist() for i in range(combined.shape[1])), strict=True)
+    return SheetSpec(
+        name="Rows",
+        columns=tuple(columns),
+        rows=[tuple(_cell(value) for value in row) for row in data],
+        masked_columns=masked,
+        fill_column="Outcome",
+        fills=OUTCOME_FILLS,
+    )
+
+
+def _cell(value: object) -> object:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return value
+
+
+def _order_row(order: OrderSummary) -> tuple[object, ...]:
+    return (
+        order.reference,
+        "" if order.id is None else order.id,
+        order.status,
+        order.numbers,
+        order.carrier,
+        order.country,
+        order.schedule,
+        order.message,
+    )
+
+
+def _finding_rows(frame: pd.DataFrame) -> list[tuple[object, ...]]:
+    columns = [frame[name].tolist() for name in ("row", "column", "code", "severity")]
+    columns += [frame["message"].tolist(), frame["value"].tolist()]
+    return [tuple(_cell(value) for value in row) for row in zip(*columns, strict=True)]
+
+
+def _summary_rows(
+    info: ResultInfo,
+    validation: Validation,
+    outcomes: pd.DataFrame,
+    orders: tuple[OrderSummary, ...],
+    counts: Mapping[str, int],
+    stats: Mapping[str, object],
+) -> Iterator[tuple[object, object]]:
+    yield ("Input file", str(info.source))
+    yield ("Sheet", validation.table.sheet or "")
+    yield ("Batch id", info.batch_id)
+    yield ("Target", info.target)
+    yield ("When (UTC)", info.when.strftime("%Y-%m-%d %H:%M:%S"))
+    yield ("Dry run", "yes" if info.dry_run else "no")
+    yield ("Rows", len(outcomes))
+    for outcome in Outcome:
+        yield (f"Outcome: {outcome.value}", counts.get(outcome.value, 0))
+    created = sum(1 for order in orders if order.id is not None)
+    yield (
+        "Orders planned" if info.dry_run else "Orders created",
+        len(orders) if info.dry_run else created,
+    )
+    in_orders = outcomes[outcomes["Outcome"].isin([Outcome.SUBMITTED, Outcome.PLANNED])]
+    for carrier, count in in_orders["Carrier"].value_counts().sort_index().items():
+        yield (f"Numbers from carrier: {carrier}", int(count))
+    for country, count in in_orders["Country"].value_counts().sort_index().items():
+        yield (f"Numbers in country: {country}", int(count))
+    yield from stats.items()
+    for step in _next_steps(counts):
+        yield ("What to do next", step)
+
+
+def _next_steps(counts: Mapping[str, int]) -> list[str]:
+    steps = [text for outcome, text in _NEXT_STEPS.items() if counts.get(outcome.value)]
+    if not any(counts.get(o.value) for o in Outcome if o not in FINE_OUTCOMES):
+        steps.append("Nothing to fix: every row is submitted, planned or already in an order.")
+    return steps

@@ -1,0 +1,60 @@
+"""Small ``batchport run`` inputs and sandbox helpers shared by the pipeline and CLI tests."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+from dataclasses import replace
+from pathlib import Path
+
+from batchport.api import Order, open_client
+from batchport.settings import Settings, resolve_settings
+
+HEADER = (
+    "Phone Number", "End User Name", "Street Number", "Street Name", "City", "State", "ZIP",
+    "Port-Out PIN", "Account Number", "Reseller Name", "Customer Order Reference", "Notes",
+)  # fmt: skip
+
+
+def us_row(last4: int, *, npa: str = "212", notes: str = "", ref: str = "") -> list[str]:
+    """A clean US row for (NPA) 555-<last4>."""
+    return [
+        f"({npa}) 555-{last4:04d}", "Acme Dental LLC", "350", "Fifth Ave", "New York", "NY",
+        "10118", "4321", "8001234567", "", ref, notes,
+    ]  # fmt: skip
+
+
+def ca_row(last4: int, reseller: str = "Fido") -> list[str]:
+    """A clean Canadian (Toronto) row with a reseller name."""
+    return [
+        f"416-555-{last4:04d}", "Maple Widgets Inc", "100", "King St W", "Toronto", "ON",
+        "M5X 1A9", "", "77712345", reseller, "", "",
+    ]  # fmt: skip
+
+
+def write_input(path: Path, rows: list[list[str]]) -> Path:
+    """Write ``rows`` under :data:`HEADER` as a CSV file and return its path."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        writer.writerows(rows)
+    return path
+
+
+def sandbox_settings(tmp_path: Path, options: str = "", **fields: object) -> Settings:
+    """Settings for an in-process sandbox whose journal and state live in ``tmp_path``."""
+    settings = resolve_settings(
+        {"sandbox": True, "state_path": tmp_path / "state" / "journal.sqlite"}, env={}
+    )
+    return replace(settings, sandbox_options=options, **fields)  # type: ignore[arg-type]
+
+
+def sandbox_orders(settings: Settings) -> list[Order]:
+    """Every order the sandbox holds (full orders, with their numbers)."""
+
+    async def fetch() -> list[Order]:
+        async with open_client(replace(settings, sandbox_options="")) as client:
+            summaries = [order async for order in client.iter_orders()]
+            return [await client.get_order(order.id) for order in summaries]
+
+    return asyncio.run(fetch())

@@ -1,0 +1,133 @@
+"""``run_batch`` end to end against the in-process sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+
+from batchport.api import EndUser, NumberRequest, OrderRequest, open_client
+from batchport.journal import open_journal
+from batchport.pipeline import default_result_path, run_batch
+from batchport.settings import Settings
+from tests.run_inputs import (
+    ca_row,
+    sandbox_orders,
+    sandbox_settings,
+    us_row,
+    write_input,
+)
+
+
+def scenario(tmp_path: Path, not_portable: str = "+12125550109") -> Path:
+    path = tmp_path / "scenario.json"
+    path.write_text(
+        json.dumps(
+            {
+                "numbers": [
+                    {"match": "+1212555", "carrier": "Verizon Wireless", "portable": True},
+                    {"match": "+1416555", "carrier": "Rogers Wireless", "portable": True},
+                    {"match": not_portable, "portable": False, "reason": "Number is disconnected"},
+                ]
+            }
+        )
+    )
+    return path
+
+
+def settings_for(tmp_path: Path, options: str = "", **fields: object) -> Settings:
+    scenario_option = f"scenario={scenario(tmp_path)},reject_rate=0,exclude_rate=0"
+    joined = ",".join(part for part in (scenario_option, options) if part)
+    return sandbox_settings(tmp_path, joined, rate=1000.0, **fields)
+
+
+def sample(tmp_path: Path) -> Path:
+    rows = [us_row(n) for n in range(100, 110)] + [ca_row(150), ca_row(151, "Chatr")]
+    rows.append(us_row(101))  # duplicate of row 3
+    rows.append(["not a number", "X", "1", "Main", "Albany", "NY", "12207", "", "", "", "", ""])
+    return write_input(tmp_path / "numbers.csv", rows)
+
+
+def test_run_submits_once_and_rerun_creates_nothing(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, max_per_order=4)
+    source = sample(tmp_path)
+    first = run_batch(source, settings)
+    assert first.outcomes["submitted"] == 11
+    assert first.outcomes["not_portable"] == 1
+    assert first.outcomes["duplicate"] == 1 and first.outcomes["invalid"] == 1
+    assert first.needs_attention
+    # 9 portable US numbers of one carrier → 3 + 3 + 3; two Canadian resellers → two orders
+    assert sorted(order.numbers for order in first.orders) == [1, 1, 3, 3, 3]
+    assert first.result_path == default_result_path(source) and first.result_path.exists()
+    orders = sandbox_orders(settings)
+    assert len(orders) == 5
+    second = run_batch(source, settings)
+    assert second.batch_id == first.batch_id
+    assert second.outcomes == first.outcomes
+    assert len(sandbox_orders(settings)) == 5
+    assert second.api_calls == 0  # journal answers everything: no check, no lookup, no create
+    assert [o.id for o in second.orders] == [o.id for o in first.orders]
+
+
+def test_dry_run_creates_nothing_and_plans_every_portable_row(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    result = run_batch(sample(tmp_path), settings, dry_run=True)
+    assert result.outcomes["planned"] == 11 and result.outcomes["submitted"] == 0
+    assert all(order.id is None and order.status == "PLANNED" for order in result.orders)
+    assert sandbox_orders(settings) == []
+    with open_journal(settings.state_path) as journal:
+        assert journal.load_plan(result.batch_id) is None
+
+
+def test_changed_input_recognises_numbers_already_submitted(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    first = write_input(tmp_path / "a.csv", [us_row(n) for n in range(100, 104)])
+    run_batch(first, settings)
+    changed = write_input(tmp_path / "b.csv", [us_row(n) for n in range(102, 106)])
+    result = run_batch(changed, settings)
+    assert result.outcomes["already_in_order"] == 2 and result.outcomes["submitted"] == 2
+    numbers = Counter(n.phone_number for o in sandbox_orders(settings) for n in o.phone_numbers)
+    assert set(numbers.values()) == {1} and len(numbers) == 6
+    assert not result.needs_attention
+
+
+def test_ambiguous_creates_are_reconciled_without_duplicates(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, "ambiguous_rate=1.0", max_per_order=2)
+    source = write_input(tmp_path / "in.csv", [us_row(n) for n in range(100, 106)])
+    result = run_batch(source, settings)
+    assert result.outcomes["submitted"] == 6
+    orders = sandbox_orders(settings)
+    assert len(orders) == 3
+    assert len({order.customer_order_reference for order in orders}) == 3
+    with open_journal(settings.state_path) as journal:
+        kinds = Counter(kind for kind, _, _ in journal.events(result.batch_id))
+    assert kinds["create_ambiguous"] == 3 and kinds["lookup"] == 3 and kinds["adopted"] == 3
+
+
+def test_numbers_in_another_active_order_are_refused_and_the_rest_resent(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    blocker = OrderRequest(
+        desired_port_date=date.today() + timedelta(days=10),
+        phone_numbers=(
+            NumberRequest(
+                "+12125550102", EndUser("Someone", "1", "Main", "New York", "NY", "10001")
+            ),
+        ),
+        customer_order_reference="made-elsewhere",
+    )
+
+    async def place() -> None:
+        async with open_client(replace(settings, sandbox_options="")) as client:
+            await client.create_order(blocker)
+
+    asyncio.run(place())
+    source = write_input(tmp_path / "in.csv", [us_row(n) for n in range(100, 104)])
+    result = run_batch(source, settings)
+    assert result.outcomes["submitted"] == 3 and result.outcomes["rejected"] == 1
+    assert result.needs_attention
+    ours = [o for o in sandbox_orders(settings) if o.customer_order_reference != "made-elsewhere"]
+    assert len(ours) == 1
+    assert "+12125550102" not in {n.phone_number for n in ours[0].phone_numbers}
