@@ -1,0 +1,93 @@
+"""The portability stage: chunking, concurrency, journal reuse (the client is scripted here)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from batchport.api import PortabilityResult
+from batchport.errors import TransientApiError
+from batchport.journal import Journal, open_journal
+from batchport.portability import NO_ANSWER, check_numbers
+
+NOW = datetime(2026, 11, 27, 9, 0)
+NUMBERS = [f"+1212555{n:04d}" for n in range(100, 107)]
+
+
+class Checker:
+    def __init__(self, *, skip: str = "", fail: bool = False) -> None:
+        self.calls: list[list[str]] = []
+        self.in_flight = self.peak = 0
+        self.skip, self.fail = skip, fail
+
+    async def check_portability(self, numbers: Sequence[str]) -> list[PortabilityResult]:
+        self.calls.append(list(numbers))
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        await asyncio.sleep(0)  # let the other chunks start: they run together
+        self.in_flight -= 1
+        if self.fail:
+            raise TransientApiError("service unavailable", status=503)
+        return [
+            PortabilityResult(n, n[-1] != "3", "Verizon Wireless", "" if n[-1] != "3" else "gone")
+            for n in numbers
+            if n != self.skip
+        ]
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> Journal:
+    return open_journal(tmp_path / "journal.sqlite")
+
+
+def check(checker: Checker, journal: Journal, numbers: list[str], **kw: object) -> dict:  # type: ignore[type-arg]
+    return asyncio.run(
+        check_numbers(
+            checker,
+            numbers,
+            journal=journal,
+            target="sandbox",
+            clock=lambda: NOW,
+            **kw,  # type: ignore[arg-type]
+        )
+    )
+
+
+def test_chunks_run_concurrently_and_carry_carrier_and_reason(journal: Journal) -> None:
+    checker = Checker()
+    answers = check(checker, journal, NUMBERS, chunk_size=3)
+    assert [len(call) for call in checker.calls] == [3, 3, 1]
+    assert checker.peak == 3
+    assert answers["+12125550103"].portable is False
+    assert answers["+12125550103"].reason == "gone"
+    assert answers["+12125550100"].carrier == "Verizon Wireless"
+
+
+def test_chunk_size_is_capped_at_500(journal: Journal) -> None:
+    numbers = [f"+1212555{n:04d}" for n in range(1200)]
+    checker = Checker()
+    check(checker, journal, numbers, chunk_size=5000)
+    assert [len(call) for call in checker.calls] == [500, 500, 200]
+
+
+def test_journaled_answers_are_reused_and_missing_ones_asked_again(journal: Journal) -> None:
+    first = Checker(skip="+12125550105")
+    answers = check(first, journal, NUMBERS)
+    assert answers["+12125550105"].reason == NO_ANSWER
+    second = Checker()
+    check(second, journal, NUMBERS)
+    assert second.calls == [["+12125550105"]]
+    stale = journal.cached_portability(
+        "sandbox", NUMBERS, now=NOW + timedelta(days=2), max_age=timedelta(hours=24)
+    )
+    assert stale == {}
+
+
+def test_a_failed_call_raises_after_the_others_are_journaled(journal: Journal) -> None:
+    with pytest.raises(TransientApiError):
+        check(Checker(fail=True), journal, NUMBERS, chunk_size=4)
+    assert journal.cached_portability("sandbox", NUMBERS, now=NOW, max_age=timedelta(1)) == {}
