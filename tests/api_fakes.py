@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import tempfile
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
@@ -13,6 +15,7 @@ import httpx
 
 from batchport.api import Pacer, PortingClient, RetryPolicy, open_client
 from batchport.settings import Settings
+from tests.openapi_contract import OPENAPI_PATH, load_contract
 
 T = TypeVar("T")
 
@@ -59,21 +62,58 @@ def base_settings(tmp_path: Path, **changes: Any) -> Settings:
 
 @asynccontextmanager
 async def fake_client(
-    handler: Handler | httpx.AsyncBaseTransport,
+    handler: Handler | httpx.AsyncBaseTransport | None,
     settings: Settings,
     clock: VirtualClock | None = None,
 ) -> AsyncIterator[PortingClient]:
-    """A client over ``handler`` whose retry waits and pacing run on ``clock``."""
+    """A client over ``handler`` whose retry waits and pacing run on ``clock``.
+
+    Every request it sends is checked against the published document when the client closes.
+    """
     clock = clock or VirtualClock()
-    transport = (
-        handler if isinstance(handler, httpx.AsyncBaseTransport) else httpx.MockTransport(handler)
-    )
+    transport: httpx.AsyncBaseTransport | None
+    if handler is None or isinstance(handler, httpx.AsyncBaseTransport):
+        transport = handler  # None: the real network (loopback in the socket test)
+    else:
+        transport = httpx.MockTransport(handler)
     policy = RetryPolicy.from_settings(
         settings, sleep=clock.sleep, jitter=lambda ceiling: ceiling, clock=clock
     )
     pacer = Pacer(settings.rate, settings.concurrency, clock=clock, sleep=clock.sleep)
-    async with open_client(settings, transport=transport, policy=policy, pacer=pacer) as client:
-        yield client
+    with tempfile.TemporaryDirectory() as scratch:
+        if settings.trace_path is None:
+            settings = replace(settings, trace_path=Path(scratch) / "trace.jsonl")
+        try:
+            async with open_client(
+                settings, transport=transport, policy=policy, pacer=pacer
+            ) as client:
+                yield client
+        finally:
+            check_traced_requests(settings.trace_path)
+
+
+def traced_requests(trace: Path | None) -> list[dict[str, Any]]:
+    """The API exchanges recorded in a trace file (token fetches left out)."""
+    if trace is None or not trace.is_file():
+        return []
+    lines = [json.loads(line) for line in trace.read_text(encoding="utf-8").splitlines()]
+    return [line for line in lines if line["operation"] != "fetch_token"]
+
+
+def check_traced_requests(trace: Path | None) -> int:
+    """Validate every request in ``trace`` against the published document; returns the count.
+
+    Every client test goes through here, so every request the client sends in the suite is
+    checked. Without the document nothing is checked (tests/test_api_contract.py then skips
+    with a message).
+    """
+    if not OPENAPI_PATH.is_file():
+        return 0
+    contract = load_contract(OPENAPI_PATH)
+    exchanges = traced_requests(trace)
+    for line in exchanges:
+        contract.validate_request(line["method"], line["path"], line["request"])
+    return len(exchanges)
 
 
 def api_path(request: httpx.Request) -> str:
