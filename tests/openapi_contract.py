@@ -11,8 +11,9 @@ edited; its known quirks are handled here instead:
 * ``PhoneNumberMinItem`` is an ``allOf`` of ``PhoneNumberItem``, which also requires
   ``portOutInfo``; the prose treats only ``phoneNumber`` and ``endUser`` as required, so the
   in-memory copy drops ``portOutInfo`` from ``PhoneNumberItem.required``.
-* ``orderId`` is a number on some paths and a string on others: path parameters are only
-  checked to be digit strings, and webhook ``orderId`` must be a string.
+* ``orderId`` is a number on some paths and a string on others: path parameters are not
+  type-checked (any segment matches a template), and webhook ``orderId`` must be a digit
+  string.
 * Only the success code of each operation is published: a success status other than the
   published one fails; an error status is checked against the error envelope.
 
@@ -91,7 +92,7 @@ class _Route:
 
 def _route(template: str) -> _Route:
     parts = template.strip("/").split("/")
-    regex = "/".join(r"(\d+)" if p.startswith("{") else re.escape(p) for p in parts)
+    regex = "/".join(r"([^/]+)" if p.startswith("{") else re.escape(p) for p in parts)
     literals = sum(1 for p in parts if not p.startswith("{"))
     return _Route(template, re.compile(f"^/{regex}/?$"), literals)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import parse_qs
 
 import httpx
 from starlette.applications import Starlette
@@ -199,10 +200,10 @@ async def _config_get(sandbox: Sandbox, request: Request, project: str, user: st
 def _token(sandbox: Sandbox) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         sandbox.stats["requests"] += 1
-        form = await request.form()
+        form = parse_qs((await request.body()).decode("utf-8", "replace"))
         if not sandbox.auth.basic_ok(request.headers.get("authorization")):
             return Response(status_code=401)
-        if form.get("grant_type") != "client_credentials":
+        if form.get("grant_type") != ["client_credentials"]:
             return json_reply({"error": "unsupported_grant_type"}, 400)
         token, lifetime = sandbox.auth.issue()
         body = {"access_token": token, "token_type": "Bearer", "expires_in": lifetime, "scope": ""}

@@ -1,0 +1,61 @@
+"""Serving the sandbox over TCP with uvicorn (``batchport sandbox serve``).
+
+uvicorn handles Ctrl-C itself: it stops accepting connections, finishes the requests in
+flight, runs the app's shutdown (closing the state file) and returns from ``serve``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import uvicorn
+
+from batchport.sandbox.app import create_app
+from batchport.sandbox.config import SandboxConfig
+from batchport.sandbox.faults import DroppedConnection
+
+__all__ = ["SANDBOX_PROJECT", "build_server", "export_lines", "serve"]
+
+SANDBOX_PROJECT = "sandbox-project"
+
+
+def export_lines(host: str, port: int, config: SandboxConfig) -> list[str]:
+    """The shell ``export`` lines that point batchport (or curl) at a served sandbox."""
+    root = f"http://{host}:{port}"
+    return [
+        f"export SINCH_PORTING_URL={root}",
+        f"export SINCH_AUTH_URL={root}/oauth2/token",
+        f"export SINCH_KEY_ID={config.key_id}",
+        f"export SINCH_KEY_SECRET={config.key_secret}",
+        f"export SINCH_PROJECT_ID={SANDBOX_PROJECT}",
+    ]
+
+
+class _QuietDrops(logging.Filter):
+    """Injected drops are on purpose: log one line instead of uvicorn's traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], DroppedConnection):
+            record.msg, record.args, record.exc_info = "dropped a connection (injected)", (), None
+        return True
+
+
+def build_server(
+    config: SandboxConfig, host: str, port: int, *, log_level: str = "warning"
+) -> uvicorn.Server:
+    """A uvicorn server for a new sandbox app, not yet started.
+
+    Port 0 picks a free port (read it from ``server.servers`` once ``server.started``). Raises
+    ``ConfigError``/``JournalError`` for a bad scenario or state file.
+    """
+    app = create_app(config)
+    uvicorn_config = uvicorn.Config(
+        app, host=host, port=port, log_level=log_level, lifespan="on", access_log=False
+    )
+    logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
+    return uvicorn.Server(uvicorn_config)
+
+
+def serve(config: SandboxConfig, host: str, port: int) -> None:
+    """Serve until interrupted (Ctrl-C or SIGTERM)."""
+    build_server(config, host, port, log_level="info").run()
