@@ -1,0 +1,123 @@
+"""``batchport run`` on the command line: JSON summary, exit codes, refusal, crash and resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from batchport.cli import main
+from tests.run_inputs import ca_row, sandbox_orders, sandbox_settings, us_row, write_input
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def scenario(tmp_path: Path) -> Path:
+    path = tmp_path / "scenario.json"
+    entries = [
+        {"match": "+1212555", "carrier": "Verizon Wireless", "portable": True},
+        {"match": "+1416555", "carrier": "Rogers Wireless", "portable": True},
+    ]
+    path.write_text(json.dumps({"numbers": entries}))
+    return path
+
+
+def env_for(tmp_path: Path, options: str = "") -> dict[str, str]:
+    sandbox = ",".join(filter(None, [f"scenario={scenario(tmp_path)}", options]))
+    return {
+        "BATCHPORT_SANDBOX_OPTIONS": sandbox,
+        "BATCHPORT_RATE": "1000",
+        "BATCHPORT_STATE": str(tmp_path / "state" / "journal.sqlite"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "BATCHPORT_CONFIG": "",
+    }
+
+
+def clean_input(tmp_path: Path) -> Path:
+    rows = [us_row(n) for n in range(100, 106)] + [ca_row(150)]
+    return write_input(tmp_path / "clean.csv", rows)
+
+
+def invoke(tmp_path: Path, *args: str) -> tuple[int, str, str]:
+    runner = CliRunner()
+    result = runner.invoke(main, ["run", *args], env=env_for(tmp_path))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_json_summary_and_exit_0_when_every_row_is_submitted(tmp_path: Path) -> None:
+    code, out, _ = invoke(tmp_path, str(clean_input(tmp_path)), "--sandbox", "--json")
+    assert code == 0
+    summary = json.loads(out)
+    assert set(summary) == {"batch", "result", "rows", "outcomes", "orders", "api_calls", "seconds"}
+    assert summary["rows"] == 7 and summary["outcomes"]["submitted"] == 7
+    assert sorted(o["numbers"] for o in summary["orders"]) == [1, 6]
+    assert all(isinstance(o["id"], int) and o["status"] for o in summary["orders"])
+    assert Path(summary["result"]).exists() and summary["api_calls"] >= 3
+
+
+def test_exit_3_when_rows_need_attention(tmp_path: Path) -> None:
+    source = write_input(tmp_path / "mixed.csv", [us_row(100), us_row(100)])
+    code, out, _ = invoke(tmp_path, str(source), "--sandbox", "--json")
+    assert code == 3
+    assert json.loads(out)["outcomes"]["duplicate"] == 1
+
+
+def test_dry_run_plans_and_creates_nothing(tmp_path: Path) -> None:
+    out_path = tmp_path / "plan.xlsx"
+    args = [str(clean_input(tmp_path)), "--sandbox", "--dry-run", "--out", str(out_path)]
+    code, out, _ = invoke(tmp_path, *args, "--max-per-order", "2")
+    assert code == 0 and out_path.exists()
+    assert "planned 7" in out and "4 order(s) planned" in out
+    settings = sandbox_settings(tmp_path)
+    assert sandbox_orders(settings) == []
+
+
+def test_real_api_without_terminal_or_yes_is_refused(tmp_path: Path) -> None:
+    runner = CliRunner()
+    env = env_for(tmp_path) | {
+        "SINCH_PROJECT_ID": "p-1",
+        "SINCH_ACCESS_TOKEN": "tok-secret",
+        "SINCH_PORTING_URL": "http://127.0.0.1:9",
+    }
+    result = runner.invoke(main, ["run", str(clean_input(tmp_path))], env=env)
+    assert result.exit_code == 1
+    assert "--yes" in result.stderr and "tok-secret" not in result.output
+
+
+def test_unreadable_input_exits_1(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a workbook")
+    code, _, err = invoke(tmp_path, str(broken), "--sandbox")
+    assert code == 1
+    assert err.splitlines()[-1].startswith("Error:") and "Traceback" not in err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("nth", "point"), [(1, "before"), (2, "after"), (3, "before")])
+def test_resume_after_sigkill_creates_no_duplicate_and_loses_no_row(
+    tmp_path: Path, nth: int, point: str
+) -> None:
+    source = write_input(tmp_path / "big.csv", [us_row(n) for n in range(100, 110)])
+    command = [sys.executable, "-m", "batchport", "run", str(source), "--sandbox", "--json"]
+    command += ["--max-per-order", "2", "--concurrency", "1"]
+    base = os.environ | {"PYTHONPATH": str(REPO_ROOT)}
+    crash = env_for(tmp_path, f"crash_on_create={nth},crash_point={point}")
+    killed = subprocess.run(command, env=base | crash, capture_output=True, timeout=120)
+    assert killed.returncode == -9, killed.stderr.decode()
+    finished = subprocess.run(
+        command, env=base | env_for(tmp_path), capture_output=True, timeout=120
+    )
+    assert finished.returncode == 0, finished.stderr.decode()
+    summary = json.loads(finished.stdout)
+    assert summary["outcomes"]["submitted"] == 10 and len(summary["orders"]) == 5
+    orders = sandbox_orders(sandbox_settings(tmp_path))
+    assert len(orders) == 5
+    assert len({order.customer_order_reference for order in orders}) == 5
+    numbers = Counter(n.phone_number for order in orders for n in order.phone_numbers)
+    assert len(numbers) == 10 and set(numbers.values()) == {1}
