@@ -15,7 +15,7 @@ import logging
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, ClassVar, NoReturn, TypeVar
 
 import click
 
@@ -293,18 +293,19 @@ def template_command(out: Path) -> None:
 class _PlainProgress:
     """Progress as plain log lines on stderr (not a terminal)."""
 
-    def __init__(self) -> None:
-        self._totals: dict[str, int] = {}
-        self._done: dict[str, int] = {}
+    _LABELS: ClassVar[dict[str, str]] = {
+        "validate": "Reading and validating the input",
+        "portability": "Checking portability of {total} number(s)",
+        "submit": "Submitting {total} order(s)",
+        "write": "Writing the result workbook",
+    }
 
     def start(self, stage: str, total: int) -> None:
-        self._totals[stage], self._done[stage] = total, 0
-        click.echo(f"{stage}: {total} to do", err=True)
+        label = self._LABELS.get(stage, stage + " ({total})")
+        click.echo(label.format(total=total), err=True)
 
     def advance(self, stage: str, amount: int = 1) -> None:
-        self._done[stage] = self._done.get(stage, 0) + amount
-        if self._done[stage] >= self._totals.get(stage, 0) > 0:
-            click.echo(f"{stage}: done", err=True)
+        """Plain output shows stages, not every step."""
 
     def note(self, message: str) -> None:
         click.echo(message, err=True)
