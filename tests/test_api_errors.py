@@ -152,3 +152,15 @@ def test_client_raises_rejection_with_violations(tmp_path: Path) -> None:
         run(go())
     assert caught.value.violations == (ZIP,)
     assert caught.value.operation == "get_configuration"
+
+
+def test_a_success_without_json_is_an_api_error(tmp_path: Path) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=b"<html>maintenance</html>")
+
+    async def go() -> None:
+        async with fake_client(handler, base_settings(tmp_path)) as client:
+            await client.get_order(3)
+
+    with pytest.raises(ApiError, match="not JSON"):
+        run(go())

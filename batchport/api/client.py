@@ -27,9 +27,11 @@ import httpx
 from batchport.api.auth import Authorizer
 from batchport.api.errors import (
     RetryableStatus,
-    TransportFailure,
     error_from_response,
     error_from_transport,
+    json_body,
+    maybe_committed,
+    nothing_committed,
 )
 from batchport.api.models import OrderRequest, PortingConfiguration
 from batchport.api.pacing import Pacer
@@ -45,9 +47,9 @@ from batchport.api.responses import (
 )
 from batchport.api.retry import RetryPolicy
 from batchport.api.trace import TraceWriter
-from batchport.errors import AmbiguousCreateError, ApiError, RetriesExhausted, TransientApiError
+from batchport.errors import AmbiguousCreateError, ApiError, TransientApiError
 
-__all__ = ["LIST_FILTERS", "PortingClient", "nothing_committed"]
+__all__ = ["LIST_FILTERS", "PortingClient"]
 
 logger = logging.getLogger(__name__)
 
@@ -62,21 +64,6 @@ LIST_FILTERS = {
     "foc_start_date": "focStartDate",
     "foc_end_date": "focEndDate",
 }
-
-
-def nothing_committed(exc: BaseException) -> bool:
-    """True when a failed write surely had no effect: a 429, or a request that never left."""
-    if isinstance(exc, RetryableStatus):
-        return exc.status == 429
-    return isinstance(exc, TransportFailure) and not exc.request_sent
-
-
-def _maybe_committed(exc: ApiError) -> bool:
-    """True when a failed create may still have created the order."""
-    cause = exc.__cause__ if isinstance(exc, RetriesExhausted) else exc
-    if isinstance(cause, TransportFailure):
-        return cause.request_sent
-    return isinstance(cause, ApiError) and cause.status is not None and cause.status >= 500
 
 
 def _query_value(value: object) -> str:
@@ -202,14 +189,13 @@ class PortingClient:
         )
         async with self.pacer.slot():
             response = await self._authorized(operation, request, attempt)
-        if response.status_code == 429:
-            failure = error_from_response(response, operation)
-            self.pacer.throttled(getattr(failure, "retry_after", None))
-            raise failure
         if not response.is_success:
-            raise error_from_response(response, operation)
+            failure = error_from_response(response, operation)
+            if isinstance(failure, RetryableStatus) and failure.status == 429:
+                self.pacer.throttled(failure.retry_after)
+            raise failure
         self.pacer.succeeded()
-        return response.json() if response.content.strip() else None
+        return json_body(response, operation)
 
     async def _call(
         self,
@@ -257,7 +243,7 @@ class PortingClient:
                 "create_order", "POST", "/orders/portIns", body=order.to_json(), idempotent=False
             )
         except ApiError as exc:
-            if not _maybe_committed(exc):
+            if not maybe_committed(exc):
                 raise
             raise AmbiguousCreateError(
                 f"create_order: the order {order.customer_order_reference!r} may or may not "

@@ -25,6 +25,7 @@ from batchport.errors import (
     ApiRejected,
     AuthError,
     FieldViolation,
+    RetriesExhausted,
     TransientApiError,
 )
 
@@ -34,6 +35,9 @@ __all__ = [
     "TransportFailure",
     "error_from_response",
     "error_from_transport",
+    "json_body",
+    "maybe_committed",
+    "nothing_committed",
     "parse_error_body",
     "parse_retry_after",
 ]
@@ -163,3 +167,33 @@ def error_from_transport(exc: httpx.HTTPError, operation: str) -> TransportFailu
         operation=operation,
         request_sent=not isinstance(exc, _NOT_SENT),
     )
+
+
+def nothing_committed(exc: BaseException) -> bool:
+    """True when a failed write surely had no effect: a 429, or a request that never left."""
+    if isinstance(exc, RetryableStatus):
+        return exc.status == 429
+    return isinstance(exc, TransportFailure) and not exc.request_sent
+
+
+def maybe_committed(exc: ApiError) -> bool:
+    """True when a failed create may still have created the order."""
+    cause = exc.__cause__ if isinstance(exc, RetriesExhausted) else exc
+    if isinstance(cause, TransportFailure):
+        return cause.request_sent
+    return isinstance(cause, ApiError) and cause.status is not None and cause.status >= 500
+
+
+def json_body(response: httpx.Response, operation: str) -> Any:
+    """The parsed body of a successful answer (None when empty); ApiError when unreadable."""
+    if not response.content.strip():
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        raise ApiError(
+            f"{operation}: the Porting API answered HTTP {response.status_code} with a body "
+            "that is not JSON",
+            status=response.status_code,
+            operation=operation,
+        ) from None
