@@ -11,7 +11,7 @@ from pathlib import Path
 
 from batchport.api import EndUser, NumberRequest, OrderRequest, open_client
 from batchport.journal import open_journal
-from batchport.pipeline import default_result_path, run_batch
+from batchport.pipeline import PlanPreview, default_result_path, run_batch
 from batchport.settings import Settings
 from tests.run_inputs import (
     ca_row,
@@ -131,3 +131,19 @@ def test_numbers_in_another_active_order_are_refused_and_the_rest_resent(tmp_pat
     ours = [o for o in sandbox_orders(settings) if o.customer_order_reference != "made-elsewhere"]
     assert len(ours) == 1
     assert "+12125550102" not in {n.phone_number for n in ours[0].phone_numbers}
+
+
+def test_declined_confirmation_sends_no_order(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, max_per_order=3)
+    previews = []
+
+    def decline(preview: PlanPreview) -> bool:
+        previews.append(preview)
+        return False
+
+    result = run_batch(sample(tmp_path), settings, confirm=decline)
+    assert result.declined and result.outcomes["planned"] == 11
+    assert previews[0].numbers == 11 and previews[0].target == "sandbox"
+    assert sandbox_orders(settings) == []
+    accepted = run_batch(sample(tmp_path), settings, confirm=lambda preview: True)
+    assert accepted.outcomes["submitted"] == 11 and not accepted.declined
