@@ -74,7 +74,7 @@ CREATE TABLE order_numbers (
     FOREIGN KEY (batch_id, reference) REFERENCES orders (batch_id, reference)
 );
 CREATE INDEX order_numbers_phone ON order_numbers (phone);
-CREATE INDEX order_numbers_order ON order_numbers (batch_id, reference);
+CREATE INDEX order_numbers_order ON order_numbers (batch_id, reference, phone);
 CREATE TABLE submissions (
     batch_id   TEXT NOT NULL,
     reference  TEXT NOT NULL,
