@@ -229,22 +229,22 @@ def validate_command(
 
     Example: batchport validate samples/clean-mixed.xlsx --out checked.xlsx
     """
-    import json
-
-    from batchport.report import default_report_path, write_validation_report
     from batchport.validation import validate_file
 
     if out is not None and no_report:
         raise click.UsageError("--out and --no-report cannot be used together")
     validation = validate_file(input_path, sheet=sheet)
-    report = None if no_report else (out or default_report_path(input_path))
-    if report is not None:
+    report = None
+    if not no_report:
+        from batchport.report import default_report_path, write_validation_report
+
+        report = out or default_report_path(input_path)
         try:
             write_validation_report(validation, report)
         except OSError as exc:
             fail(f"cannot write the validation workbook {report}: {exc.strerror or exc}")
     if as_json:
-        click.echo(json.dumps(validation.summary(), ensure_ascii=False))
+        click.echo(validation.summary_json())
         if report is not None:
             click.echo(f"Validation workbook: {report}", err=True)
     else:
@@ -354,6 +354,9 @@ def _confirm_plan(progress: Any) -> Callable[[Any], bool]:
     return confirm
 
 
+_RESUME_HINT = "Interrupted: the journal is consistent. Run the same command again to resume."
+
+
 def _is_terminal() -> bool:
     return sys.stdin.isatty() and sys.stderr.isatty()
 
@@ -421,6 +424,9 @@ def run_command(
             progress=progress,
             confirm=confirm,
         )
+    except KeyboardInterrupt:
+        click.echo(_RESUME_HINT, err=True)
+        sys.exit(130)
     finally:
         if isinstance(progress, _RichProgress):
             progress.stop()
@@ -429,10 +435,7 @@ def run_command(
     else:
         _render_run(result)
     if result.interrupted:
-        click.echo(
-            "Interrupted: the journal is consistent. Run the same command again to resume.",
-            err=True,
-        )
+        click.echo(_RESUME_HINT, err=True)
         sys.exit(130)
     if result.declined:
         fail("nothing was submitted (not confirmed)")

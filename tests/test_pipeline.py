@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 from collections import Counter
 from dataclasses import replace
 from datetime import date, timedelta
@@ -11,7 +13,8 @@ from pathlib import Path
 
 from batchport.api import EndUser, NumberRequest, OrderRequest, open_client
 from batchport.journal import open_journal
-from batchport.pipeline import PlanPreview, default_result_path, run_batch
+from batchport.pipeline import PlanPreview, _stop_on_interrupt, default_result_path, run_batch
+from batchport.progress import NullProgress
 from batchport.settings import Settings
 from tests.run_inputs import (
     ca_row,
@@ -147,3 +150,22 @@ def test_declined_confirmation_sends_no_order(tmp_path: Path) -> None:
     assert sandbox_orders(settings) == []
     accepted = run_batch(sample(tmp_path), settings, confirm=lambda preview: True)
     assert accepted.outcomes["submitted"] == 11 and not accepted.declined
+
+
+def test_first_ctrl_c_only_asks_the_submitters_to_stop() -> None:
+    notes: list[str] = []
+
+    class Notes(NullProgress):
+        def note(self, message: str) -> None:
+            notes.append(message)
+
+    async def scenario() -> bool:
+        stop = asyncio.Event()
+        with _stop_on_interrupt(stop, Notes()):
+            os.kill(os.getpid(), signal.SIGINT)
+            await asyncio.wait_for(stop.wait(), timeout=5)
+        return stop.is_set()
+
+    assert asyncio.run(scenario())
+    assert notes and "Ctrl-C again" in notes[0]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
