@@ -1,4 +1,4 @@
-"""Each validation rule of the sandbox: the status (400 structural, 422 value) and the field path."""
+"""Each validation rule: the status (400 structural, 422 value) and the field path."""
 
 from __future__ import annotations
 

@@ -7,6 +7,8 @@ flight, runs the app's shutdown (closing the state file) and returns from ``serv
 from __future__ import annotations
 
 import logging
+import socket
+import threading
 
 import uvicorn
 
@@ -14,7 +16,7 @@ from batchport.sandbox.app import create_app
 from batchport.sandbox.config import SandboxConfig
 from batchport.sandbox.faults import DroppedConnection
 
-__all__ = ["SANDBOX_PROJECT", "build_server", "export_lines", "serve"]
+__all__ = ["SANDBOX_PROJECT", "SandboxServer", "build_server", "export_lines", "serve"]
 
 SANDBOX_PROJECT = "sandbox-project"
 
@@ -40,12 +42,36 @@ class _QuietDrops(logging.Filter):
         return True
 
 
+class SandboxServer(uvicorn.Server):
+    """A uvicorn server that also signals a ``threading.Event`` once it is listening.
+
+    Tests serve it from a thread: wait on ``ready``, read ``port``, set ``should_exit`` to stop.
+    """
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.ready = threading.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        """Start listening, then set ``ready`` (also when startup failed, to not block)."""
+        try:
+            await super().startup(sockets)
+        finally:
+            self.ready.set()
+
+    @property
+    def port(self) -> int:
+        """The TCP port actually bound (useful with port 0)."""
+        bound: tuple[str, int] = self.servers[0].sockets[0].getsockname()[:2]
+        return bound[1]
+
+
 def build_server(
     config: SandboxConfig, host: str, port: int, *, log_level: str = "warning"
-) -> uvicorn.Server:
+) -> SandboxServer:
     """A uvicorn server for a new sandbox app, not yet started.
 
-    Port 0 picks a free port (read it from ``server.servers`` once ``server.started``). Raises
+    Port 0 picks a free port (read ``server.port`` once ``server.ready`` is set). Raises
     ``ConfigError``/``JournalError`` for a bad scenario or state file.
     """
     app = create_app(config)
@@ -53,7 +79,7 @@ def build_server(
         app, host=host, port=port, log_level=log_level, lifespan="on", access_log=False
     )
     logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
-    return uvicorn.Server(uvicorn_config)
+    return SandboxServer(uvicorn_config)
 
 
 def serve(config: SandboxConfig, host: str, port: int) -> None:

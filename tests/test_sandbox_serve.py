@@ -1,0 +1,115 @@
+"""The sandbox over a real socket: uvicorn on 127.0.0.1, the README's curl session, a drop."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+from sandbox_harness import order_body, portable
+
+from batchport.cli import main
+from batchport.sandbox import SandboxConfig
+from batchport.sandbox.serve import SandboxServer, build_server, export_lines
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow
+
+
+@contextmanager
+def served(config: SandboxConfig) -> Iterator[SandboxServer]:
+    """Serve a sandbox on a free loopback port from a thread; stop it cleanly afterwards."""
+    server = build_server(config, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    assert server.ready.wait(timeout=30) and server.started, "sandbox did not start"
+    try:
+        yield server
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        assert not thread.is_alive()
+
+
+def test_session_over_a_real_socket_and_a_dropped_connection() -> None:
+    numbers = portable(2, seed=0)
+    body = order_body(numbers)
+    body["desiredPortSchedule"]["desiredPortDate"] = (
+        datetime.now(UTC).date() + timedelta(days=7)
+    ).isoformat()
+    with served(SandboxConfig(rate_limit=None)) as server:
+        root = f"http://127.0.0.1:{server.port}"
+        with httpx.Client(base_url=root) as client:
+            token = client.post(
+                "/oauth2/token",
+                data={"grant_type": "client_credentials"},
+                auth=("sandbox", "sandbox"),
+            ).json()["access_token"]
+            headers = {"Authorization": f"Bearer {token}"}
+            api = "/v1/projects/p/orders/portIns"
+            created = client.post(api, json=body, headers=headers)
+            listed = client.get(api, headers=headers)
+            unauthorized = client.get(api)
+    assert created.status_code == 201
+    assert listed.json()["totalItems"] == 1
+    assert unauthorized.status_code == 401 and unauthorized.content == b""
+
+    with (
+        served(SandboxConfig(rate_limit=None, drop_rate=1.0)) as server,
+        httpx.Client(base_url=f"http://127.0.0.1:{server.port}") as client,
+    ):
+        with pytest.raises(httpx.TransportError):
+            client.get("/v1/projects/p/configuration", auth=("sandbox", "sandbox"))
+        stats = client.get("/_sandbox/stats").json()
+    assert stats["faults"]["dropped"] == 1
+
+
+def _readme_session() -> str:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### `batchport sandbox serve`", 1)[1]
+    blocks = re.findall(r"```bash\n(.*?)```", section, re.S)
+    return next(b for b in blocks if "curl" in b)
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_readme_curl_session_works_as_written() -> None:
+    session = _readme_session()
+    with served(SandboxConfig()) as server:
+        script = session.replace("127.0.0.1:8080", f"127.0.0.1:{server.port}")
+        run = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", script],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.strip().splitlines()
+    assert lines[-1] == "CANCELED"
+    assert '"carrier"' in lines[0] and re.match(r"created order \d+$", lines[1])
+    assert '"status":"PENDING"' in lines[2] and '"totalItems":1' in lines[3]
+
+
+def test_export_lines_point_at_the_server() -> None:
+    lines = export_lines("127.0.0.1", 8080, SandboxConfig())
+    assert lines == [
+        "export SINCH_PORTING_URL=http://127.0.0.1:8080",
+        "export SINCH_AUTH_URL=http://127.0.0.1:8080/oauth2/token",
+        "export SINCH_KEY_ID=sandbox",
+        "export SINCH_KEY_SECRET=sandbox",
+        "export SINCH_PROJECT_ID=sandbox-project",
+    ]
+
+
+def test_serve_command_rejects_a_bad_rate_limit() -> None:
+    result = CliRunner().invoke(main, ["sandbox", "serve", "--rate-limit", "fast"])
+    assert result.exit_code == 1
+    assert "rate_limit" in result.output
