@@ -7,6 +7,7 @@ checks) produce finding *frames*; ``to_findings`` turns the final, usually short
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from batchport.columns import COLUMNS, SECRET_KEYS
@@ -41,27 +42,41 @@ def frame_of(
     all rows or a Series aligned with ``mask``; ``values`` (aligned with ``mask``) become the
     offending values, masked when ``column`` is a secret column.
     """
-    rows = mask.index[mask.to_numpy(dtype=bool)]
+    hits = mask.to_numpy(dtype=bool)
+    rows = mask.index[hits]
     count = len(rows)
     if count == 0:
         return empty_frame()
     if isinstance(message, pd.Series):
-        texts = message.loc[rows].astype("str").to_numpy()
+        texts = _objects(message.to_numpy(dtype=object)[hits])
     else:
-        texts = [message] * count
-    shown = [""] * count if values is None else values.loc[rows].astype("str").tolist()
+        texts = _repeat(message, count)
+    if values is None:
+        shown = _repeat("", count)
+    else:
+        shown = _objects(values.to_numpy(dtype=object)[hits])
     if column in SECRET_KEYS:
-        shown = [str(mask_field(column, v)) for v in shown]
+        shown = _objects([str(mask_field(column, v)) for v in shown])
+    # Object columns: building string columns of a few hundred thousand findings costs more
+    # than all the checks that found them.
     return pd.DataFrame(
         {
             "row": rows.to_numpy(dtype="int64"),
-            "column": [column] * count,
-            "code": [code] * count,
-            "severity": [severity.value] * count,
+            "column": _repeat(column, count),
+            "code": _repeat(code, count),
+            "severity": _repeat(severity.value, count),
             "message": texts,
             "value": shown,
         }
     )
+
+
+def _repeat(text: str, count: int) -> pd.Series:
+    return pd.Series(np.full(count, text, dtype=object), dtype=object)
+
+
+def _objects(values: object) -> pd.Series:
+    return pd.Series(np.asarray(values, dtype=object), dtype=object)
 
 
 def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -94,27 +94,32 @@ def _read_excel(path: Path, sheet: str | None) -> tuple[str, int, pd.DataFrame]:
         )
     try:
         workbook = CalamineWorkbook.from_path(str(path))
-        name, header_idx = _choose_sheet(path, workbook, sheet)
-        raw = pd.read_excel(
-            path, sheet_name=name, engine="calamine", header=None, dtype=object,
-            na_filter=False, skiprows=header_idx,
-        )  # fmt: skip
+        name, header_idx, rows = _choose_sheet(path, workbook, sheet)
     except CalamineError as exc:
         log.debug("calamine failed on %s, trying openpyxl", path, exc_info=True)
-        name, header_idx, raw = _read_excel_openpyxl(path, sheet, exc)
-    return name, header_idx, raw
+        return _read_excel_openpyxl(path, sheet, exc)
+    return name, header_idx, _frame_of_rows(rows[header_idx:])
 
 
-def _choose_sheet(path: Path, workbook: CalamineWorkbook, sheet: str | None) -> tuple[str, int]:
+def _choose_sheet(
+    path: Path, workbook: CalamineWorkbook, sheet: str | None
+) -> tuple[str, int, list[list[object]]]:
+    # calamine directly rather than through pandas.read_excel: one parse of the sheet instead of
+    # two, and the cells keep their Excel types (number, date) so the repairs can report them.
     names = list(workbook.sheet_names)
     if sheet is not None and sheet not in names:
         raise InputError(f"{path}: no sheet named {sheet!r}; the sheets are {', '.join(names)}")
     for name in [sheet] if sheet is not None else names:
-        rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=_PROBE_ROWS)
-        header_idx = _find_header(rows)
+        rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        header_idx = _find_header(rows[:_PROBE_ROWS])
         if header_idx is not None:
-            return name, header_idx
+            return name, header_idx, rows
     raise _no_header(path)
+
+
+def _frame_of_rows(rows: list[list[object]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, dtype=object)
+    return frame.where(frame.notna(), "")  # short rows from the openpyxl fallback
 
 
 def _read_excel_openpyxl(
@@ -135,7 +140,7 @@ def _read_excel_openpyxl(
             rows = [[("" if v is None else v) for v in r] for r in rows]
             header_idx = _find_header(rows[:_PROBE_ROWS])
             if header_idx is not None:
-                return name, header_idx, pd.DataFrame(rows[header_idx:], dtype=object)
+                return name, header_idx, _frame_of_rows(rows[header_idx:])
     finally:
         workbook.close()
     raise _no_header(path)

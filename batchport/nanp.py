@@ -88,7 +88,7 @@ _SERVICE_CODES = frozenset(
 @cache
 def area_code_kinds() -> dict[str, NpaKind]:
     """Map every three-digit area code ``"200"``..``"999"`` to its ``NpaKind`` (built once)."""
-    return {str(npa): _classify_npa(npa) for npa in range(200, 1000)}
+    return {str(npa): _kind_of_area_code(str(npa)) for npa in range(200, 1000)}
 
 
 #: Names of the NANP members other than the US and Canada, for messages.
@@ -118,7 +118,7 @@ def npa_kind(e164: str) -> NpaKind:
     """The kind of the area code of a ``+1`` E.164 number; ``UNASSIGNED`` when malformed."""
     if not E164_NANP.match(e164):
         return NpaKind.UNASSIGNED
-    return area_code_kinds()[e164[2:5]]
+    return _kind_of_area_code(e164[2:5])
 
 
 def country_of(e164: str) -> str | None:
@@ -151,15 +151,25 @@ _KIND_PROBLEM = {
     NpaKind.OTHER_COUNTRY: PhoneProblem.OTHER_COUNTRY.value,
     NpaKind.UNASSIGNED: PhoneProblem.UNASSIGNED.value,
 }
-_TEN_DIGITS = r"^[2-9]\d{2}[2-9]\d{6}$"
+_TEN_DIGITS = r"^[2-9][0-9]{2}[2-9][0-9]{6}$"
 
 
 @cache
-def _npa_tables() -> tuple[dict[str, str], dict[str, str]]:
-    kinds = area_code_kinds()
+def _kind_of_area_code(npa: str) -> NpaKind:
+    return _classify_npa(int(npa))
+
+
+def _npa_tables(npas: pd.Series) -> tuple[dict[str, str], dict[str, str]]:
+    # Only the area codes present are classified (each once per process): a file rarely holds
+    # more than a few hundred, and building all 800 costs more than reading a small file.
+    kinds = {npa: _kind_of_area_code(npa) for npa in pd.unique(npas) if _is_npa(npa)}
     country = {npa: k.value if k in (NpaKind.US, NpaKind.CA) else "" for npa, k in kinds.items()}
     problem = {npa: _KIND_PROBLEM[k] for npa, k in kinds.items()}
     return country, problem
+
+
+def _is_npa(text: object) -> bool:
+    return isinstance(text, str) and len(text) == 3 and text.isdigit() and text[0] not in "01"
 
 
 def normalise_phones(raw: pd.Series) -> pd.DataFrame:
@@ -172,7 +182,10 @@ def normalise_phones(raw: pd.Series) -> pd.DataFrame:
     number). Vectorised: one regex pass and two dictionary lookups per column, no parsing per row.
     """
     text = raw.astype("str").str.strip()
-    digits = text.str.replace(r"\D", "", regex=True)
+    if not text.str.len().any():
+        missing = pd.Series(PhoneProblem.MISSING.value, index=raw.index, dtype="str")
+        return pd.DataFrame({"e164": text, "country": text, "problem": missing})
+    digits = text.str.replace(r"[^0-9]", "", regex=True)
     plus = text.str.startswith("+")
     eleven = (digits.str.len() == 11) & digits.str.startswith("1")
     ten = digits.where(~eleven, digits.str.slice(1))
@@ -180,7 +193,7 @@ def normalise_phones(raw: pd.Series) -> pd.DataFrame:
     shaped &= ~plus | eleven
     nxx_ok = ten.str.match(_TEN_DIGITS) & (ten.str.slice(4, 6) != "11")
     npa = ten.str.slice(0, 3)
-    country_map, problem_map = _npa_tables()
+    country_map, problem_map = _npa_tables(npa.where(shaped, ""))
     country = npa.map(country_map).fillna("").astype("str")
     problem = npa.map(problem_map).fillna(PhoneProblem.UNASSIGNED.value).astype("str")
     problem = problem.where(nxx_ok, PhoneProblem.INVALID.value)
@@ -255,9 +268,9 @@ def normalise_regions(raw: pd.Series) -> pd.Series:
 
 
 #: A US ZIP code: five digits, or ZIP+4.
-US_ZIP = r"^\d{5}(-\d{4})?$"
+US_ZIP = r"^[0-9]{5}(-[0-9]{4})?$"
 #: A Canadian postal code in canonical form, letters restricted to the ones Canada Post uses.
-CA_POSTAL = r"^[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] \d[ABCEGHJ-NPRSTV-Z]\d$"
+CA_POSTAL = r"^[ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z] [0-9][ABCEGHJ-NPRSTV-Z][0-9]$"
 
 
 def normalise_postal_codes(raw: pd.Series) -> pd.Series:
@@ -266,9 +279,9 @@ def normalise_postal_codes(raw: pd.Series) -> pd.Series:
     Anything else is returned stripped, unchanged, for the validator to judge.
     """
     text = raw.astype("str").str.strip()
-    compact = text.str.upper().str.replace(r"[\s\-]", "", regex=True)
-    canadian = compact.str.match(r"^[A-Z]\d[A-Z]\d[A-Z]\d$")
+    compact = text.str.upper().str.replace(r"[ \t\-]", "", regex=True)
+    canadian = compact.str.match(r"^[A-Z][0-9][A-Z][0-9][A-Z][0-9]$")
     ca_form = compact.str.slice(0, 3) + " " + compact.str.slice(3)
-    zip9 = compact.str.match(r"^\d{9}$")
+    zip9 = compact.str.match(r"^[0-9]{9}$")
     zip9_form = compact.str.slice(0, 5) + "-" + compact.str.slice(5)
     return text.where(~canadian, ca_form).where(~zip9, zip9_form)

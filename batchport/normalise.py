@@ -8,6 +8,7 @@ Values it cannot make sense of are left for the schema to reject.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -46,8 +47,8 @@ _FALSE = frozenset({"NO", "N", "FALSE", "F", "0", "OFF", ""})
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%Y/%m/%d", "%m-%d-%Y", "%m.%d.%Y",
                  "%b %d %Y", "%B %d %Y", "%d %b %Y", "%d %B %Y", "%Y%m%d")  # fmt: skip
 _TIME = (
-    r"^(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?(?:[:.](?P<s>\d{2}))?"
-    r"\s*(?:(?P<ap>[AaPp])\.?\s*[Mm]\.?)?$"
+    r"^(?P<h>[0-9]{1,2})(?:[:.](?P<m>[0-9]{2}))?(?:[:.](?P<s>[0-9]{2}))?"
+    r" *(?:(?P<ap>[AaPp])\.? *[Mm]\.?)?$"
 )
 
 
@@ -76,35 +77,39 @@ def normalise(frame: pd.DataFrame) -> Normalised:
     out = dict(raw)
     warnings: list[pd.DataFrame] = []
 
-    def changed(key: str, new: pd.Series, code: str, message: str) -> None:
+    filled = {key: bool(values.str.len().any()) for key, values in raw.items()}
+
+    def changed(key: str, convert: Callable[[pd.Series], pd.Series], code: str, text: str) -> None:
+        if not filled[key]:  # an absent or empty column: nothing to convert or report
+            return
+        new = convert(raw[key])
         mask = (new != raw[key]) & (raw[key] != "") & (new != "")
-        warnings.append(frame_of(mask, key, code, Severity.WARNING, message, raw[key]))
+        warnings.append(frame_of(mask, key, code, Severity.WARNING, text, raw[key]))
         out[key] = new
 
     phones = nanp.normalise_phones(raw["phoneNumber"])
-    changed("phoneNumber", phones["e164"], "phone_reformatted",
+    changed("phoneNumber", lambda _: phones["e164"], "phone_reformatted",
             "Phone number rewritten in E.164 form (+1 and ten digits).")  # fmt: skip
     accounts = nanp.normalise_phones(raw["accountPhoneNumber"])
-    changed("accountPhoneNumber", accounts["e164"], "phone_reformatted",
+    changed("accountPhoneNumber", lambda _: accounts["e164"], "phone_reformatted",
             "Phone number rewritten in E.164 form (+1 and ten digits).")  # fmt: skip
     for key in ("state", "e911State"):
-        changed(key, nanp.normalise_regions(raw[key]), "state_normalised",
+        changed(key, nanp.normalise_regions, "state_normalised",
                 "State or province written as its two-letter code.")  # fmt: skip
     for key in ("zipCode", "e911PostalCode"):
-        changed(key, nanp.normalise_postal_codes(raw[key]), "postal_code_normalised",
+        changed(key, nanp.normalise_postal_codes, "postal_code_normalised",
                 "Postal code rewritten in its standard form.")  # fmt: skip
-    service = _lookup(raw["typeOfService"], _SERVICE)
-    changed("typeOfService", service, "type_of_service_normalised",
+    changed("typeOfService", lambda s: _lookup(s, _SERVICE), "type_of_service_normalised",
             "Type of service written as B (Business) or R (Residential).")  # fmt: skip
-    out["typeOfService"] = service.where(raw["typeOfService"] != "", "B")
-    changed("desiredPortTimeZone", _lookup(raw["desiredPortTimeZone"], _ZONES),
+    out["typeOfService"] = out["typeOfService"].where(raw["typeOfService"] != "", "B")
+    changed("desiredPortTimeZone", lambda s: _lookup(s, _ZONES),
             "time_zone_normalised", "Time zone written as the API's name for it.")  # fmt: skip
-    changed("voiceType", _lookup(raw["voiceType"], _VOICE), "voice_type_normalised",
+    changed("voiceType", lambda s: _lookup(s, _VOICE), "voice_type_normalised",
             "Voice type written as RTC, EST or FAX.")  # fmt: skip
     for key in ("authorizingDate", "desiredPortDate"):
-        changed(key, parse_dates(raw[key]), "date_normalised",
+        changed(key, parse_dates, "date_normalised",
                 "Date rewritten as YYYY-MM-DD; check it is the date you meant.")  # fmt: skip
-    changed("desiredPortTime", parse_times(raw["desiredPortTime"]), "time_normalised",
+    changed("desiredPortTime", parse_times, "time_normalised",
             "Time rewritten as HH:MM:SS (24-hour).")  # fmt: skip
     out["onDemandActivation"] = raw["onDemandActivation"].str.upper().isin(_TRUE)
     rows = pd.DataFrame(out, index=frame.index)
@@ -114,7 +119,7 @@ def normalise(frame: pd.DataFrame) -> Normalised:
 
 def _lookup(values: pd.Series, table: dict[str, str]) -> pd.Series:
     """Map values through ``table`` by their upper-case text; unknown values stay as written."""
-    keys = values.str.upper().str.replace(r"\s+", " ", regex=True)
+    keys = values.str.upper().str.replace(r"[ \t]+", " ", regex=True)
     return keys.map(table).fillna(values).astype("str")
 
 
@@ -125,7 +130,7 @@ def boolean_ok(values: pd.Series) -> pd.Series:
 
 def parse_dates(values: pd.Series) -> pd.Series:
     """Dates written in common US/ISO forms to ``YYYY-MM-DD``; ``""`` where none fits."""
-    text = values.str.replace(",", " ").str.replace(r"\s+", " ", regex=True).str.strip()
+    text = values.str.replace(",", " ").str.replace(r"[ \t]+", " ", regex=True).str.strip()
     text = text.str.replace(r"[ T]00:00(:00)?(\.0+)?$", "", regex=True)
     result = pd.Series("", index=values.index, dtype="str")
     todo = text != ""

@@ -24,7 +24,9 @@ TIME_KEYS = frozenset({"desiredPortTime"})
 _ZIP_KEYS = frozenset({"zipCode", "e911PostalCode"})
 _DIGIT_KEYS = PHONE_KEYS | _ZIP_KEYS | {"existingPortOutPin", "accountNum"}
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
-_SPACES = r"[\s\u00a0\u2007\u202f\u200b\ufeff]+"
+# Real characters, not escapes: pyarrow (RE2) runs the pattern only when it has no \u.
+_UNTIDY = "^[ \t]|[ \t]$|  |[\t\r\n\f\v\u00a0\u2007\u202f\u200b\ufeff]"
+_SPACES = "[ \t\r\n\f\v\u00a0\u2007\u202f\u200b\ufeff]+"
 
 
 def _number_text(value: object) -> str:
@@ -83,6 +85,8 @@ def repair_column(values: pd.Series, key: str | None) -> tuple[pd.Series, pd.Dat
     """
     label = key or str(values.name)
     frames = []
+    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string":
+        values = values.astype("str")
     if values.dtype == object:
         text_like, numeric = _typed_cells(values)
         text = values.where(text_like, "").astype("object")
@@ -96,7 +100,10 @@ def repair_column(values: pd.Series, key: str | None) -> tuple[pd.Series, pd.Dat
         text = values.astype("str")
         numeric = pd.Series(False, index=values.index)
         other = numeric
-    cleaned = text.str.replace(_SPACES, " ", regex=True).str.strip()
+    untidy = text.str.contains(_UNTIDY, regex=True)
+    cleaned = text
+    if untidy.any():
+        cleaned = text.where(~untidy, text.str.replace(_SPACES, " ", regex=True).str.strip())
     frames.append(
         frame_of(
             cleaned != text, label, "whitespace_cleaned", Severity.WARNING,
@@ -115,7 +122,7 @@ def _repair_known(
 ) -> tuple[pd.Series, list[pd.DataFrame]]:
     frames = []
     if key in _DIGIT_KEYS:
-        float_text = text.str.match(r"^\d+\.0+$")
+        float_text = text.str.match(r"^[0-9]+\.0+$")
         text = text.where(~float_text, text.str.replace(r"\.0+$", "", regex=True))
         numeric = numeric | float_text
     if key in PHONE_KEYS:
@@ -126,18 +133,18 @@ def _repair_known(
             "Excel stored this as a number, so leading zeros may be lost; "
             "format the column as Text and retype it.", text))  # fmt: skip
     if key in _ZIP_KEYS:
-        short = text.str.match(r"^\d{3,4}$")
+        short = text.str.match(r"^[0-9]{3,4}$")
         frames.append(frame_of(short, key, "zip_leading_zeros_restored", Severity.WARNING,
             "The ZIP code had lost its leading zeros; they were put back.", text))  # fmt: skip
         text = text.where(~short, text.str.zfill(5))
     if key in DATE_KEYS:
-        serial = text.str.match(r"^\d{5}(\.\d+)?$")
+        serial = text.str.match(r"^[0-9]{5}(\.[0-9]+)?$")
         frames.append(frame_of(serial | other, key, "excel_date_converted", Severity.WARNING,
             "Read an Excel date value as an ISO date (YYYY-MM-DD).", text))  # fmt: skip
         if serial.any():
             text = text.where(~serial, _serial_date(text.where(serial, "")))
     if key in TIME_KEYS:
-        fraction = text.str.match(r"^0?\.\d+$|^0$")
+        fraction = text.str.match(r"^0?\.[0-9]+$|^0$")
         frames.append(frame_of(fraction | other, key, "excel_time_converted", Severity.WARNING,
             "Read an Excel time value as HH:MM:SS.", text))  # fmt: skip
         if fraction.any():

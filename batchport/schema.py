@@ -94,7 +94,7 @@ def _address_checks(checks: dict[str, list[pa.Check]], rows: pd.DataFrame) -> No
         checks[key] += [_check("postal_code_invalid", postal_ok)]
     checks["zipCode"].append(_check("postal_code_wrong_country", postal_country))
     checks["e911PostalCodePlusFour"].append(
-        _check("postal_code_invalid", lambda s: (s == "") | s.str.match(r"^\d{4}$"))
+        _check("postal_code_invalid", lambda s: (s == "") | s.str.match(r"^[0-9]{4}$"))
     )
     checks["typeOfService"].append(_check("type_of_service_invalid", lambda s: s.isin(["B", "R"])))
     any_e911 = rows[list(_E911_ALL)].ne("").any(axis=1)
@@ -254,9 +254,11 @@ def _signature(rows: pd.DataFrame, keys: tuple[str, ...]) -> pd.Series:
 
 def _account_conflicts(rows: pd.DataFrame) -> pd.DataFrame:
     account = rows["accountNum"]
-    signature = _signature(rows, END_USER_KEYS)
-    has = account != ""
-    varied = signature[has].groupby(account[has]).transform("nunique") > 1
+    has = (account != "") & account.duplicated(keep=False)
+    if not has.any():
+        return empty_frame()
+    signature = _signature(rows[has], END_USER_KEYS)
+    varied = signature.groupby(account[has]).transform("nunique") > 1
     if not varied.any():
         return empty_frame()
     flagged = varied[varied].index
