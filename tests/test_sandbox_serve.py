@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 import shutil
+import signal
+import socket
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -113,3 +116,32 @@ def test_serve_command_rejects_a_bad_rate_limit() -> None:
     result = CliRunner().invoke(main, ["sandbox", "serve", "--rate-limit", "fast"])
     assert result.exit_code == 1
     assert "rate_limit" in result.output
+
+
+def test_serve_command_prints_exports_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    state = tmp_path / "served.sqlite"
+    command = [sys.executable, "-m", "batchport", "sandbox", "serve", "--port", str(port)]
+    process = subprocess.Popen(
+        [*command, "--state", str(state)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert process.stderr is not None
+        for line in process.stderr:
+            if "Uvicorn running" in line:
+                break
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err
+    assert f"export SINCH_PORTING_URL=http://127.0.0.1:{port}" in out
+    assert "Sandbox stopped." in err and "Application shutdown complete" in err
+    assert state.is_file()

@@ -20,6 +20,7 @@ A scenario file (JSON or TOML) pins numbers or prefixes::
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import tomllib
@@ -99,6 +100,8 @@ EXCLUDE_REASONS = (
 
 _NOT_PORTABLE_SHARE = 0.02
 _PORTED_BEFORE_SHARE = 0.2
+#: How many numbers' facts the model remembers (about 300 bytes each) before starting over.
+_MEMORY = 250_000
 
 
 @dataclass(frozen=True)
@@ -140,14 +143,22 @@ def draw(seed: int, *parts: str) -> float:
     return _fraction(seed, *parts)
 
 
-def _weighted(seed: int, country: str, key: str) -> str:
+def _cumulative(country: str) -> tuple[list[float], list[str]]:
     pool = [c for c in _CARRIERS if c.country == country]
-    point = _fraction(seed, "carrier", key) * sum(c.weight for c in pool)
+    total, bounds = 0.0, []
     for carrier in pool:
-        point -= carrier.weight
-        if point < 0:
-            return carrier.name
-    return pool[-1].name
+        total += carrier.weight
+        bounds.append(total)
+    return [b / total for b in bounds], [c.name for c in pool]
+
+
+_POOLS = {country: _cumulative(country) for country in ("US", "CA")}
+
+
+def _weighted(seed: int, country: str, key: str) -> str:
+    bounds, names = _POOLS[country]
+    index = bisect.bisect_right(bounds, _fraction(seed, "carrier", key))
+    return names[min(index, len(names) - 1)]
 
 
 class CarrierModel:
@@ -161,6 +172,7 @@ class CarrierModel:
         self.seed = seed
         self._scenario = {entry.match: entry for entry in scenario}
         self._prefix_lengths = sorted({len(e.match) for e in scenario}, reverse=True)
+        self._known: dict[str, NumberFacts] = {}
 
     def _pinned(self, number: str) -> ScenarioEntry | None:
         for length in self._prefix_lengths:
@@ -176,7 +188,15 @@ class CarrierModel:
         return _weighted(self.seed, country, number[:9])
 
     def facts(self, number: str) -> NumberFacts:
-        """The carrier, portability and scripted decisions for one number."""
+        """The carrier, portability and scripted decisions for one number (remembered)."""
+        known = self._known.get(number)
+        if known is None:
+            if len(self._known) >= _MEMORY:
+                self._known.clear()
+            known = self._known[number] = self._work_out(number)
+        return known
+
+    def _work_out(self, number: str) -> NumberFacts:
         country = country_of(number)
         pinned = self._pinned(number)
         if country is None:

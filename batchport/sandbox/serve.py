@@ -6,6 +6,7 @@ flight, runs the app's shutdown (closing the state file) and returns from ``serv
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import threading
@@ -83,5 +84,7 @@ def build_server(
 
 
 def serve(config: SandboxConfig, host: str, port: int) -> None:
-    """Serve until interrupted (Ctrl-C or SIGTERM)."""
-    build_server(config, host, port, log_level="info").run()
+    """Serve until interrupted (Ctrl-C or SIGTERM); returns after a clean shutdown."""
+    # uvicorn re-raises the Ctrl-C it caught once its own shutdown has finished.
+    with contextlib.suppress(KeyboardInterrupt):
+        build_server(config, host, port, log_level="info").run()
