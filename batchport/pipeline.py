@@ -28,6 +28,7 @@ import httpx
 import pandas as pd
 
 from batchport.api import open_client
+from batchport.errors import BatchportError
 from batchport.journal import Journal, PortabilityRecord, open_journal
 from batchport.outcomes import FINE_OUTCOMES, OrderSummary, Outcome, RunRecords
 from batchport.planner import PlannedOrder, plan_orders
@@ -138,13 +139,20 @@ def run_batch(
     ``transport`` replaces the network (tests, benchmarks); ``today`` and ``clock`` replace the
     dates; ``confirm`` is asked before anything is submitted (return False to stop).
     Returns a :class:`RunResult`. Raises ``InputError`` (unusable file), ``ConfigError``
-    (missing credentials), ``JournalError`` and ``ApiError`` when the run as a whole fails;
-    everything journaled until then is kept, so the same command resumes.
+    (missing credentials), ``JournalError`` and ``ApiError`` when the run as a whole fails, and
+    ``BatchportError`` when the workbook cannot be written; everything journaled until then is
+    kept, so the same command resumes.
     """
     started = time.monotonic()
     now = clock or (lambda: datetime.now(UTC))
     day = today or now().date()
     report = progress or NullProgress()
+    result_path = out or default_result_path(path)
+    if not result_path.parent.is_dir():
+        raise BatchportError(
+            f"the folder of the result workbook {result_path} does not exist; create it or "
+            "choose another --out"
+        )
     report.start("validate", 1)
     validation = validate_file(path, sheet=sheet, today=day)
     report.advance("validate")
@@ -157,11 +165,16 @@ def run_batch(
         run = _Run(settings, journal, batch_id, target, validation, now, report, dry_run, day)
         asyncio.run(run.api_phase(transport, confirm))
         records = run.records()
-    result_path = out or default_result_path(path)
     info = ResultInfo(source=path, batch_id=batch_id, when=now(), target=target, dry_run=dry_run)
     report.start("write", 1)
     stats = {**run.stats(), "Duration (s)": round(time.monotonic() - started, 1)}
-    outcomes, orders = write_result(result_path, validation, records, info, stats)
+    try:
+        outcomes, orders = write_result(result_path, validation, records, info, stats)
+    except OSError as exc:
+        raise BatchportError(
+            f"cannot write the result workbook {result_path}: {exc.strerror or exc}; "
+            "run the same command with --out elsewhere (nothing is sent twice)"
+        ) from exc
     report.advance("write")
     return RunResult(
         batch_id=batch_id,
@@ -208,6 +221,7 @@ class _Run:
         valid = validation.rows.drop(index=list(validation.error_rows), errors="ignore")
         self.valid = valid
         self.plan: tuple[PlannedOrder, ...] = journal.load_plan(batch_id) or ()
+        self.plan_saved = bool(self.plan)
         self.active = journal.active_numbers(
             target, valid["phoneNumber"].astype(str).tolist(), exclude_batch=batch_id
         )
@@ -247,8 +261,9 @@ class _Run:
                 if confirm is not None and not confirm(PlanPreview(self.target, open_orders)):
                     self.declined = True
                     return
-                if not self.journal.load_plan(self.batch_id):
+                if not self.plan_saved:
                     self.journal.save_plan(self.batch_id, self.plan)
+                    self.plan_saved = True
                 await self._submit(client)
             finally:
                 self.api_calls = client.calls

@@ -98,6 +98,13 @@ def test_unreadable_input_exits_1(tmp_path: Path) -> None:
     assert err.splitlines()[-1].startswith("Error:") and "Traceback" not in err
 
 
+def test_missing_result_folder_exits_1_before_anything_is_sent(tmp_path: Path) -> None:
+    source = str(clean_input(tmp_path))
+    code, _, err = invoke(tmp_path, source, "--sandbox", "--out", str(tmp_path / "no" / "r.xlsx"))
+    assert code == 1 and "does not exist" in err
+    assert sandbox_orders(sandbox_settings(tmp_path)) == []
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("nth", "point"), [(1, "before"), (2, "after"), (3, "before")])
 def test_resume_after_sigkill_creates_no_duplicate_and_loses_no_row(
