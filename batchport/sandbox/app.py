@@ -121,7 +121,7 @@ async def _create(sandbox: Sandbox, request: Request, project: str, user: str) -
     if crash_here and sandbox.config.crash_point == "before":
         faults.crash()
     order, _ = orders.create(sandbox, project, body)
-    if crash_here:
+    if crash_here and sandbox.config.crash_point == "after":
         faults.crash()
     ambiguous = sandbox.faults.ambiguous()
     if ambiguous == "drop":

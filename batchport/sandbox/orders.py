@@ -116,7 +116,11 @@ def _require_pending(record: OrderRecord, verb: str) -> None:
 
 
 def list_orders(sandbox: Sandbox, project: str, query: dict[str, str]) -> dict[str, Any]:
-    """One page of the project's orders matching the published filters, oldest first."""
+    """One page of the project's orders matching the published filters.
+
+    INFERRED: pages count from 1 and orders come oldest first (the document says neither);
+    dates are compared by day, both ends inclusive.
+    """
     check = Checker()
     page = _positive(check, query, "page", 1, None)
     size = _positive(check, query, "pageSize", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
