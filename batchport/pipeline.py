@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 import pandas as pd
 
-from batchport.api import open_client
+from batchport.api import RetryPolicy, open_client
 from batchport.errors import BatchportError
 from batchport.journal import Journal, PortabilityRecord, open_journal
 from batchport.outcomes import FINE_OUTCOMES, OrderSummary, Outcome, RunRecords
@@ -129,6 +129,7 @@ def run_batch(
     dry_run: bool = False,
     out: Path | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    retry_policy: RetryPolicy | None = None,
     today: date | None = None,
     clock: Callable[[], datetime] | None = None,
     progress: Progress | None = None,
@@ -136,8 +137,9 @@ def run_batch(
 ) -> RunResult:
     """Run one batch end to end and write its result workbook.
 
-    ``transport`` replaces the network (tests, benchmarks); ``today`` and ``clock`` replace the
-    dates; ``confirm`` is asked before anything is submitted (return False to stop).
+    ``transport`` replaces the network and ``retry_policy`` the retry policy built from settings
+    (tests, benchmarks: e.g. a policy whose sleep does not wait); ``today`` and ``clock``
+    replace the dates; ``confirm`` is asked before anything is submitted (return False to stop).
     Returns a :class:`RunResult`. Raises ``InputError`` (unusable file), ``ConfigError``
     (missing credentials), ``JournalError`` and ``ApiError`` when the run as a whole fails, and
     ``BatchportError`` when the workbook cannot be written; everything journaled until then is
@@ -163,7 +165,7 @@ def run_batch(
             batch_id, source=str(path), target=target, rows=_row_hashes(validation), now=now()
         )
         run = _Run(settings, journal, batch_id, target, validation, now, report, dry_run, day)
-        asyncio.run(run.api_phase(transport, confirm))
+        asyncio.run(run.api_phase(transport, retry_policy, confirm))
         records = run.records()
     info = ResultInfo(source=path, batch_id=batch_id, when=now(), target=target, dry_run=dry_run)
     report.start("write", 1)
@@ -234,6 +236,7 @@ class _Run:
     async def api_phase(
         self,
         transport: httpx.AsyncBaseTransport | None,
+        policy: RetryPolicy | None,
         confirm: Callable[[PlanPreview], bool] | None,
     ) -> None:
         planned = {number for order in self.plan for number in order.numbers}
@@ -242,7 +245,7 @@ class _Run:
         open_orders = self._open_orders()
         if to_check.empty and not open_orders:
             return
-        async with open_client(self.settings, transport=transport) as client:
+        async with open_client(self.settings, transport=transport, policy=policy) as client:
             try:
                 self.portability = await check_numbers(
                     client,

@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
-from batchport.api import EndUser, NumberRequest, OrderRequest, open_client
+from batchport.api import EndUser, NumberRequest, OrderRequest, RetryPolicy, open_client
 from batchport.journal import open_journal
 from batchport.pipeline import PlanPreview, _stop_on_interrupt, default_result_path, run_batch
 from batchport.progress import NullProgress
@@ -169,3 +169,22 @@ def test_first_ctrl_c_only_asks_the_submitters_to_stop() -> None:
     assert asyncio.run(scenario())
     assert notes and "Ctrl-C again" in notes[0]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_faults_and_ambiguous_creates_still_give_one_order_per_group(tmp_path: Path) -> None:
+    faults = "ambiguous_rate=0.3,fault_rate=0.2,drop_rate=0.1,seed=7"
+    settings = settings_for(tmp_path, faults, max_per_order=2)
+    waits: list[float] = []
+
+    async def no_wait(delay: float) -> None:
+        waits.append(delay)
+
+    policy = RetryPolicy.from_settings(settings, sleep=no_wait, deadline=1e9, max_attempts=50)
+    source = write_input(tmp_path / "in.csv", [us_row(n) for n in range(100, 112)])
+    result = run_batch(source, settings, retry_policy=policy)
+    assert result.outcomes["submitted"] == 11  # +12125550109 is not portable
+    orders = sandbox_orders(settings)
+    assert len(orders) == 6 and len({o.customer_order_reference for o in orders}) == 6
+    numbers = Counter(n.phone_number for o in orders for n in o.phone_numbers)
+    assert len(numbers) == 11 and set(numbers.values()) == {1}
+    assert waits  # faults happened and were retried without waiting
