@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import signal
@@ -16,8 +17,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+import uvicorn
 from click.testing import CliRunner
 from sandbox_harness import order_body, portable
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from batchport.cli import main
 from batchport.sandbox import SandboxConfig
@@ -145,3 +151,48 @@ def test_serve_command_prints_exports_and_stops_cleanly_on_ctrl_c(tmp_path: Path
     assert f"export SINCH_PORTING_URL=http://127.0.0.1:{port}" in out
     assert "Sandbox stopped." in err and "Application shutdown complete" in err
     assert state.is_file()
+
+
+def test_served_sandbox_delivers_webhooks_with_its_own_client() -> None:
+    received: list[dict[str, object]] = []
+    arrived = threading.Event()
+
+    async def hook(request: Request) -> Response:
+        received.append(json.loads(await request.body()))
+        arrived.set()
+        return Response(status_code=204)
+
+    receiver = SandboxServer(
+        uvicorn.Config(
+            Starlette(routes=[Route("/hooks", hook, methods=["POST"])]),
+            host="127.0.0.1",
+            port=0,
+            log_level="warning",
+        )
+    )
+    thread = threading.Thread(target=receiver.run, daemon=True)
+    thread.start()
+    assert receiver.ready.wait(timeout=30)
+    body = order_body(portable(1, seed=0))
+    body["desiredPortSchedule"]["desiredPortDate"] = (
+        datetime.now(UTC).date() + timedelta(days=7)
+    ).isoformat()
+    try:
+        with (
+            served(SandboxConfig(rate_limit=None)) as server,
+            httpx.Client(
+                base_url=f"http://127.0.0.1:{server.port}/v1/projects/p",
+                auth=("sandbox", "sandbox"),
+            ) as client,
+        ):
+            url = f"http://127.0.0.1:{receiver.port}/hooks"
+            assert client.post("/configuration", json={"webhookUrl": url}).status_code == 200
+            order_id = client.post("/orders/portIns", json=body).json()["id"]
+            client.post(f"/orders/portIns/{order_id}/notes", json={"note": "over the wire"})
+            assert arrived.wait(timeout=30)
+    finally:
+        receiver.should_exit = True
+        thread.join(timeout=30)
+    assert received == [
+        {"type": "NEW_ORDER_NOTE", "orderId": str(order_id), "note": "over the wire"}
+    ]
