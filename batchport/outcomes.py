@@ -64,6 +64,7 @@ ROW_COLUMNS = (
 )
 
 _NOT_REACHED = "Not processed: the run stopped before this row. Run the same command again."
+_SUBMITTED = "Submitted. The losing carrier answers with a FOC date or a rejection."
 _FIX_AND_RERUN = "Correct the row and run the file again."
 
 
@@ -167,7 +168,7 @@ def _order_row(
     if submission.state is SubmissionState.CREATED:
         status = number.number_status if number else ""
         foc = number.foc_date if number else ""
-        return (Outcome.SUBMITTED, *base, str(submission.order_id), status, foc, "")
+        return (Outcome.SUBMITTED, *base, str(submission.order_id), status, foc, _SUBMITTED)
     if submission.state is SubmissionState.REJECTED:
         message = f"The service refused the order: {submission.message}. {_FIX_AND_RERUN}"
         return (Outcome.REJECTED, *base, "", "", "", message)
