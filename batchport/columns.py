@@ -49,7 +49,8 @@ def _c(key: str, header: str, aliases: str = "", **kw: object) -> Column:
 # (long enough for real addresses, short enough to catch a paste into the wrong column).
 COLUMNS: tuple[Column, ...] = (
     _c("phoneNumber", "Phone Number",
-       "TN|Telephone Number|Telephone|Phone|Phone #|Phone No|Number|DID|Number to Port|Ported Number",
+       "TN|Telephone Number|Telephone|Phone|Phone #|Phone No|Number|DID|Number to Port"
+       "|Ported Number",
        required=True, max_length=20, description="The number to port, any common format.",
        example="(212) 555-0143"),
     _c("name", "End User Name",

@@ -51,10 +51,7 @@ def frame_of(
         texts = _objects(message.to_numpy(dtype=object)[hits])
     else:
         texts = _repeat(message, count)
-    if values is None:
-        shown = _repeat("", count)
-    else:
-        shown = _objects(values.to_numpy(dtype=object)[hits])
+    shown = _repeat("", count) if values is None else _objects(values.to_numpy(dtype=object)[hits])
     if column in SECRET_KEYS:
         shown = _objects([str(mask_field(column, v)) for v in shown])
     # Object columns: building string columns of a few hundred thousand findings costs more

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -103,7 +104,7 @@ def _read_excel(path: Path, sheet: str | None) -> tuple[str, int, pd.DataFrame]:
 
 def _choose_sheet(
     path: Path, workbook: CalamineWorkbook, sheet: str | None
-) -> tuple[str, int, list[list[object]]]:
+) -> tuple[str, int, Sequence[Sequence[object]]]:
     # calamine directly rather than through pandas.read_excel: one parse of the sheet instead of
     # two, and the cells keep their Excel types (number, date) so the repairs can report them.
     names = list(workbook.sheet_names)
@@ -117,7 +118,7 @@ def _choose_sheet(
     raise _no_header(path)
 
 
-def _frame_of_rows(rows: list[list[object]]) -> pd.DataFrame:
+def _frame_of_rows(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, dtype=object)
     return frame.where(frame.notna(), "")  # short rows from the openpyxl fallback
 
@@ -179,18 +180,20 @@ def _sniff_csv(path: Path, head: list[str]) -> tuple[str, int]:
 
 
 def _parse_csv(data: bytes, delimiter: str, header_idx: int) -> pd.DataFrame:
-    common = {"sep": delimiter, "header": None, "dtype": str, "keep_default_na": False}
     try:
         # pyarrow cannot keep blank lines (row numbers would shift) or ragged rows.
         if b"\n\n" in data or b"\r\n\r\n" in data:
             raise ValueError("blank lines")
-        frame = pd.read_csv(io.BytesIO(data), engine="pyarrow", skiprows=header_idx, **common)
+        frame = pd.read_csv(
+            io.BytesIO(data), engine="pyarrow", sep=delimiter, header=None, dtype=str,
+            keep_default_na=False, skiprows=header_idx,
+        )  # fmt: skip
     except (ValueError, pd.errors.ParserError):
         frame = pd.read_csv(
-            io.BytesIO(data), engine="python", skiprows=header_idx, skip_blank_lines=False,
-            na_filter=False, **common,
+            io.BytesIO(data), engine="python", sep=delimiter, header=None, dtype=str,
+            keep_default_na=False, skiprows=header_idx, skip_blank_lines=False, na_filter=False,
         )  # fmt: skip
-    return frame
+    return frame.fillna("")
 
 
 # --- shared ---------------------------------------------------------------------------------
@@ -203,7 +206,7 @@ def _no_header(path: Path) -> InputError:
     )
 
 
-def _find_header(rows: list[list[object]]) -> int | None:
+def _find_header(rows: Sequence[Sequence[object]]) -> int | None:
     for idx, row in enumerate(rows):
         keys = [match_header(str(cell)) for cell in row if str(cell).strip()]
         if "phoneNumber" in keys and sum(k is not None for k in keys) >= 2:
@@ -220,7 +223,7 @@ def _column_letter(position: int) -> str:
     return letters
 
 
-def _name_columns(header_cells: list[object]) -> tuple[list[str], dict[str, str]]:
+def _name_columns(header_cells: Sequence[object]) -> tuple[list[str], dict[str, str]]:
     names: list[str] = []
     headers: dict[str, str] = {}
     for position, cell in enumerate(header_cells):
@@ -254,7 +257,7 @@ def _build_table(path: Path, sheet: str | None, header_idx: int, raw: pd.DataFra
     blank_header = [n for n in names if not headers[n].strip() or n.startswith("Column ")]
     frame = frame.drop(columns=[n for n in blank_header if not frame[n].str.len().any()])
     headers = {n: headers[n] for n in frame.columns}
-    filled = frame.ne("").any(axis=1)
+    filled = (frame != "").any(axis=1)
     frame = frame[filled]
     if frame.empty:
         raise InputError(f"{path}: no data rows under the header on row {header_idx + 1}")

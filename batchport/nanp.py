@@ -192,10 +192,12 @@ def normalise_phones(raw: pd.Series) -> pd.DataFrame:
     shaped = (ten.str.len() == 10) & ~text.str.contains(r"[A-Za-z]", regex=True)
     shaped &= ~plus | eleven
     nxx_ok = ten.str.match(_TEN_DIGITS) & (ten.str.slice(4, 6) != "11")
+    nxx_ok &= ten.str.slice(1, 3) != "11"  # N11 area codes are service codes, not areas
     npa = ten.str.slice(0, 3)
     country_map, problem_map = _npa_tables(npa.where(shaped, ""))
-    country = npa.map(country_map).fillna("").astype("str")
-    problem = npa.map(problem_map).fillna(PhoneProblem.UNASSIGNED.value).astype("str")
+    country = npa.map(country_map).astype(object).fillna("").astype("str")
+    problem = npa.map(problem_map).astype(object).fillna(PhoneProblem.UNASSIGNED.value)
+    problem = problem.astype("str")
     problem = problem.where(nxx_ok, PhoneProblem.INVALID.value)
     problem = problem.where(shaped, PhoneProblem.MALFORMED.value)
     problem = problem.where(text != "", PhoneProblem.MISSING.value)

@@ -127,7 +127,8 @@ def _repair_known(
         numeric = numeric | float_text
     if key in PHONE_KEYS:
         frames.append(frame_of(numeric, key, "phone_stored_as_number", Severity.WARNING,
-            "Excel stored this phone number as a number; format the column as Text.", text))  # fmt: skip
+            "Excel stored this phone number as a number; format the column as Text.",
+            text))  # fmt: skip
     if key in ("existingPortOutPin", "accountNum"):
         frames.append(frame_of(numeric, key, "stored_as_number", Severity.WARNING,
             "Excel stored this as a number, so leading zeros may be lost; "

@@ -95,7 +95,9 @@ def _findings_sheet(validation: Validation) -> SheetSpec:
                      fill_column="Severity", fills=_SEVERITY_FILLS)  # fmt: skip
 
 
-def _zip_rows(first: list[object], columns: Sequence[list[object]]) -> Iterator[tuple[object, ...]]:
+def _zip_rows(
+    first: Sequence[object], columns: Sequence[Sequence[object]]
+) -> Iterator[tuple[object, ...]]:
     # zip over plain lists: far faster than DataFrame.itertuples on pandas 3.
     return zip(first, *columns, strict=True)
 

@@ -98,5 +98,5 @@ RULES: dict[str, Rule] = {
 
 
 def message_for(code: str, header: str) -> str:
-    """The advice for ``code`` with ``{header}`` filled in; raises ``KeyError`` for unknown codes."""
+    """The advice for ``code`` with ``{header}`` filled in; ``KeyError`` for an unknown code."""
     return RULES[code].message.replace("{header}", header)

@@ -45,19 +45,35 @@ def build_schema(norm: Normalised, raw: pd.DataFrame, today: date) -> pa.DataFra
     checks: dict[str, list[pa.Check]] = {c.key: [] for c in COLUMNS}
     for problem in nanp.PhoneProblem:
         code = problem.value
-        checks["phoneNumber"].append(_check(code, lambda s, c=code: norm.phone_problems != c))
+        checks["phoneNumber"].append(_check(code, _differs(norm.phone_problems, code)))
     for key in _REQUIRED:
         checks[key].append(_check("missing_required", lambda s: s != ""))
     for col in COLUMNS:
         if col.key == "onDemandActivation":
             continue
         limit = col.max_length
-        checks[col.key].append(_check("too_long", lambda s, n=limit: s.str.len() <= n))
+        checks[col.key].append(_check("too_long", _at_most(limit)))
     _address_checks(checks, rows)
     _port_out_checks(checks, norm, raw, today)
     _order_checks(checks, rows, raw)
     columns = {key: pa.Column(checks=found, required=True) for key, found in checks.items()}
     return pa.DataFrameSchema(columns, strict=False, coerce=False)
+
+
+def _differs(values: pd.Series, code: str) -> Vector:
+    return lambda _: values != code
+
+
+def _at_most(limit: int) -> Vector:
+    return lambda s: s.str.len() <= limit
+
+
+def _parsed_if_given(given: pd.Series) -> Vector:
+    return lambda s: (s != "") | ~given
+
+
+def _filled_unless(exempt: pd.Series) -> Vector:
+    return lambda s: (s != "") | exempt
 
 
 def _region_checks(country: pd.Series) -> tuple[Vector, Vector]:
@@ -97,7 +113,7 @@ def _address_checks(checks: dict[str, list[pa.Check]], rows: pd.DataFrame) -> No
         _check("postal_code_invalid", lambda s: (s == "") | s.str.match(r"^[0-9]{4}$"))
     )
     checks["typeOfService"].append(_check("type_of_service_invalid", lambda s: s.isin(["B", "R"])))
-    any_e911 = rows[list(_E911_ALL)].ne("").any(axis=1)
+    any_e911 = (rows[list(_E911_ALL)] != "").any(axis=1)
     for key in _E911_NEEDED:
         checks[key].append(_check("e911_incomplete", lambda s: (s != "") | ~any_e911))
     checks["e911StreetInfo"].append(_check("forbidden_characters", lambda s: ~s.str.contains("#")))
@@ -121,7 +137,7 @@ def _port_out_checks(
                lambda s: ~given("accountPhoneNumber") | (norm.account_phone_problems == ""))
     )  # fmt: skip
     for key in ("authorizingDate", "desiredPortDate"):
-        checks[key].append(_check("invalid_date", lambda s, k=key: (s != "") | ~given(k)))
+        checks[key].append(_check("invalid_date", _parsed_if_given(given(key))))
     checks["authorizingDate"].append(_check("authorizing_date_future", lambda s: s <= iso_today))
     checks["desiredPortDate"].append(
         _check("port_date_past", lambda s: (s == "") | (s >= iso_today))
@@ -147,7 +163,7 @@ def raw_or_blank(raw: pd.DataFrame, key: str) -> pd.Series:
 
 def _not_weekend(s: pd.Series) -> pd.Series:
     days = pd.to_datetime(s.where(s != ""), format="%Y-%m-%d", errors="coerce")
-    return ~days.dt.dayofweek.isin([5, 6])
+    return ~days.dt.day_of_week.isin([5, 6])
 
 
 def _order_checks(checks: dict[str, list[pa.Check]], rows: pd.DataFrame, raw: pd.DataFrame) -> None:
@@ -161,10 +177,8 @@ def _order_checks(checks: dict[str, list[pa.Check]], rows: pd.DataFrame, raw: pd
         _check("voice_type_invalid", lambda s: (s == "") | s.isin(list(VOICE_TYPES)))
     )
     for kind, key in VOICE_TYPES.items():
-        checks[key].append(
-            _check("voice_id_missing", lambda s, k=kind: (s != "") | (rows["voiceType"] != k))
-        )
-    ids = rows[list(VOICE_TYPES.values())].ne("").any(axis=1)
+        checks[key].append(_check("voice_id_missing", _filled_unless(rows["voiceType"] != kind)))
+    ids = (rows[list(VOICE_TYPES.values())] != "").any(axis=1)
     checks["voiceType"].append(_check("voice_type_missing", lambda s: (s != "") | ~ids))
 
 
@@ -192,7 +206,8 @@ def _failures_to_frame(cases: pd.DataFrame, raw: pd.DataFrame, rows: pd.DataFram
         }
     ).drop_duplicates()
     parts = []
-    for (key, code), group in found.groupby(["column", "code"], sort=False):
+    for (key_, code_), group in found.groupby(["column", "code"], sort=False):
+        key, code = str(key_), str(code_)
         source = raw[key] if key in raw.columns else rows[key].astype("str")
         values = source.reindex(group["row"]).fillna("").astype("str")
         part = group.assign(

@@ -70,7 +70,9 @@ class Validation:
 
     def top_problems(self, limit: int = 5) -> list[tuple[str, str, int]]:
         """The most frequent ``(code, severity, count)``, errors before warnings."""
-        pairs = Counter(zip(self.findings_frame["code"], self.findings_frame["severity"]))
+        pairs = Counter(
+            zip(self.findings_frame["code"], self.findings_frame["severity"], strict=True)
+        )
         ranked = sorted(pairs.items(), key=lambda kv: (kv[0][1] != "error", -kv[1], kv[0][0]))
         return [(code, sev, count) for (code, sev), count in ranked[:limit]]
 

@@ -29,10 +29,11 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -57,6 +58,8 @@ FILL_OK = "C6EFCE"
 _MAX_WIDTH = 60
 _WIDTH_SAMPLE = 200
 _ERRORS = frozenset(ERROR_CODES)
+# The openpyxl stubs omit the write-only sheet's dimensions, filter and formatting attributes.
+_Sheet = Any
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     temp = Path(name)
     try:
         yield temp
-        os.replace(temp, path)
+        temp.replace(path)
     finally:
         temp.unlink(missing_ok=True)
 
@@ -103,15 +106,27 @@ def write_workbook(path: Path, sheets: Sequence[SheetSpec]) -> Path:
 
     Raises ``OSError`` when the directory is not writable; never leaves a partial file behind.
     """
-    workbook = Workbook(write_only=True)
-    for spec in sheets:
-        _write_sheet(workbook.create_sheet(spec.name[:31]), spec)
-    with atomic_path(path) as temp:
+    with atomic_path(path) as temp:  # fails before any work when the folder is not writable
+        workbook = Workbook(write_only=True)
+        try:
+            for spec in sheets:
+                _write_sheet(workbook.create_sheet(spec.name[:31]), spec)
+        except BaseException:
+            _discard(workbook)
+            raise
         workbook.save(temp)
     return Path(path)
 
 
-def _write_sheet(sheet: WriteOnlyWorksheet, spec: SheetSpec) -> None:
+def _discard(workbook: Workbook) -> None:
+    # Close the streams of a workbook that will never be saved, so nothing dangles.
+    for sheet in workbook.worksheets:
+        if isinstance(sheet, WriteOnlyWorksheet) and not sheet.closed:
+            with contextlib.suppress(Exception):
+                sheet.close()
+
+
+def _write_sheet(sheet: _Sheet, spec: SheetSpec) -> None:
     rows = iter(spec.rows)
     head = [list(r) for _, r in zip(range(_WIDTH_SAMPLE), rows, strict=False)]
     widths = list(spec.widths) or _guess_widths(spec.columns, head)
@@ -121,8 +136,9 @@ def _write_sheet(sheet: WriteOnlyWorksheet, spec: SheetSpec) -> None:
     sheet.append([_header_cell(sheet, text) for text in spec.columns])
     masks = {spec.columns.index(h): key for h, key in spec.masked_columns.items()}
     count = 0
-    for count, values in enumerate(_chain(head, rows), start=1):
+    for values in _chain(head, rows):
         sheet.append(_safe_row(sheet, values, masks))
+        count += 1
     last = get_column_letter(max(len(spec.columns), 1))
     sheet.auto_filter.ref = f"A1:{last}{count + 1}"
     if spec.fill_column is not None and spec.fills and count:
@@ -136,13 +152,13 @@ def _chain(
     yield from rest
 
 
-def _header_cell(sheet: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
+def _header_cell(sheet: WriteOnlyWorksheet, text: str) -> Cell:
     cell = _text_cell(sheet, text)
     cell.font = Font(bold=True)
     return cell
 
 
-def _text_cell(sheet: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
+def _text_cell(sheet: WriteOnlyWorksheet, text: str) -> Cell:
     cell = WriteOnlyCell(sheet, value=None)
     cell.value = ILLEGAL_CHARACTERS_RE.sub("", text)
     cell.data_type = "s"  # written as text even when it looks like a formula or error code
@@ -157,13 +173,18 @@ def _safe_row(
         if position < len(row):
             row[position] = mask_field(key, row[position])
     for position, value in enumerate(row):
-        if value == "":
-            row[position] = None
-        elif type(value) is str and (
-            value[0] == "=" or value in _ERRORS or ILLEGAL_CHARACTERS_RE.search(value)
-        ):
+        if value.__class__ is not str:
+            continue
+        if not value:
+            row[position] = None  # an empty cell is not written at all
+        elif (value[0] in "=#" or not value.isprintable()) and _unsafe(value):
+            # isprintable() is a cheap pre-test that clears most text of control characters.
             row[position] = _text_cell(sheet, value)
     return row
+
+
+def _unsafe(value: str) -> bool:
+    return value[0] == "=" or value in _ERRORS or bool(ILLEGAL_CHARACTERS_RE.search(value))
 
 
 def _guess_widths(columns: Sequence[str], head: list[list[object]]) -> list[float]:
@@ -174,14 +195,14 @@ def _guess_widths(columns: Sequence[str], head: list[list[object]]) -> list[floa
     return widths
 
 
-def _add_fills(sheet: WriteOnlyWorksheet, spec: SheetSpec, last: str, last_row: int) -> None:
+def _add_fills(sheet: _Sheet, spec: SheetSpec, last: str, last_row: int) -> None:
     assert spec.fill_column is not None
     letter = get_column_letter(list(spec.columns).index(spec.fill_column) + 1)
     area = f"A2:{last}{last_row}"
     for value, colour in spec.fills.items():
         literal = value.replace('"', '""')
         fill = PatternFill(start_color=colour, end_color=colour, fill_type="solid")
-        rule = FormulaRule(formula=[f'${letter}2="{literal}"'], fill=fill)
+        rule = FormulaRule(formula=[f'${letter}2="{literal}"'], fill=fill)  # type: ignore[no-untyped-call]
         sheet.conditional_formatting.add(area, rule)
 
 

@@ -137,8 +137,8 @@ def main() -> None:
         start = time.perf_counter()
         xlsx, csv_path = write_inputs(Path(folder), args.rows, args.csv_rows)
         print(f"inputs generated in {time.perf_counter() - start:.0f} s")
-        read = [PYTHON, "-c", "import sys, pandas; "
-                "pandas.read_excel(sys.argv[1], engine='calamine', dtype=str)", str(xlsx)]  # fmt: skip
+        code = "import sys, pandas; pandas.read_excel(sys.argv[1], engine='calamine', dtype=str)"
+        read = [PYTHON, "-c", code, str(xlsx)]
         validate = [*BATCHPORT, "validate", str(xlsx), "--no-report", "--json"]
         floor, ours = [], []
         for _ in range(args.runs):

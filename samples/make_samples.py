@@ -157,6 +157,7 @@ def broken_rows() -> list[list[object]]:
         row("212-555-0124", "order_group_schedule_conflict", c24="G1"),
         row("212-555-0125", "order_group_schedule_conflict", c24="G1", c16="14:00:00"),
         row(2125550126, "phone_stored_as_number"),
+        row("212-555-0132", "stored_as_number", c11=4321),
         row("617-555-0127", "zip_leading_zeros_restored", c8="MA", c9=2110),
         row("212-555-0128", "excel_date_converted", c14=dt.date(2026, 11, 2)),
         row("212\u00a0555\u00a00129", "whitespace_cleaned", c1="Hudson\u00a0Dental Group "),

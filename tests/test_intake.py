@@ -1,0 +1,192 @@
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from batchport.errors import InputError
+from batchport.intake import read_table
+
+HEADER = ["Phone Number", "Name", "Street Number", "Street Name", "City", "State", "Zip"]
+ROW = ["(212) 555-0143", "Acme", "350", "Fifth Ave", "New York", "NY", "10118"]
+
+
+def write_xlsx(path: Path, rows: list[list[object]], title: str = "Sheet1") -> Path:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = title
+    for values in rows:
+        sheet.append(values)
+    workbook.save(path)
+    return path
+
+
+def codes(table: object) -> set[tuple[int, str, str]]:
+    return {(f.row, f.column, f.code) for f in table.findings}  # type: ignore[attr-defined]
+
+
+def test_reads_xlsx_as_text_with_spreadsheet_row_numbers(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "in.xlsx", [HEADER, ROW, [*ROW[:1], "Bob", *ROW[2:]]])
+    table = read_table(path)
+    assert list(table.frame.index) == [2, 3]
+    assert table.frame.index.name == "row"
+    assert table.frame.loc[3, "name"] == "Bob"
+    assert table.headers["zipCode"] == "Zip"
+    assert table.header_row == 1 and table.sheet == "Sheet1"
+    assert table.findings == ()
+
+
+def test_header_below_title_rows_and_blank_rows_skipped(tmp_path: Path) -> None:
+    rows: list[list[object]] = [["Port request for Acme"], [], HEADER, ROW, [], [None, ""], ROW]
+    table = read_table(write_xlsx(tmp_path / "in.xlsx", rows))
+    assert table.header_row == 3
+    assert list(table.frame.index) == [4, 7]
+
+
+def test_excel_damage_is_repaired_and_reported(tmp_path: Path) -> None:
+    header = [*HEADER, "Authorizing Date", "Desired Port Time", "PIN"]
+    row: list[object] = [
+        2125550143,
+        "Acme\u00a0Inc ",
+        "350",
+        "Fifth",
+        "Boston",
+        "MA",
+        2110,
+        dt.datetime(2026, 11, 2),
+        dt.time(9, 30),
+        1234,
+    ]
+    table = read_table(write_xlsx(tmp_path / "in.xlsx", [header, row]))
+    got = table.frame.loc[2]
+    assert got["phoneNumber"] == "2125550143"
+    assert got["zipCode"] == "02110"
+    assert got["name"] == "Acme Inc"
+    assert got["authorizingDate"] == "2026-11-02"
+    assert got["desiredPortTime"] == "09:30:00"
+    assert got["existingPortOutPin"] == "1234"
+    assert codes(table) == {
+        (2, "phoneNumber", "phone_stored_as_number"),
+        (2, "name", "whitespace_cleaned"),
+        (2, "zipCode", "zip_leading_zeros_restored"),
+        (2, "existingPortOutPin", "stored_as_number"),
+        (2, "authorizingDate", "excel_date_converted"),
+        (2, "desiredPortTime", "excel_time_converted"),
+    }
+    assert all(f.severity == "warning" for f in table.findings)
+    pin = next(f for f in table.findings if f.column == "existingPortOutPin")
+    assert pin.value == "****"
+
+
+def test_date_serials_and_time_fractions_in_text(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text("TN,Port Date,Port Time\n2125550143.0,46357,0.375\n", encoding="utf-8")
+    table = read_table(path)
+    assert table.frame.loc[2, "phoneNumber"] == "2125550143"
+    assert table.frame.loc[2, "desiredPortDate"] == "2026-12-01"
+    assert table.frame.loc[2, "desiredPortTime"] == "09:00:00"
+
+
+def test_unknown_columns_are_kept_under_their_header(tmp_path: Path) -> None:
+    rows = [[*HEADER, "Internal Ref", None], [*ROW, "=SUM(A1)", None]]
+    table = read_table(write_xlsx(tmp_path / "in.xlsx", rows))
+    assert "Internal Ref" in table.frame.columns
+    assert table.headers["Internal Ref"] == "Internal Ref"
+    assert len(table.frame.columns) == len(HEADER) + 1
+
+
+def test_sheet_choice(tmp_path: Path) -> None:
+    workbook = Workbook()
+    first = workbook.active
+    assert first is not None
+    first.title = "Cover"
+    first.append(["This workbook lists numbers to port"])
+    second = workbook.create_sheet("Numbers")
+    for values in (HEADER, ROW):
+        second.append(values)
+    third = workbook.create_sheet("Later")
+    for values in (HEADER, ROW, ROW):
+        third.append(values)
+    path = tmp_path / "in.xlsx"
+    workbook.save(path)
+    assert read_table(path).sheet == "Numbers"
+    assert len(read_table(path, sheet="Later").frame) == 2
+    with pytest.raises(InputError, match="no sheet named 'Nope'; the sheets are Cover, Numbers"):
+        read_table(path, sheet="Nope")
+    with pytest.raises(InputError, match="no header row"):
+        read_table(path, sheet="Cover")
+
+
+@pytest.mark.parametrize(
+    ("encoding", "delimiter", "bom"),
+    [
+        ("utf-8", ",", b""),
+        ("utf-8", ";", b"\xef\xbb\xbf"),
+        ("cp1252", ";", b""),
+        ("utf-8", "\t", b""),
+    ],
+)
+def test_csv_encodings_and_delimiters(
+    tmp_path: Path, encoding: str, delimiter: str, bom: bytes
+) -> None:
+    lines = [
+        "Customer list",
+        delimiter.join(HEADER),
+        delimiter.join(["212-555-0143", "Café Montréal", "1", "Rue", "Montréal", "QC", "H2J 2L3"]),
+        "",
+    ]
+    path = tmp_path / "in.csv"
+    path.write_bytes(bom + "\r\n".join(lines).encode(encoding))
+    table = read_table(path)
+    assert table.header_row == 2
+    assert list(table.frame.index) == [3]
+    assert table.frame.loc[3, "name"] == "Café Montréal"
+    assert table.sheet is None
+
+
+def test_csv_keeps_na_text_and_blank_lines_keep_numbering(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text(
+        'TN,Name,Street Name\n212-555-0143,NA,n/a\n\n212-555-0144,"Smith, J",Main\n',
+        encoding="utf-8",
+    )
+    table = read_table(path)
+    assert list(table.frame.index) == [2, 4]
+    assert table.frame.loc[2, "name"] == "NA"
+    assert table.frame.loc[2, "streetName"] == "n/a"
+    assert table.frame.loc[4, "name"] == "Smith, J"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("missing.xlsx", None, "no such file"),
+        ("empty.csv", b"", "the file is empty"),
+        ("blank.csv", b"\n\n  \n", "the file is empty"),
+        ("protected.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "password-protected"),
+        ("garbage.xlsx", b"this is not a zip file at all", "cannot be read as an .xlsx"),
+        ("old.xls", b"whatever", "old .xls"),
+        ("data.json", b"{}", "unsupported file type"),
+        ("noheader.csv", b"a,b,c\n1,2,3\n", "no header row"),
+        ("onlyheader.csv", b"TN,Name\n", "no data rows"),
+    ],
+)
+def test_unusable_files_raise_one_line_input_error(
+    tmp_path: Path, name: str, content: bytes | None, message: str
+) -> None:
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(InputError, match=message) as caught:
+        read_table(path)
+    assert "\n" not in str(caught.value)
+
+
+def test_duplicate_known_header_is_kept_as_unknown(tmp_path: Path) -> None:
+    rows = [[*HEADER, "Phone"], [*ROW, "212-555-0199"]]
+    table = read_table(write_xlsx(tmp_path / "in.xlsx", rows))
+    assert table.frame.loc[2, "phoneNumber"] == "(212) 555-0143"
+    assert table.frame.loc[2, "Phone"] == "212-555-0199"

@@ -1,0 +1,195 @@
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from batchport.intake import Table
+from batchport.validation import Validation, validate_table
+
+TODAY = dt.date(2026, 11, 27)  # a Friday
+US = {
+    "phoneNumber": "(212) 555-0143",
+    "name": "Acme",
+    "streetNum": "350",
+    "streetName": "Fifth",
+    "city": "New York",
+    "state": "NY",
+    "zipCode": "10118",
+    "existingPortOutPin": "1234",
+}
+CA = {
+    **US,
+    "phoneNumber": "416-555-0143",
+    "city": "Toronto",
+    "state": "ON",
+    "zipCode": "M5X 1A9",
+    "resellerName": "Northern Resale",
+}
+
+
+def validate_rows(*rows: dict[str, str]) -> Validation:
+    keys = sorted({k for row in rows for k in row})
+    frame = pd.DataFrame([{k: row.get(k, "") for k in keys} for row in rows], dtype="str")
+    frame.index = pd.RangeIndex(2, 2 + len(rows), name="row")
+    table = Table(frame, {k: k for k in keys}, Path("test.xlsx"), None, 1)
+    return validate_table(table, today=TODAY)
+
+
+def problems(validation: Validation, severity: str = "error") -> set[tuple[int, str, str]]:
+    return {(f.row, f.column, f.code) for f in validation.findings if f.severity == severity}
+
+
+def test_clean_us_and_canadian_rows_pass() -> None:
+    validation = validate_rows(
+        US, {**CA, "phoneNumber": "604-555-0101", "state": "BC", "zipCode": "V6E 3P3"}
+    )
+    assert problems(validation) == set()
+    assert validation.error_rows == frozenset()
+    assert validation.rows["country"].tolist() == ["US", "CA"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "column", "code"),
+    [
+        ({"phoneNumber": ""}, "phoneNumber", "phone_missing"),
+        ({"phoneNumber": "800-555-0100"}, "phoneNumber", "phone_toll_free"),
+        ({"phoneNumber": "876-555-0100"}, "phoneNumber", "phone_other_country"),
+        ({"name": ""}, "name", "missing_required"),
+        ({"streetNum": ""}, "streetNum", "missing_required"),
+        ({"city": ""}, "city", "missing_required"),
+        ({"state": ""}, "state", "missing_required"),
+        ({"zipCode": ""}, "zipCode", "missing_required"),
+        ({"name": "x" * 101}, "name", "too_long"),
+        ({"state": "ZZ"}, "state", "state_invalid"),
+        ({"state": "ON"}, "state", "state_wrong_country"),
+        ({"zipCode": "1011X"}, "zipCode", "postal_code_invalid"),
+        ({"zipCode": "M5X 1A9"}, "zipCode", "postal_code_wrong_country"),
+        ({"typeOfService": "Government"}, "typeOfService", "type_of_service_invalid"),
+        ({"accountPhoneNumber": "123"}, "accountPhoneNumber", "account_phone_invalid"),
+        ({"authorizingDate": "someday"}, "authorizingDate", "invalid_date"),
+        ({"authorizingDate": "2026-11-28"}, "authorizingDate", "authorizing_date_future"),
+        ({"desiredPortDate": "2026-11-26"}, "desiredPortDate", "port_date_past"),
+        ({"desiredPortDate": "31/31/2026"}, "desiredPortDate", "invalid_date"),
+        ({"desiredPortTime": "25:00"}, "desiredPortTime", "invalid_time"),
+        ({"desiredPortTimeZone": "Mars"}, "desiredPortTimeZone", "invalid_time_zone"),
+        ({"onDemandActivation": "maybe"}, "onDemandActivation", "invalid_boolean"),
+        ({"customerOrderReference": "PO<1>"}, "customerOrderReference", "forbidden_characters"),
+        ({"customerOrderReference": "R" * 101}, "customerOrderReference", "too_long"),
+        ({"voiceType": "SMS"}, "voiceType", "voice_type_invalid"),
+        ({"voiceType": "EST"}, "trunkId", "voice_id_missing"),
+        ({"voiceType": "RTC", "trunkId": "T1"}, "appId", "voice_id_missing"),
+        ({"serviceId": "F1"}, "voiceType", "voice_type_missing"),
+        ({"e911Name": "Front desk"}, "e911City", "e911_incomplete"),
+        (
+            {
+                "e911StreetNum": "1",
+                "e911StreetInfo": "Main #2",
+                "e911City": "X",
+                "e911State": "NY",
+                "e911PostalCode": "10118",
+            },
+            "e911StreetInfo",
+            "forbidden_characters",
+        ),
+        (
+            {
+                "e911StreetNum": "1",
+                "e911StreetInfo": "Main",
+                "e911City": "X",
+                "e911State": "NY",
+                "e911PostalCode": "10118",
+                "e911PostalCodePlusFour": "12",
+            },
+            "e911PostalCodePlusFour",
+            "postal_code_invalid",
+        ),
+    ],
+)
+def test_each_rule_catches_its_error(changes: dict[str, str], column: str, code: str) -> None:
+    validation = validate_rows({**US, **changes})
+    found = {(c, k) for _, c, k in problems(validation) | problems(validation, "warning")}
+    assert (column, code) in found
+
+
+@pytest.mark.parametrize(
+    ("changes", "column", "code"),
+    [
+        ({"existingPortOutPin": ""}, "existingPortOutPin", "port_out_credentials_missing"),
+        ({"desiredPortDate": "2026-11-28"}, "desiredPortDate", "port_date_weekend"),
+    ],
+)
+def test_warnings_do_not_make_a_row_invalid(
+    changes: dict[str, str], column: str, code: str
+) -> None:
+    validation = validate_rows({**US, **changes})
+    assert (2, column, code) in problems(validation, "warning")
+    assert validation.error_rows == frozenset()
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"existingPortOutPin": "", "accountNum": "A-1"},
+        {"desiredPortDate": "2026-11-27", "desiredPortTime": "9am"},
+        {"desiredPortDate": "12/1/2026", "desiredPortTimeZone": "Pacific"},
+        {"authorizingDate": "2026-11-27", "onDemandActivation": "yes"},
+        {"voiceType": "Fax", "serviceId": "F1"},
+        {"state": "new york", "zipCode": "10118-1234", "typeOfService": "Residential"},
+        {"customerOrderReference": "R" * 100},
+    ],
+)
+def test_valid_variants_pass(changes: dict[str, str]) -> None:
+    assert problems(validate_rows({**US, **changes})) == set()
+
+
+def test_canadian_rules() -> None:
+    validation = validate_rows(
+        {**CA, "resellerName": ""},
+        {**CA, "phoneNumber": "416-555-0144", "state": "NY", "zipCode": "10118"},
+    )
+    assert problems(validation) == {
+        (2, "resellerName", "reseller_required"),
+        (3, "state", "state_wrong_country"),
+        (3, "zipCode", "postal_code_wrong_country"),
+    }
+
+
+def test_duplicates_name_the_first_row() -> None:
+    validation = validate_rows(US, {**US, "phoneNumber": "212.555.0143"}, US)
+    dups = [f for f in validation.findings if f.code == "duplicate_number"]
+    assert [(f.row, f.severity.value) for f in dups] == [(3, "error"), (4, "error")]
+    assert all("row 2" in f.message for f in dups)
+    assert dups[0].value == "212.555.0143"
+
+
+def test_rows_of_one_account_must_agree() -> None:
+    first = {**US, "accountNum": "ACCT-99887766"}
+    validation = validate_rows(
+        first,
+        {**first, "phoneNumber": "212-555-0144", "name": "Other"},
+        {**first, "phoneNumber": "212-555-0145"},
+    )
+    found = [f for f in validation.findings if f.code == "account_details_differ"]
+    assert [f.row for f in found] == [2, 3, 4]
+    assert all(f.severity == "warning" and "Rows 2, 3, 4" in f.message for f in found)
+    assert all(f.value == "****7766" for f in found)
+
+
+def test_order_group_needs_one_schedule() -> None:
+    grouped = {**US, "orderGroup": "G1", "desiredPortTime": "09:00:00"}
+    validation = validate_rows(
+        grouped,
+        {**grouped, "phoneNumber": "212-555-0144", "desiredPortTime": "9:00"},
+        {**grouped, "phoneNumber": "212-555-0145", "desiredPortTime": "14:00:00"},
+        {**grouped, "phoneNumber": "212-555-0146", "orderGroup": "G2", "desiredPortTime": "15:00"},
+    )
+    assert problems(validation) == {(4, "orderGroup", "order_group_schedule_conflict")}
+
+
+def test_secret_values_are_masked_in_findings() -> None:
+    validation = validate_rows({**US, "existingPortOutPin": "9" * 30})
+    (finding,) = [f for f in validation.findings if f.column == "existingPortOutPin"]
+    assert finding.code == "too_long" and finding.value == "****"

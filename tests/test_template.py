@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from click.testing import CliRunner
+from openpyxl import load_workbook
+from openpyxl.workbook.workbook import Workbook
+
+from batchport.cli import main
+from batchport.columns import COLUMNS
+from batchport.template import EXAMPLE_ROWS
+from batchport.validation import validate_file
+
+COMMITTED = Path(__file__).resolve().parent.parent / "templates" / "port-in-template.xlsx"
+
+
+def describe(workbook: Workbook) -> dict[str, object]:
+    sheets = {}
+    for sheet in workbook.worksheets:
+        validations = sorted(
+            (str(v.sqref), v.type or "", v.formula1 or "", v.prompt or "")
+            for v in sheet.data_validations.dataValidation
+        )
+        sheets[sheet.title] = (list(sheet.values), validations, sheet.sheet_state)
+    return sheets
+
+
+def test_committed_template_is_what_the_command_writes(tmp_path: Path) -> None:
+    out = tmp_path / "template.xlsx"
+    result = CliRunner().invoke(main, ["template", str(out)])
+    assert result.exit_code == 0, result.output
+    assert describe(load_workbook(out)) == describe(load_workbook(COMMITTED))
+    assert out.read_bytes() == COMMITTED.read_bytes()
+
+
+def test_template_layout(tmp_path: Path) -> None:
+    CliRunner().invoke(main, ["template", str(tmp_path / "t.xlsx")])
+    workbook = load_workbook(tmp_path / "t.xlsx")
+    assert workbook.sheetnames == ["Port-ins", "Instructions", "Lists"]
+    sheet = workbook["Port-ins"]
+    assert [c.value for c in sheet[1]] == [c.header for c in COLUMNS]
+    assert sheet.max_row == 1 + len(EXAMPLE_ROWS)
+    checks = sheet.data_validations.dataValidation
+    assert len(checks) == len(COLUMNS)
+    assert all(c.prompt and c.showInputMessage for c in checks)
+    lists = {c.formula1 for c in checks if c.type == "list"}
+    assert '"B,R"' in lists and '"Yes,No"' in lists and '"RTC,EST,FAX"' in lists
+    assert '"US/Eastern,US/Central,US/Mountain,US/Pacific,GMT"' in lists
+    assert "Lists!$A$2:$A$70" in lists
+    assert workbook["Lists"].sheet_state == "hidden"
+    assert workbook["Instructions"].max_row >= len(COLUMNS) + 7
+
+
+def test_template_filled_with_examples_validates_clean(tmp_path: Path) -> None:
+    CliRunner().invoke(main, ["template", str(tmp_path / "t.xlsx")])
+    validation = validate_file(tmp_path / "t.xlsx", today=dt.date(2026, 11, 27))
+    assert validation.row_count == 3
+    assert validation.invalid == 0
+    assert validation.rows["country"].tolist() == ["US", "US", "CA"]
+
+
+def test_default_output_name(tmp_path: Path, monkeypatch: object) -> None:
+    import pytest
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["template"])
+    assert result.exit_code == 0
+    assert (tmp_path / "port-in-template.xlsx").is_file()
