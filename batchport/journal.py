@@ -16,25 +16,24 @@ a file that is not a batchport journal raises :class:`~batchport.errors.JournalE
 
 from __future__ import annotations
 
+import os
+import socket
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from batchport.errors import JournalError
 from batchport.journal_schema import (
-    APPLICATION_ID,
     INACTIVE_STATUSES,
-    SCHEMA,
-    SCHEMA_VERSION,
     ActiveNumber,
     NumberRecord,
     PortabilityRecord,
     Submission,
     SubmissionState,
 )
+from batchport.journal_store import JournalStore
 from batchport.planner import PlannedOrder
 
 __all__ = [
@@ -46,6 +45,8 @@ __all__ = [
     "Submission",
     "SubmissionState",
     "open_journal",
+    "owner_alive",
+    "process_owner",
 ]
 
 _ORDER_FIELDS = (
@@ -59,91 +60,11 @@ def open_journal(path: Path) -> Journal:
     return Journal.open(path)
 
 
-class Journal:
-    """A batchport journal over one SQLite connection. Use as a context manager to close it."""
+class Journal(JournalStore):
+    """A batchport journal: batches, plans, submissions, portability answers and events.
 
-    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
-        self._db = connection
-        self.path = path
-
-    @classmethod
-    def open(cls, path: Path) -> Journal:
-        """Open or create the journal file; raises JournalError naming the file when unusable."""
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(path, isolation_level=None, timeout=30)
-        except (OSError, sqlite3.Error) as exc:
-            raise JournalError(f"cannot open the journal {path}: {exc}") from exc
-        journal = cls(connection, path)
-        try:
-            journal._prepare()
-        except sqlite3.DatabaseError as exc:
-            connection.close()
-            raise JournalError(
-                f"{path} is not a usable batchport journal ({exc}); "
-                "point --state or BATCHPORT_STATE at another file"
-            ) from exc
-        except JournalError:
-            connection.close()
-            raise
-        return journal
-
-    def _prepare(self) -> None:
-        app_id = self._db.execute("PRAGMA application_id").fetchone()[0]
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        tables = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-        if app_id != APPLICATION_ID and (app_id != 0 or tables):
-            raise JournalError(
-                f"{self.path} is an SQLite file that batchport did not create; "
-                "point --state or BATCHPORT_STATE at another file"
-            )
-        if version > SCHEMA_VERSION:
-            raise JournalError(
-                f"the journal {self.path} was written by a newer batchport "
-                f"(schema {version}, this one knows {SCHEMA_VERSION}); upgrade batchport"
-            )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        if version < SCHEMA_VERSION:
-            with self._transaction():
-                self._create_schema()
-
-    def _create_schema(self) -> None:
-        for statement in SCHEMA.split(";"):
-            if statement.strip():
-                self._db.execute(statement)
-        self._db.execute(f"PRAGMA application_id={APPLICATION_ID}")
-        self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-
-    def close(self) -> None:
-        """Close the connection."""
-        self._db.close()
-
-    def __enter__(self) -> Journal:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        try:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-        except sqlite3.Error as exc:
-            raise JournalError(f"the journal {self.path} failed: {exc}") from exc
-
-    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        try:
-            return self._db.execute(sql, params).fetchall()
-        except sqlite3.Error as exc:
-            raise JournalError(f"the journal {self.path} failed: {exc}") from exc
+    Open it with :func:`open_journal` (or ``Journal.open``) and use it as a context manager.
+    """
 
     # --- batches and rows -----------------------------------------------------------------
 
@@ -169,6 +90,32 @@ class Journal:
                 ((batch_id, row, phone, digest) for row, phone, digest in rows),
             )
         return True
+
+    def claim_batch(self, batch_id: str, owner: str | None = None) -> None:
+        """Mark the batch as being run by ``owner`` (default: this process, ``host:pid``).
+
+        Two runs of one batch at once could both send the same order, so a second claim while
+        the first owner is still alive raises JournalError; the claim of a process that died
+        (a crash, ``kill -9``) is taken over. Release it with :meth:`release_batch`.
+        """
+        me = owner or process_owner()
+        with self._transaction() as db:
+            row = db.execute("SELECT owner FROM batches WHERE id = ?", (batch_id,)).fetchone()
+            holder = row[0] if row else None
+            if holder and holder != me and owner_alive(holder):
+                raise JournalError(
+                    f"batch {batch_id} is being run right now by process {holder}; "
+                    "wait for it to finish, then run the command again"
+                )
+            db.execute("UPDATE batches SET owner = ? WHERE id = ?", (me, batch_id))
+
+    def release_batch(self, batch_id: str, owner: str | None = None) -> None:
+        """Give up the claim taken with :meth:`claim_batch` (no-op if another owner holds it)."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE batches SET owner = NULL WHERE id = ? AND owner = ?",
+                (batch_id, owner or process_owner()),
+            )
 
     def batch_target(self, batch_id: str) -> str | None:
         """The target (``sandbox`` or a project id) the batch was started against."""
@@ -385,6 +332,30 @@ class Journal:
             ):
                 found[phone] = ActiveNumber(phone, batch, reference, int(order_id))
         return found
+
+
+def process_owner() -> str:
+    """This process as a batch owner: ``host:pid``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def owner_alive(owner: str) -> bool:
+    """Whether ``host:pid`` names a live process of this host.
+
+    An owner on another host counts as gone: a journal is a local SQLite file, and a container
+    restarted after a crash gets a new host name, so trusting foreign claims would lock the
+    batch for good.
+    """
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, but someone else's
+        return True
+    return True
 
 
 def _event(

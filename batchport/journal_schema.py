@@ -28,7 +28,8 @@ CREATE TABLE batches (
     target      TEXT NOT NULL,
     created_at  TEXT NOT NULL,
     planned     INTEGER NOT NULL DEFAULT 0,
-    finished_at TEXT
+    finished_at TEXT,
+    owner       TEXT
 );
 CREATE TABLE input_rows (
     batch_id  TEXT NOT NULL REFERENCES batches (id),

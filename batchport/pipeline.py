@@ -164,9 +164,13 @@ def run_batch(
         journal.begin_batch(
             batch_id, source=str(path), target=target, rows=_row_hashes(validation), now=now()
         )
-        run = _Run(settings, journal, batch_id, target, validation, now, report, dry_run, day)
-        asyncio.run(run.api_phase(transport, retry_policy, confirm))
-        records = run.records()
+        journal.claim_batch(batch_id)
+        try:
+            run = _Run(settings, journal, batch_id, target, validation, now, report, dry_run, day)
+            asyncio.run(run.api_phase(transport, retry_policy, confirm))
+            records = run.records()
+        finally:
+            journal.release_batch(batch_id)
     info = ResultInfo(source=path, batch_id=batch_id, when=now(), target=target, dry_run=dry_run)
     report.start("write", 1)
     stats = {**run.stats(), "Duration (s)": round(time.monotonic() - started, 1)}

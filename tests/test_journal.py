@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import os
+import socket
 import sqlite3
+import subprocess
+import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -12,6 +16,8 @@ from batchport.journal import (
     PortabilityRecord,
     SubmissionState,
     open_journal,
+    owner_alive,
+    process_owner,
 )
 from batchport.planner import PlannedOrder
 
@@ -146,3 +152,29 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     con.close()
     with pytest.raises(JournalError, match="newer batchport"):
         open_journal(path)
+
+
+def test_a_batch_run_by_a_live_process_cannot_be_claimed(tmp_path: Path) -> None:
+    with started(tmp_path / "j.sqlite") as journal:
+        parent = f"{socket.gethostname()}:{os.getppid()}"  # alive while this test runs
+        journal.claim_batch("b1", owner=parent)
+        with pytest.raises(JournalError, match="being run right now"):
+            journal.claim_batch("b1")
+        journal.release_batch("b1")  # not ours: nothing changes
+        with pytest.raises(JournalError):
+            journal.claim_batch("b1")
+        journal.release_batch("b1", owner=parent)
+        journal.claim_batch("b1")
+        journal.claim_batch("b1")  # the same process may claim again
+
+
+def test_the_claim_of_a_dead_process_is_taken_over(tmp_path: Path) -> None:
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)  # fmt: skip
+    dead = f"{socket.gethostname()}:{child.stdout.strip()}"
+    assert not owner_alive(dead)
+    assert not owner_alive(f"another-host:{os.getpid()}")
+    assert owner_alive(process_owner())
+    with started(tmp_path / "j.sqlite") as journal:
+        journal.claim_batch("b1", owner=dead)
+        journal.claim_batch("b1")

@@ -1,0 +1,107 @@
+"""The journal's SQLite connection: opening it safely, its schema, and one transaction per step.
+
+:class:`JournalStore` checks that a file is a batchport journal (``PRAGMA application_id``) of a
+schema this version knows (``PRAGMA user_version``), creates the schema in a new file, turns on
+WAL, and offers ``_transaction`` / ``_query`` that turn SQLite failures into
+:class:`~batchport.errors.JournalError`. :class:`batchport.journal.Journal` builds on it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Self
+
+from batchport.errors import JournalError
+from batchport.journal_schema import APPLICATION_ID, SCHEMA, SCHEMA_VERSION
+
+__all__ = ["JournalStore"]
+
+
+class JournalStore:
+    """One SQLite connection to a batchport journal, opened safely. Use as a context manager."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self._db = connection
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path) -> Self:
+        """Open or create the journal file; raises JournalError naming the file when unusable."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(path, isolation_level=None, timeout=30)
+        except (OSError, sqlite3.Error) as exc:
+            raise JournalError(f"cannot open the journal {path}: {exc}") from exc
+        journal = cls(connection, path)
+        try:
+            journal._prepare()
+        except sqlite3.DatabaseError as exc:
+            connection.close()
+            raise JournalError(
+                f"{path} is not a usable batchport journal ({exc}); "
+                "point --state or BATCHPORT_STATE at another file"
+            ) from exc
+        except JournalError:
+            connection.close()
+            raise
+        return journal
+
+    def _prepare(self) -> None:
+        app_id = self._db.execute("PRAGMA application_id").fetchone()[0]
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        tables = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if app_id != APPLICATION_ID and (app_id != 0 or tables):
+            raise JournalError(
+                f"{self.path} is an SQLite file that batchport did not create; "
+                "point --state or BATCHPORT_STATE at another file"
+            )
+        if version > SCHEMA_VERSION:
+            raise JournalError(
+                f"the journal {self.path} was written by a newer batchport "
+                f"(schema {version}, this one knows {SCHEMA_VERSION}); upgrade batchport"
+            )
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        if version < SCHEMA_VERSION:
+            with self._transaction():
+                self._create_schema()
+
+    def _create_schema(self) -> None:
+        for statement in SCHEMA.split(";"):
+            if statement.strip():
+                self._db.execute(statement)
+        self._db.execute(f"PRAGMA application_id={APPLICATION_ID}")
+        self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise JournalError(f"the journal {self.path} failed: {exc}") from exc
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        try:
+            return self._db.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise JournalError(f"the journal {self.path} failed: {exc}") from exc
