@@ -244,7 +244,8 @@ def validate_command(
         except OSError as exc:
             fail(f"cannot write the validation workbook {report}: {exc.strerror or exc}")
     if as_json:
-        click.echo(validation.summary_json())
+        validation.write_json(sys.stdout)  # streamed: the findings can run to millions
+        sys.stdout.write("\n")
         if report is not None:
             click.echo(f"Validation workbook: {report}", err=True)
     else:

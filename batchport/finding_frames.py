@@ -23,9 +23,10 @@ _POSITION = {c.key: i for i, c in enumerate(COLUMNS)}
 
 def empty_frame() -> pd.DataFrame:
     """A finding frame with no findings."""
-    return pd.DataFrame({name: pd.Series([], dtype="str") for name in FRAME_COLUMNS}).astype(
-        {"row": "int64"}
-    )
+    columns = {name: _repeat("", 0) for name in FRAME_COLUMNS}
+    columns["row"] = pd.Series([], dtype="int64")
+    columns["value"] = pd.Series([], dtype="str")
+    return pd.DataFrame(columns)
 
 
 def frame_of(
@@ -51,11 +52,14 @@ def frame_of(
         texts = _objects(message.to_numpy(dtype=object)[hits])
     else:
         texts = _repeat(message, count)
-    shown = _repeat("", count) if values is None else _objects(values.to_numpy(dtype=object)[hits])
+    if values is None:
+        shown = _repeat("", count).astype("str")
+    else:
+        shown = values[hits].astype("str").reset_index(drop=True)
     if column in SECRET_KEYS:
-        shown = _objects([str(mask_field(column, v)) for v in shown])
-    # Object columns: building string columns of a few hundred thousand findings costs more
-    # than all the checks that found them.
+        shown = pd.Series([str(mask_field(column, v)) for v in shown], dtype="str")
+    # The repeated texts are one shared object each, the values stay in Arrow: a file of a
+    # million rows can carry a million findings, and they must not cost more than the rows.
     return pd.DataFrame(
         {
             "row": rows.to_numpy(dtype="int64"),
@@ -69,7 +73,9 @@ def frame_of(
 
 
 def _repeat(text: str, count: int) -> pd.Series:
-    return pd.Series(np.full(count, text, dtype=object), dtype=object)
+    shared = np.empty(count, dtype=object)
+    shared.fill(text)  # one reference to one string (np.full would make a copy per row)
+    return pd.Series(shared, dtype=object)
 
 
 def _objects(values: object) -> pd.Series:

@@ -8,6 +8,7 @@ finding on index 7 is on row 7 as Excel shows it.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import logging
@@ -154,15 +155,25 @@ def _read_csv(path: Path) -> tuple[int, pd.DataFrame]:
     data = path.read_bytes()
     if data.startswith(_BOM):
         data = data[len(_BOM) :]
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
+    if not _is_utf8(data):
         data = data.decode("cp1252", errors="replace").encode("utf-8")
     if not data.strip():
         raise InputError(f"{path}: the file is empty")
     head = data[:65536].decode("utf-8", errors="replace").splitlines()[:_PROBE_ROWS]
     delimiter, header_idx = _sniff_csv(path, head)
     return header_idx, _parse_csv(data, delimiter, header_idx)
+
+
+def _is_utf8(data: bytes) -> bool:
+    # Chunk by chunk, so checking a large file never holds a second, decoded copy of it.
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for start in range(0, len(data), 1 << 22):
+            decoder.decode(data[start : start + (1 << 22)])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _sniff_csv(path: Path, head: list[str]) -> tuple[str, int]:

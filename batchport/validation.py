@@ -7,13 +7,14 @@ and the report writes.
 
 from __future__ import annotations
 
+import io
 import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import pandas as pd
 
@@ -82,19 +83,31 @@ class Validation:
         return result
 
     def summary_json(self) -> str:
-        """The JSON contract of ``batchport validate --json`` as one line of text.
+        """The JSON contract of ``batchport validate --json`` as one line of text."""
+        buffer = io.StringIO()
+        self.write_json(buffer)
+        return buffer.getvalue()
+
+    def write_json(self, out: TextIO, chunk: int = 50_000) -> None:
+        """Write the JSON contract of ``batchport validate --json`` to ``out``, in one line.
 
         ``{"rows", "valid", "invalid", "warnings", "findings": [{"row", "column", "code",
-        "severity", "message"}, ...]}``; built by pandas' C JSON writer, since a file with
-        100k rows can carry several hundred thousand findings.
+        "severity", "message"}, ...]}``. The findings are encoded by pandas' C JSON writer in
+        chunks of ``chunk``: a million-row file can carry a million findings, and the whole
+        text must never sit in memory twice.
         """
         head = json.dumps(
             {"rows": self.row_count, "valid": self.valid, "invalid": self.invalid,
              "warnings": self.warnings}
         )  # fmt: skip
-        columns = ["row", "column", "code", "severity", "message"]
-        findings = self.findings_frame[columns].to_json(orient="records", force_ascii=False)
-        return f'{head[:-1]}, "findings": {findings}}}'
+        out.write(head[:-1] + ', "findings": [')
+        frame = self.findings_frame[["row", "column", "code", "severity", "message"]]
+        for start in range(0, len(frame), chunk):
+            if start:
+                out.write(",")
+            text = frame.iloc[start : start + chunk].to_json(orient="records", force_ascii=False)
+            out.write(text[1:-1])
+        out.write("]}")
 
 
 def validate_file(path: Path, *, sheet: str | None = None, today: date | None = None) -> Validation:

@@ -1,12 +1,14 @@
 """Safe, fast xlsx writing shared by every workbook batchport writes.
 
-One small API: describe each sheet with a ``SheetSpec`` and call ``write_workbook``. Sheets are
-streamed with openpyxl's write-only mode (fast with lxml installed), with a bold frozen header,
-an autofilter, column widths, and row colours chosen by the value of one column (done with
-conditional formatting, so colouring costs nothing per cell). Guarantees:
+One small API: describe each sheet with a ``SheetSpec`` and call ``write_workbook``. openpyxl's
+write-only mode (with lxml) lays out each sheet: a bold frozen header, an autofilter, column
+widths, and row colours chosen by the value of one column (conditional formatting, so colouring
+costs nothing per cell); the data rows are streamed as XML by ``batchport.sheet_rows``, several
+times faster than openpyxl's per-cell path. Guarantees:
 
-- no cell is ever a formula or an error value: text such as ``=HYPERLINK(...)`` or ``#N/A`` is
-  written as a text cell, and characters XML cannot carry are dropped;
+- no cell is ever a formula or an error value: every text, ``=HYPERLINK(...)`` or ``#N/A``
+  included, is written as a text cell, and characters XML cannot carry are dropped; dates are
+  written as ISO text;
 - columns named in ``masked_columns`` are masked with ``batchport.redaction`` before writing;
 - the file appears atomically: it is written to a temporary file in the same directory and moved
   into place with ``os.replace``, so a crash never leaves a half-written workbook.
@@ -23,9 +25,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import shutil
 import tempfile
 import zipfile
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -33,13 +37,12 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from batchport.redaction import mask_field
+from batchport.sheet_rows import write_rows
 
 __all__ = [
     "FILL_ERROR",
@@ -57,7 +60,8 @@ FILL_WARNING = "FFE699"
 FILL_OK = "C6EFCE"
 _MAX_WIDTH = 60
 _WIDTH_SAMPLE = 200
-_ERRORS = frozenset(ERROR_CODES)
+_ZIP64_FROM = 1 << 30  # sheet parts this large need ZIP64 headers, decided before writing
+_SHEET_PART = re.compile(r"xl/worksheets/sheet(\d+)\.xml")
 # The openpyxl stubs omit the write-only sheet's dimensions, filter and formatting attributes.
 _Sheet = Any
 
@@ -81,7 +85,6 @@ class SheetSpec:
     masked_columns: Mapping[str, str] = field(default_factory=dict)
     fill_column: str | None = None
     fills: Mapping[str, str] = field(default_factory=dict)
-    text_columns: Collection[str] = ()
 
 
 @contextlib.contextmanager
@@ -104,45 +107,79 @@ def atomic_path(path: Path) -> Iterator[Path]:
 def write_workbook(path: Path, sheets: Sequence[SheetSpec]) -> Path:
     """Write ``sheets`` to ``path`` atomically and return ``path``.
 
-    Raises ``OSError`` when the directory is not writable; never leaves a partial file behind.
+    openpyxl (write-only) lays out the package, styles, views, filters and colouring; the data
+    rows are serialised by ``batchport.sheet_rows`` and spliced into each sheet's XML, which is
+    several times faster than openpyxl's per-cell path. Raises ``OSError`` when the folder is
+    not writable; never leaves a partial file behind.
     """
-    with atomic_path(path) as temp:  # fails before any work when the folder is not writable
+    with (
+        atomic_path(path) as temp,  # fails before any work when the folder is not writable
+        tempfile.TemporaryDirectory(dir=Path(path).parent) as scratch,
+    ):
         workbook = Workbook(write_only=True)
-        try:
-            for spec in sheets:
-                _write_sheet(workbook.create_sheet(spec.name[:31]), spec)
-        except BaseException:
-            _discard(workbook)
-            raise
-        workbook.save(temp)
+        bodies = []
+        for number, spec in enumerate(sheets, start=1):
+            body = Path(scratch) / f"rows{number}.xml"
+            count, widths = _write_body(body, spec)
+            _write_frame(workbook.create_sheet(spec.name[:31]), spec, count, widths)
+            bodies.append(body)
+        layout = Path(scratch) / "layout.xlsx"
+        workbook.save(layout)
+        _splice(layout, bodies, temp)
     return Path(path)
 
 
-def _discard(workbook: Workbook) -> None:
-    # Close the streams of a workbook that will never be saved, so nothing dangles.
-    for sheet in workbook.worksheets:
-        if isinstance(sheet, WriteOnlyWorksheet) and not sheet.closed:
-            with contextlib.suppress(Exception):
-                sheet.close()
-
-
-def _write_sheet(sheet: _Sheet, spec: SheetSpec) -> None:
+def _write_body(body: Path, spec: SheetSpec) -> tuple[int, list[float]]:
+    masks = {list(spec.columns).index(h): key for h, key in spec.masked_columns.items()}
     rows = iter(spec.rows)
     head = [list(r) for _, r in zip(range(_WIDTH_SAMPLE), rows, strict=False)]
     widths = list(spec.widths) or _guess_widths(spec.columns, head)
+    with body.open("w", encoding="utf-8", newline="") as out:
+        count = write_rows(out, _chain(head, rows), len(spec.columns), masks)
+    return count, widths
+
+
+def _write_frame(sheet: _Sheet, spec: SheetSpec, count: int, widths: list[float]) -> None:
     for position, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(position)].width = width
     sheet.freeze_panes = "A2"
     sheet.append([_header_cell(sheet, text) for text in spec.columns])
-    masks = {spec.columns.index(h): key for h, key in spec.masked_columns.items()}
-    count = 0
-    for values in _chain(head, rows):
-        sheet.append(_safe_row(sheet, values, masks))
-        count += 1
     last = get_column_letter(max(len(spec.columns), 1))
     sheet.auto_filter.ref = f"A1:{last}{count + 1}"
     if spec.fill_column is not None and spec.fills and count:
         _add_fills(sheet, spec, last, count + 1)
+
+
+def _splice(layout: Path, bodies: list[Path], target: Path) -> None:
+    """Copy ``layout`` to ``target``, putting each body's rows into its sheet's ``sheetData``."""
+    with (
+        zipfile.ZipFile(layout) as source,
+        zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out,
+    ):
+        for info in source.infolist():
+            data = source.read(info.filename)
+            match = _SHEET_PART.fullmatch(info.filename)
+            if match is None:
+                out.writestr(info, data)
+                continue
+            head, tail = data.decode("utf-8").rsplit("</sheetData>", 1)
+            body = bodies[int(match.group(1)) - 1]
+            part = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+            part.compress_type = zipfile.ZIP_DEFLATED
+            large = body.stat().st_size > _ZIP64_FROM
+            with out.open(part, "w", force_zip64=large) as stream:
+                stream.write(head.encode("utf-8"))
+                with body.open("rb") as rows:
+                    shutil.copyfileobj(rows, stream, 1 << 20)
+                stream.write(("</sheetData>" + tail).encode("utf-8"))
+
+
+def _header_cell(sheet: _Sheet, text: str) -> Cell:
+    cell = WriteOnlyCell(sheet, value=None)
+    cell.value = ILLEGAL_CHARACTERS_RE.sub("", text)
+    cell.data_type = "s"  # a header that looks like a formula stays text
+    cell.font = Font(bold=True)
+    return cell
 
 
 def _chain(
@@ -150,41 +187,6 @@ def _chain(
 ) -> Iterator[Sequence[object]]:
     yield from head
     yield from rest
-
-
-def _header_cell(sheet: WriteOnlyWorksheet, text: str) -> Cell:
-    cell = _text_cell(sheet, text)
-    cell.font = Font(bold=True)
-    return cell
-
-
-def _text_cell(sheet: WriteOnlyWorksheet, text: str) -> Cell:
-    cell = WriteOnlyCell(sheet, value=None)
-    cell.value = ILLEGAL_CHARACTERS_RE.sub("", text)
-    cell.data_type = "s"  # written as text even when it looks like a formula or error code
-    return cell
-
-
-def _safe_row(
-    sheet: WriteOnlyWorksheet, values: Sequence[object], masks: Mapping[int, str]
-) -> list[object]:
-    row = list(values)
-    for position, key in masks.items():
-        if position < len(row):
-            row[position] = mask_field(key, row[position])
-    for position, value in enumerate(row):
-        if value.__class__ is not str:
-            continue
-        if not value:
-            row[position] = None  # an empty cell is not written at all
-        elif (value[0] in "=#" or not value.isprintable()) and _unsafe(value):
-            # isprintable() is a cheap pre-test that clears most text of control characters.
-            row[position] = _text_cell(sheet, value)
-    return row
-
-
-def _unsafe(value: str) -> bool:
-    return value[0] == "=" or value in _ERRORS or bool(ILLEGAL_CHARACTERS_RE.search(value))
 
 
 def _guess_widths(columns: Sequence[str], head: list[list[object]]) -> list[float]:

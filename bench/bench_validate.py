@@ -29,7 +29,7 @@ from pathlib import Path
 HEADERS = [
     "Phone Number", "End User Name", "Street Number", "Street Name", "City", "State",
     "ZIP Code", "Type of Service", "Port-Out PIN", "Account Number", "Authorizing Date",
-    "Time Zone",
+    "Time Zone", "Reseller Name",
 ]  # fmt: skip
 PLACES = [
     ("212", "New York", "NY", "10118", "US/Eastern"), ("415", "San Francisco", "CA", "94103",
@@ -55,7 +55,7 @@ def make_rows(count: int, seed: int = 7) -> list[list[str]]:
         rows.append([
             number, f"Customer {i}", str(rng.randint(1, 9999)), "Main", city, state, zip_,
             "B" if i % 5 else "R", f"{rng.randint(0, 9999):04d}", f"AC{i:08d}",
-            "2026-11-02", zone,
+            "2026-11-02", zone, "Northern Resale" if state in ("ON", "BC") else "",
         ])  # fmt: skip
     return rows
 

@@ -81,7 +81,7 @@ def test_several_sheets_and_dates(tmp_path: Path) -> None:
     sheets = [spec([[2, "error", dt.date(2026, 1, 2)]]), SheetSpec("Second", ["A"], [])]
     workbook = load_workbook(write_workbook(tmp_path / "out.xlsx", sheets))
     assert workbook.sheetnames == ["Data", "Second"]
-    assert workbook["Data"]["C2"].value == dt.datetime(2026, 1, 2)
+    assert workbook["Data"]["C2"].value == "2026-01-02"
 
 
 def test_atomic_path_leaves_old_file_on_failure(tmp_path: Path) -> None:
@@ -115,3 +115,20 @@ def test_make_reproducible_gives_identical_bytes(tmp_path: Path) -> None:
         paths.append(path)
     assert paths[0].read_bytes() == paths[1].read_bytes()
     assert load_workbook(paths[0]).properties.modified == stamp
+
+
+def test_text_is_escaped_and_kept_exactly(tmp_path: Path) -> None:
+    texts = ["a < b & c > d", "  padded  ", "line\nbreak", "quote \" and ' too"]
+    path = write_workbook(tmp_path / "out.xlsx", [spec([[2, t, True] for t in texts])])
+    rows = list(load_workbook(path)["Data"].values)[1:]
+    assert [r[1] for r in rows] == texts
+    assert all(r[2] is True for r in rows)
+
+
+def test_widths_follow_the_data_when_not_given(tmp_path: Path) -> None:
+    rows: list[Sequence[object]] = [[2, "error", "x" * 30]]
+    path = write_workbook(tmp_path / "out.xlsx", [spec(rows, widths=(5.0, 7.0, 9.0))])
+    sheet = load_workbook(path)["Data"]
+    assert [sheet.column_dimensions[c].width for c in "ABC"] == [5.0, 7.0, 9.0]
+    guessed = load_workbook(write_workbook(tmp_path / "g.xlsx", [spec(rows)]))["Data"]
+    assert guessed.column_dimensions["C"].width == 31

@@ -1,0 +1,72 @@
+"""Serialising worksheet rows straight to SpreadsheetML, for ``batchport.workbook``.
+
+openpyxl spends about 8 µs per cell binding and writing a cell object; a validation or result
+workbook of 100k rows has millions of cells. Rows here become XML text directly, with the same
+guarantees: every text is an inline string (so never a formula or an error value), characters
+XML cannot carry are dropped, empty cells are not written, secrets are masked first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import IO
+
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils import get_column_letter
+
+from batchport.redaction import mask_field
+
+__all__ = ["write_rows"]
+
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def _text(value: str) -> str:
+    if not value.isprintable():  # cheap pre-test: most text has no control characters
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value.translate(_ESCAPES)
+
+
+def _cell(ref: str, value: object) -> str:
+    kind = value.__class__
+    if kind is str:
+        text = _text(value)  # type: ignore[arg-type]
+        return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+    if kind is bool:
+        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'  # type: ignore[call-overload]
+    if kind is int or (kind is float and math.isfinite(value)):  # type: ignore[arg-type]
+        return f'<c r="{ref}" t="n"><v>{value!r}</v></c>'
+    if isinstance(value, dt.date | dt.time):
+        return _cell(ref, value.isoformat())
+    return _cell(ref, str(value))
+
+
+def write_rows(
+    out: IO[str],
+    rows: Iterable[Sequence[object]],
+    width: int,
+    masks: Mapping[int, str],
+    first_row: int = 2,
+) -> int:
+    """Write ``rows`` as ``<row>`` elements numbered from ``first_row``; return how many.
+
+    ``width`` columns are written at most; ``masks`` maps a column position to the secret
+    field whose masking applies to it. ``None`` and ``""`` cells are left out.
+    """
+    letters = [get_column_letter(i + 1) for i in range(width)]
+    count = 0
+    for count, values in enumerate(rows, start=1):
+        number = str(first_row + count - 1)
+        row = list(values)[:width]
+        for position, key in masks.items():
+            if position < len(row):
+                row[position] = mask_field(key, row[position])
+        cells = "".join(
+            _cell(letter + number, value)
+            for letter, value in zip(letters, row, strict=False)
+            if value is not None and value != ""
+        )
+        out.write(f'<row r="{number}">{cells}</row>')
+    return count
