@@ -7,6 +7,8 @@ checks) produce finding *frames*; ``to_findings`` turns the final, usually short
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 import pandas as pd
 
@@ -23,6 +25,11 @@ _POSITION = {c.key: i for i, c in enumerate(COLUMNS)}
 
 def empty_frame() -> pd.DataFrame:
     """A finding frame with no findings."""
+    return _empty().copy()
+
+
+@cache
+def _empty() -> pd.DataFrame:
     columns = {name: _repeat("", 0) for name in FRAME_COLUMNS}
     columns["row"] = pd.Series([], dtype="int64")
     columns["value"] = pd.Series([], dtype="str")
@@ -82,17 +89,25 @@ def _objects(values: object) -> pd.Series:
     return pd.Series(np.asarray(values, dtype=object), dtype=object)
 
 
-def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """All findings of ``frames`` in one frame, sorted by row, column (in spec order), code."""
+def concat_frames(frames: list[pd.DataFrame], *, sort: bool = False) -> pd.DataFrame:
+    """All findings of ``frames`` in one frame.
+
+    With ``sort``, ordered by row, then column (in spec order, unknown columns last), findings
+    of one cell in the order given; otherwise all in the order given (sort once, at the end).
+    """
     useful = [f for f in frames if len(f)]
     if not useful:
         return empty_frame()
-    joined = pd.concat(useful, ignore_index=True)
-    position = joined["column"].map(_POSITION).fillna(len(_POSITION)).astype("int64")
-    order = joined.assign(_position=position).sort_values(
-        ["row", "_position", "column", "code"], kind="stable"
-    )
-    return order.drop(columns="_position").reset_index(drop=True)
+    joined = useful[0] if len(useful) == 1 else pd.concat(useful, ignore_index=True)
+    if not sort:
+        return joined.reset_index(drop=True)
+    names = joined["column"]
+    known = names.map(_POSITION)
+    # Unknown columns go after the known ones, in alphabetical order.
+    unknown = pd.Series(pd.factorize(names, sort=True)[0], index=names.index) + len(_POSITION)
+    position = known.fillna(unknown).to_numpy(dtype="int64")
+    order = np.lexsort((position, joined["row"].to_numpy()))  # stable: codes keep their order
+    return joined.take(order).reset_index(drop=True)
 
 
 def to_findings(frame: pd.DataFrame) -> tuple[Finding, ...]:

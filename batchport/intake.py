@@ -272,6 +272,6 @@ def _build_table(path: Path, sheet: str | None, header_idx: int, raw: pd.DataFra
     frame = frame[filled]
     if frame.empty:
         raise InputError(f"{path}: no data rows under the header on row {header_idx + 1}")
-    repairs = concat_frames(frames)
+    repairs = concat_frames(frames, sort=True)
     repairs = repairs[repairs["row"].isin(frame.index)].reset_index(drop=True)
     return Table(frame, headers, path, sheet, header_idx + 1, repairs)

@@ -77,7 +77,7 @@ def normalise(frame: pd.DataFrame) -> Normalised:
     out = dict(raw)
     warnings: list[pd.DataFrame] = []
 
-    filled = {key: bool(values.str.len().any()) for key, values in raw.items()}
+    filled = {key: key in frame.columns and bool(raw[key].str.len().any()) for key in raw}
 
     def changed(key: str, convert: Callable[[pd.Series], pd.Series], code: str, text: str) -> None:
         if not filled[key]:  # an absent or empty column: nothing to convert or report
@@ -130,6 +130,22 @@ def boolean_ok(values: pd.Series) -> pd.Series:
 
 def parse_dates(values: pd.Series) -> pd.Series:
     """Dates written in common US/ISO forms to ``YYYY-MM-DD``; ``""`` where none fits."""
+    return _per_distinct(values, _parse_dates)
+
+
+def parse_times(values: pd.Series) -> pd.Series:
+    """Times such as ``9:00``, ``9am``, ``14:30:00`` to ``HH:MM:SS``; ``""`` where none fits."""
+    return _per_distinct(values, _parse_times)
+
+
+def _per_distinct(values: pd.Series, parse: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    # A column of dates or times holds few distinct values: parse each once, then map back.
+    distinct = pd.Series(pd.unique(values), dtype="str")
+    parsed = dict(zip(distinct.tolist(), parse(distinct).tolist(), strict=True))
+    return values.map(parsed).astype("str")
+
+
+def _parse_dates(values: pd.Series) -> pd.Series:
     text = values.str.replace(",", " ").str.replace(r"[ \t]+", " ", regex=True).str.strip()
     text = text.str.replace(r"[ T]00:00(:00)?(\.0+)?$", "", regex=True)
     result = pd.Series("", index=values.index, dtype="str")
@@ -144,8 +160,7 @@ def parse_dates(values: pd.Series) -> pd.Series:
     return result
 
 
-def parse_times(values: pd.Series) -> pd.Series:
-    """Times such as ``9:00``, ``9am``, ``14:30:00`` to ``HH:MM:SS``; ``""`` where none fits."""
+def _parse_times(values: pd.Series) -> pd.Series:
     parts = values.str.strip().str.extract(_TIME)
     hour = pd.to_numeric(parts["h"], errors="coerce")
     minute = pd.to_numeric(parts["m"], errors="coerce").fillna(0)

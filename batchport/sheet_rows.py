@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import numbers
 from collections.abc import Iterable, Mapping, Sequence
 from typing import IO
 
@@ -36,8 +37,11 @@ def _cell(ref: str, value: object) -> str:
         return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
     if kind is bool:
         return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'  # type: ignore[call-overload]
-    if kind is int or (kind is float and math.isfinite(value)):  # type: ignore[arg-type]
-        return f'<c r="{ref}" t="n"><v>{value!r}</v></c>'
+    if kind is int or isinstance(value, numbers.Integral):
+        return f'<c r="{ref}" t="n"><v>{int(value)}</v></c>'  # type: ignore[call-overload]
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        return f'<c r="{ref}" t="n"><v>{number!r}</v></c>' if math.isfinite(number) else ""
     if isinstance(value, dt.date | dt.time):
         return _cell(ref, value.isoformat())
     return _cell(ref, str(value))
@@ -53,7 +57,8 @@ def write_rows(
     """Write ``rows`` as ``<row>`` elements numbered from ``first_row``; return how many.
 
     ``width`` columns are written at most; ``masks`` maps a column position to the secret
-    field whose masking applies to it. ``None`` and ``""`` cells are left out.
+    field whose masking applies to it. ``None``, ``""`` and NaN cells are left out; numbers
+    (numpy's included) stay numbers, dates and times become ISO text, anything else text.
     """
     letters = [get_column_letter(i + 1) for i in range(width)]
     count = 0

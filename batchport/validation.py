@@ -69,6 +69,16 @@ class Validation:
         """How many warning findings there are."""
         return int((self.findings_frame["severity"] == Severity.WARNING.value).sum())
 
+    @property
+    def counts(self) -> dict[str, int]:
+        """``rows``, ``valid``, ``invalid`` and ``warnings`` in one mapping."""
+        return {
+            "rows": self.row_count,
+            "valid": self.valid,
+            "invalid": self.invalid,
+            "warnings": self.warnings,
+        }
+
     def top_problems(self, limit: int = 5) -> list[tuple[str, str, int]]:
         """The most frequent ``(code, severity, count)``, errors before warnings."""
         pairs = Counter(
@@ -96,10 +106,7 @@ class Validation:
         chunks of ``chunk``: a million-row file can carry a million findings, and the whole
         text must never sit in memory twice.
         """
-        head = json.dumps(
-            {"rows": self.row_count, "valid": self.valid, "invalid": self.invalid,
-             "warnings": self.warnings}
-        )  # fmt: skip
+        head = json.dumps(self.counts)
         out.write(head[:-1] + ', "findings": [')
         frame = self.findings_frame[["row", "column", "code", "severity", "message"]]
         for start in range(0, len(frame), chunk):
@@ -130,7 +137,8 @@ def validate_table(table: Table, *, today: date | None = None) -> Validation:
             norm.findings,
             check_rows(norm, table.frame, today),
             check_across_rows(norm.rows, table.frame),
-        ]
+        ],
+        sort=True,
     )
     frame = _name_other_countries(frame, norm.rows)
     errors = frame.loc[frame["severity"] == Severity.ERROR.value, "row"]

@@ -132,3 +132,11 @@ def test_widths_follow_the_data_when_not_given(tmp_path: Path) -> None:
     assert [sheet.column_dimensions[c].width for c in "ABC"] == [5.0, 7.0, 9.0]
     guessed = load_workbook(write_workbook(tmp_path / "g.xlsx", [spec(rows)]))["Data"]
     assert guessed.column_dimensions["C"].width == 31
+
+
+def test_numbers_of_any_kind_and_missing_values(tmp_path: Path) -> None:
+    import numpy as np
+
+    row: list[object] = [np.int64(7), float("nan"), np.float64(2.5)]
+    path = write_workbook(tmp_path / "out.xlsx", [spec([row])])
+    assert list(load_workbook(path)["Data"].values)[1] == (7, None, 2.5)
