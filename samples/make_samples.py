@@ -98,7 +98,7 @@ def clean_rows() -> list[list[object]]:
             rows.append([
                 phone, name, num, street, kind, unit_type, unit_value, city, state, zip_,
                 service, pin, acct, "Pat Morgan", dt.date(2026, 11, 2), "", "09:00:00" if
-                serial % 3 else "", zone, "No", f"SAMPLE-{site[13]}", resel, *voice,
+                int(area) % 2 else "", zone, "No", f"SAMPLE-{site[13]}", resel, *voice,
                 "ported by sample" if serial % 7 == 0 else "",
             ])  # fmt: skip
     return rows
