@@ -229,10 +229,13 @@ def validate_command(
 
     Example: batchport validate samples/clean-mixed.xlsx --out checked.xlsx
     """
-    from batchport.validation import validate_file
-
     if out is not None and no_report:
         raise click.UsageError("--out and --no-report cannot be used together")
+    from batchport.sheets import prefetch
+
+    prefetch(input_path, sheet)  # parse the workbook while the validation stack loads
+    from batchport.validation import validate_file
+
     validation = validate_file(input_path, sheet=sheet)
     report = None
     if not no_report:

@@ -18,8 +18,9 @@ from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
-from python_calamine import CalamineError, CalamineWorkbook
+from python_calamine import CalamineError
 
+from batchport import sheets
 from batchport.columns import COLUMNS, match_header
 from batchport.errors import InputError
 from batchport.finding_frames import concat_frames, empty_frame, to_findings
@@ -30,7 +31,6 @@ __all__ = ["Table", "read_table"]
 
 log = logging.getLogger(__name__)
 
-_PROBE_ROWS = 30
 _EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 _CSV_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -89,34 +89,22 @@ def read_table(path: Path, *, sheet: str | None = None) -> Table:
 
 
 def _read_excel(path: Path, sheet: str | None) -> tuple[str, int, pd.DataFrame]:
-    if path.read_bytes()[:8] == _OLE_MAGIC:
+    with path.open("rb") as handle:
+        magic = handle.read(len(_OLE_MAGIC))
+    if magic == _OLE_MAGIC:
         raise InputError(
             f"{path}: the workbook is password-protected or in an old format; "
             "save an unprotected .xlsx copy and try again"
         )
+    # calamine directly rather than through pandas.read_excel: one parse of the sheet instead of
+    # two, the cells keep their Excel types (number, date) so the repairs can report them, and
+    # the parse may already have run in the background (see batchport.sheets.prefetch).
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        name, header_idx, rows = _choose_sheet(path, workbook, sheet)
+        name, header_idx, rows = sheets.take(path, sheet) or sheets.choose_sheet(path, sheet)
     except CalamineError as exc:
         log.debug("calamine failed on %s, trying openpyxl", path, exc_info=True)
         return _read_excel_openpyxl(path, sheet, exc)
     return name, header_idx, _frame_of_rows(rows[header_idx:])
-
-
-def _choose_sheet(
-    path: Path, workbook: CalamineWorkbook, sheet: str | None
-) -> tuple[str, int, Sequence[Sequence[object]]]:
-    # calamine directly rather than through pandas.read_excel: one parse of the sheet instead of
-    # two, and the cells keep their Excel types (number, date) so the repairs can report them.
-    names = list(workbook.sheet_names)
-    if sheet is not None and sheet not in names:
-        raise InputError(f"{path}: no sheet named {sheet!r}; the sheets are {', '.join(names)}")
-    for name in [sheet] if sheet is not None else names:
-        rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        header_idx = _find_header(rows[:_PROBE_ROWS])
-        if header_idx is not None:
-            return name, header_idx, rows
-    raise _no_header(path)
 
 
 def _frame_of_rows(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
@@ -140,12 +128,12 @@ def _read_excel_openpyxl(
         for name in [sheet] if sheet is not None else names:
             rows = [list(r) for r in workbook[name].iter_rows(values_only=True)]
             rows = [[("" if v is None else v) for v in r] for r in rows]
-            header_idx = _find_header(rows[:_PROBE_ROWS])
+            header_idx = sheets.find_header(rows[: sheets.PROBE_ROWS])
             if header_idx is not None:
                 return name, header_idx, _frame_of_rows(rows[header_idx:])
     finally:
         workbook.close()
-    raise _no_header(path)
+    raise sheets.no_header(path)
 
 
 # --- csv ------------------------------------------------------------------------------------
@@ -159,7 +147,7 @@ def _read_csv(path: Path) -> tuple[int, pd.DataFrame]:
         data = data.decode("cp1252", errors="replace").encode("utf-8")
     if not data.strip():
         raise InputError(f"{path}: the file is empty")
-    head = data[:65536].decode("utf-8", errors="replace").splitlines()[:_PROBE_ROWS]
+    head = data[:65536].decode("utf-8", errors="replace").splitlines()[: sheets.PROBE_ROWS]
     delimiter, header_idx = _sniff_csv(path, head)
     return header_idx, _parse_csv(data, delimiter, header_idx)
 
@@ -180,13 +168,13 @@ def _sniff_csv(path: Path, head: list[str]) -> tuple[str, int]:
     best: tuple[int, str, int] | None = None
     for delimiter in (",", ";", "\t", "|"):
         rows = list(csv.reader(head, delimiter=delimiter))
-        header_idx = _find_header(rows)
+        header_idx = sheets.find_header(rows)
         if header_idx is not None:
             score = sum(match_header(str(c)) is not None for c in rows[header_idx])
             if best is None or (score, -header_idx) > (best[0], -best[2]):
                 best = (score, delimiter, header_idx)
     if best is None:
-        raise _no_header(path)
+        raise sheets.no_header(path)
     return best[1], best[2]
 
 
@@ -208,21 +196,6 @@ def _parse_csv(data: bytes, delimiter: str, header_idx: int) -> pd.DataFrame:
 
 
 # --- shared ---------------------------------------------------------------------------------
-
-
-def _no_header(path: Path) -> InputError:
-    return InputError(
-        f"{path}: no header row found; the first {_PROBE_ROWS} rows need a row that names a "
-        "phone number column (e.g. 'Phone Number' or 'TN') and at least one more known column"
-    )
-
-
-def _find_header(rows: Sequence[Sequence[object]]) -> int | None:
-    for idx, row in enumerate(rows):
-        keys = [match_header(str(cell)) for cell in row if str(cell).strip()]
-        if "phoneNumber" in keys and sum(k is not None for k in keys) >= 2:
-            return idx
-    return None
 
 
 def _column_letter(position: int) -> str:

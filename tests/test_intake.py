@@ -190,3 +190,27 @@ def test_duplicate_known_header_is_kept_as_unknown(tmp_path: Path) -> None:
     table = read_table(write_xlsx(tmp_path / "in.xlsx", rows))
     assert table.frame.loc[2, "phoneNumber"] == "(212) 555-0143"
     assert table.frame.loc[2, "Phone"] == "212-555-0199"
+
+
+def test_prefetched_workbook_reads_the_same(tmp_path: Path) -> None:
+    from batchport import sheets
+
+    path = write_xlsx(tmp_path / "in.xlsx", [["Title"], HEADER, ROW])
+    plain = read_table(path)
+    sheets.prefetch(path)
+    sheets.prefetch(path)  # a second prefetch of the same file is ignored
+    prefetched = read_table(path)
+    assert prefetched.frame.equals(plain.frame)
+    assert prefetched.header_row == plain.header_row == 2
+    assert sheets.take(path, None) is None  # handed out once
+
+
+def test_prefetch_keeps_errors_for_the_reader(tmp_path: Path) -> None:
+    from batchport import sheets
+
+    path = write_xlsx(tmp_path / "in.xlsx", [["nothing here"]])
+    sheets.prefetch(path, "Sheet1")
+    with pytest.raises(InputError, match="no header row"):
+        read_table(path, sheet="Sheet1")
+    sheets.prefetch(tmp_path / "list.csv")  # not a workbook: nothing to do
+    assert sheets.take(tmp_path / "list.csv", None) is None

@@ -1,0 +1,108 @@
+"""Finding the sheet and header row of a workbook, with calamine and without pandas.
+
+Kept free of pandas so that parsing can start before pandas and pandera have loaded:
+``prefetch`` parses a workbook in a background thread (calamine releases the GIL while it
+parses), and ``take`` hands the result to ``batchport.intake`` when it gets there. A command that
+reads a large workbook saves roughly the import time of the validation stack this way.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future
+from pathlib import Path
+
+from python_calamine import CalamineWorkbook
+
+from batchport.columns import match_header
+from batchport.errors import InputError
+
+__all__ = [
+    "PROBE_ROWS",
+    "SheetRows",
+    "choose_sheet",
+    "find_header",
+    "no_header",
+    "prefetch",
+    "take",
+]
+
+#: How many rows from the top are searched for the header row.
+PROBE_ROWS = 30
+
+#: (sheet name, index of the header row, every row of the sheet as Python values)
+SheetRows = tuple[str, int, Sequence[Sequence[object]]]
+
+_pending: dict[tuple[Path, str | None], Future[SheetRows]] = {}
+_lock = threading.Lock()
+
+
+def find_header(rows: Sequence[Sequence[object]]) -> int | None:
+    """Index of the first row naming a phone column and one more known column, or ``None``."""
+    for idx, row in enumerate(rows):
+        keys = [match_header(str(cell)) for cell in row if str(cell).strip()]
+        if "phoneNumber" in keys and sum(k is not None for k in keys) >= 2:
+            return idx
+    return None
+
+
+def no_header(path: Path) -> InputError:
+    """The error for a file in which ``find_header`` finds nothing."""
+    return InputError(
+        f"{path}: no header row found; the first {PROBE_ROWS} rows need a row that names a "
+        "phone number column (e.g. 'Phone Number' or 'TN') and at least one more known column"
+    )
+
+
+def choose_sheet(path: Path, sheet: str | None) -> SheetRows:
+    """Parse ``path`` with calamine and pick ``sheet``, or the first sheet with a header.
+
+    Raises ``InputError`` for an unknown sheet name or when no sheet has a header row, and
+    ``python_calamine.CalamineError`` when calamine cannot read the file.
+    """
+    workbook = CalamineWorkbook.from_path(str(path))
+    names = list(workbook.sheet_names)
+    if sheet is not None and sheet not in names:
+        raise InputError(f"{path}: no sheet named {sheet!r}; the sheets are {', '.join(names)}")
+    for name in [sheet] if sheet is not None else names:
+        rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        header_idx = find_header(rows[:PROBE_ROWS])
+        if header_idx is not None:
+            return name, header_idx, rows
+    raise no_header(path)
+
+
+def prefetch(path: Path, sheet: str | None = None) -> None:
+    """Start ``choose_sheet(path, sheet)`` in a background thread if ``path`` is a workbook.
+
+    Returns at once; errors are kept and raised by ``take``. Anything but ``.xlsx``/``.xlsm``
+    is ignored, as is a second prefetch of the same file and sheet.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in (".xlsx", ".xlsm") or not path.is_file():
+        return
+    key = (path.resolve(), sheet)
+    with _lock:
+        if key in _pending:
+            return
+        future: Future[SheetRows] = Future()
+        _pending[key] = future
+
+    def work() -> None:
+        try:
+            future.set_result(choose_sheet(path, sheet))
+        except BaseException as exc:
+            future.set_exception(exc)
+
+    threading.Thread(target=work, name="batchport-prefetch", daemon=True).start()
+
+
+def take(path: Path, sheet: str | None) -> SheetRows | None:
+    """The prefetched result for ``path`` and ``sheet`` (waiting for it), or ``None``.
+
+    Raises what ``choose_sheet`` raised in the background. A result is handed out once.
+    """
+    with _lock:
+        future = _pending.pop((Path(path).resolve(), sheet), None)
+    return None if future is None else future.result()
