@@ -45,7 +45,8 @@ _VOICE = {"RTC": "RTC", "VOICE API": "RTC", "PROGRAMMABLE VOICE": "RTC", "APP": 
 _TRUE = frozenset({"YES", "Y", "TRUE", "T", "1", "ON", "X"})
 _FALSE = frozenset({"NO", "N", "FALSE", "F", "0", "OFF", ""})
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%Y/%m/%d", "%m-%d-%Y", "%m.%d.%Y",
-                 "%b %d %Y", "%B %d %Y", "%d %b %Y", "%d %B %Y", "%Y%m%d")  # fmt: skip
+                 "%b %d %Y", "%B %d %Y", "%d %b %Y", "%d %B %Y", "%Y%m%d",
+                 "%d/%m/%Y")  # day first only when month first cannot be meant  # fmt: skip
 _TIME = (
     r"^(?P<h>[0-9]{1,2})(?:[:.](?P<m>[0-9]{2}))?(?:[:.](?P<s>[0-9]{2}))?"
     r" *(?:(?P<ap>[AaPp])\.? *[Mm]\.?)?$"

@@ -135,6 +135,7 @@ def test_warnings_do_not_make_a_row_invalid(
         {"existingPortOutPin": "", "accountNum": "A-1"},
         {"desiredPortDate": "2026-11-27", "desiredPortTime": "9am"},
         {"desiredPortDate": "12/1/2026", "desiredPortTimeZone": "Pacific"},
+        {"desiredPortDate": "25/12/2026"},
         {"authorizingDate": "2026-11-27", "onDemandActivation": "yes"},
         {"voiceType": "Fax", "serviceId": "F1"},
         {"state": "new york", "zipCode": "10118-1234", "typeOfService": "Residential"},
