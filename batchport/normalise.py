@@ -18,7 +18,15 @@ from batchport.columns import COLUMNS
 from batchport.finding_frames import concat_frames, frame_of
 from batchport.findings import Severity
 
-__all__ = ["TIME_ZONES", "VOICE_TYPES", "Normalised", "normalise"]
+__all__ = [
+    "TIME_ZONES",
+    "VOICE_TYPES",
+    "Normalised",
+    "boolean_ok",
+    "normalise",
+    "parse_dates",
+    "parse_times",
+]
 
 #: The API's enumeration of port time zones.
 TIME_ZONES = ("US/Eastern", "US/Central", "US/Mountain", "US/Pacific", "GMT")

@@ -150,11 +150,11 @@ def _port_out_checks(
         _check("invalid_time_zone", lambda s: (s == "") | s.isin(TIME_ZONES))
     )
     checks["onDemandActivation"].append(
-        _check("invalid_boolean", lambda s: boolean_ok(raw_or_blank(raw, "onDemandActivation")))
+        _check("invalid_boolean", lambda s: boolean_ok(_raw_or_blank(raw, "onDemandActivation")))
     )
 
 
-def raw_or_blank(raw: pd.DataFrame, key: str) -> pd.Series:
+def _raw_or_blank(raw: pd.DataFrame, key: str) -> pd.Series:
     """The reader's text of column ``key``, or a blank column when the file has none."""
     if key in raw.columns:
         return raw[key]
@@ -255,7 +255,7 @@ def _duplicates(rows: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
         return empty_frame()
     first = _row_numbers(rows).groupby(phone).transform("min")
     message = "Same number as row " + first.astype("str") + ": delete this row."
-    shown = raw_or_blank(raw, "phoneNumber")
+    shown = _raw_or_blank(raw, "phoneNumber")
     return frame_of(dup, "phoneNumber", "duplicate_number", Severity.ERROR, message, shown)
 
 

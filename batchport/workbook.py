@@ -227,8 +227,6 @@ def make_reproducible(path: Path, stamp: datetime) -> None:
 
 
 def _stamp_core(xml: str, iso: str) -> str:
-    import re
-
     for tag in ("dcterms:created", "dcterms:modified"):
         xml = re.sub(rf"(<{tag}[^>]*>)[^<]*(</{tag}>)", rf"\g<1>{iso}\g<2>", xml)
     return xml

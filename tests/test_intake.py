@@ -214,3 +214,15 @@ def test_prefetch_keeps_errors_for_the_reader(tmp_path: Path) -> None:
         read_table(path, sheet="Sheet1")
     sheets.prefetch(tmp_path / "list.csv")  # not a workbook: nothing to do
     assert sheets.take(tmp_path / "list.csv", None) is None
+
+
+def test_openpyxl_fallback_reads_the_same_table(tmp_path: Path) -> None:
+    from batchport import intake
+
+    rows: list[list[object]] = [["A title"], HEADER, [2125550143, *ROW[1:]], [], ROW]
+    path = write_xlsx(tmp_path / "in.xlsx", rows)
+    name, header_idx, raw = intake._read_excel_openpyxl(path, None, RuntimeError("calamine"))
+    fallback = intake._build_table(path, name, header_idx, raw)
+    assert fallback.frame.equals(read_table(path).frame)
+    assert list(fallback.frame.index) == [3, 5]
+    assert {f.code for f in fallback.findings} == {"phone_stored_as_number"}
