@@ -13,7 +13,7 @@ import math
 
 import pandas as pd
 
-from batchport.finding_frames import concat_frames, frame_of
+from batchport.finding_frames import concat_frames, empty_frame, frame_of
 from batchport.findings import Severity
 
 __all__ = ["DATE_KEYS", "PHONE_KEYS", "TIME_KEYS", "repair_column"]
@@ -80,8 +80,8 @@ def repair_column(values: pd.Series, key: str | None) -> tuple[pd.Series, pd.Dat
 
     ``values`` holds what the reader produced (str, int, float, bool, date/time objects);
     ``key`` is the canonical column key, or ``None`` for a column batchport does not know
-    (its values are turned into text but never reinterpreted). Returns the text column
-    (``str`` dtype, blank cells ``""``) and a finding frame of warnings.
+    (its values are turned into text, spaces and all, and never reinterpreted). Returns the
+    text column (``str`` dtype, blank cells ``""``) and a finding frame of warnings.
     """
     label = key or str(values.name)
     frames = []
@@ -100,6 +100,8 @@ def repair_column(values: pd.Series, key: str | None) -> tuple[pd.Series, pd.Dat
         text = values.astype("str")
         numeric = pd.Series(False, index=values.index)
         other = numeric
+    if key is None:
+        return text, empty_frame()  # a column batchport does not know passes through untouched
     untidy = text.str.contains(_UNTIDY, regex=True)
     cleaned = text
     if untidy.any():
@@ -111,8 +113,6 @@ def repair_column(values: pd.Series, key: str | None) -> tuple[pd.Series, pd.Dat
         )
     )  # fmt: skip
     text = cleaned
-    if key is None:
-        return text, concat_frames(frames)
     text, more = _repair_known(text, key, numeric, other)
     return text, concat_frames([*frames, *more])
 

@@ -226,3 +226,10 @@ def test_openpyxl_fallback_reads_the_same_table(tmp_path: Path) -> None:
     assert fallback.frame.equals(read_table(path).frame)
     assert list(fallback.frame.index) == [3, 5]
     assert {f.code for f in fallback.findings} == {"phone_stored_as_number"}
+
+
+def test_unknown_columns_pass_through_untouched(tmp_path: Path) -> None:
+    rows = [[*HEADER, "Notes"], [*ROW, "  two  spaces\u00a0"]]
+    table = read_table(write_xlsx(tmp_path / "in.xlsx", rows))
+    assert table.frame.loc[2, "Notes"] == "  two  spaces\u00a0"
+    assert table.findings == ()
