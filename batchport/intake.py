@@ -38,7 +38,7 @@ _BOM = b"\xef\xbb\xbf"
 _KNOWN_KEYS = frozenset(c.key for c in COLUMNS)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # frames inside: compared by identity
 class Table:
     """The input as text.
 

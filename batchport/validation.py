@@ -28,7 +28,7 @@ from batchport.schema import check_across_rows, check_rows
 __all__ = ["Validation", "validate_file", "validate_table"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # frames inside: compared by identity
 class Validation:
     """The outcome of validating one table.
 
