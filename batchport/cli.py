@@ -291,6 +291,7 @@ def template_command(out: Path) -> None:
         fail(f"cannot write the template {out}: {exc.strerror or exc}")
     click.echo(f"Template written to {out}")
 
+
 # --- run / track commands --------------------------------------------------------------------
 
 
