@@ -40,7 +40,7 @@ RULES: dict[str, Rule] = {
                                    "Caribbean): only US and Canadian numbers can be ported."),
     "duplicate_number": Rule(E, "The same number appears earlier in the file; delete this row."),
     "missing_required": Rule(E, "{header} is required: copy it from the losing carrier's bill."),
-    "too_long": Rule(E, "{header} is too long: shorten it to the limit in the template."),
+    "too_long": Rule(E, "{header} is too long: shorten it to at most {limit} characters."),
     "state_invalid": Rule(E, "{header} must be a two-letter US state or Canadian province code "
                              "(e.g. NY, ON) or its full name."),
     "state_wrong_country": Rule(E, "{header} is in the other country than the phone number's "
@@ -97,6 +97,9 @@ RULES: dict[str, Rule] = {
 }  # fmt: skip
 
 
-def message_for(code: str, header: str) -> str:
-    """The advice for ``code`` with ``{header}`` filled in; ``KeyError`` for an unknown code."""
-    return RULES[code].message.replace("{header}", header)
+def message_for(code: str, header: str, limit: int = 0) -> str:
+    """The advice for ``code`` with ``{header}`` (and ``{limit}``, a length) filled in.
+
+    Raises ``KeyError`` for an unknown code.
+    """
+    return RULES[code].message.replace("{header}", header).replace("{limit}", str(limit))

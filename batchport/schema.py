@@ -212,7 +212,7 @@ def _failures_to_frame(cases: pd.DataFrame, raw: pd.DataFrame, rows: pd.DataFram
         values = source.reindex(group["row"]).fillna("").astype("str")
         part = group.assign(
             severity=RULES[code].severity.value,
-            message=message_for(code, column(key).header),
+            message=message_for(code, column(key).header, column(key).max_length),
             value=values.to_numpy(),
         )
         parts.append(part)

@@ -194,3 +194,9 @@ def test_secret_values_are_masked_in_findings() -> None:
     validation = validate_rows({**US, "existingPortOutPin": "9" * 30})
     (finding,) = [f for f in validation.findings if f.column == "existingPortOutPin"]
     assert finding.code == "too_long" and finding.value == "****"
+
+
+def test_too_long_message_names_the_limit() -> None:
+    validation = validate_rows({**US, "name": "x" * 101})
+    [finding] = [f for f in validation.findings if f.code == "too_long"]
+    assert finding.message == "End User Name is too long: shorten it to at most 100 characters."
