@@ -199,13 +199,18 @@ async def test_list_filters() -> None:
         assert await ids(phoneNumber=numbers[3]) == [second["id"]]
         assert await ids(createdDateStart="2026-03-02T00:00:00Z") == [first["id"], second["id"]]
         assert await ids(createdDateEnd="2026-03-01T23:59:59Z") == []
+        # 20:00 in New York on 1 March is already 2 March in UTC, the sandbox's day.
+        late = "2026-03-01T20:00:00-05:00"
+        assert await ids(createdDateEnd=late) == [first["id"], second["id"]]
         assert await ids(
             focStartDate="2026-03-09T00:00:00Z", focEndDate="2026-03-11T00:00:00Z"
         ) == [first["id"]]
         assert await ids(focStartDate="2026-04-01T00:00:00Z") == []
         bad = await h.call("GET", f"{API}/orders/portIns", params={"orderStatus": "DONE"})
         bad_date = await h.call("GET", f"{API}/orders/portIns", params={"focEndDate": "soon"})
+        bad_id = await h.call("GET", f"{API}/orders/portIns", params={"orderId": "first"})
     assert bad.status_code == 422 and bad_date.status_code == 422
+    assert bad_id.status_code == 422
 
 
 async def test_unknown_path_and_method_answer_with_the_envelope() -> None:

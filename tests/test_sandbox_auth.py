@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from api_fakes import VirtualClock
 from sandbox_harness import API, harness, order_body, portable, quiet
 
 from batchport.sandbox import BASE_URL, asgi_transport, create_app
@@ -11,16 +12,6 @@ from batchport.sandbox import BASE_URL, asgi_transport, create_app
 pytestmark = pytest.mark.anyio
 
 CONFIG = f"{API}/configuration"
-
-
-class Clock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 async def _token(
@@ -71,7 +62,7 @@ async def test_anything_but_valid_credentials_is_401_with_empty_body(header: str
 
 
 async def test_token_expires_after_its_lifetime_on_the_wall_clock() -> None:
-    clock = Clock()
+    clock = VirtualClock()
     async with harness(quiet(monotonic=clock), auth=None) as h:
         token = (await _token(h.client)).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}

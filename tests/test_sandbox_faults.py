@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from api_fakes import VirtualClock
 from sandbox_harness import API, harness, order_body, portable, quiet
 
 pytestmark = pytest.mark.anyio
@@ -11,18 +12,8 @@ pytestmark = pytest.mark.anyio
 CONFIG = f"{API}/configuration"
 
 
-class Clock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 50.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 async def test_rate_limit_answers_429_with_retry_after_and_refills() -> None:
-    clock = Clock()
+    clock = VirtualClock()
     async with harness(quiet(rate_limit=2.0, burst=3, monotonic=clock)) as h:
         first = [(await h.call("GET", CONFIG)).status_code for _ in range(4)]
         limited = await h.call("GET", CONFIG)

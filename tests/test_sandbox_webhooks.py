@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
 import pytest
-from sandbox_harness import API, harness, order_body, portable, quiet
+from sandbox_harness import API, TODAY, harness, order_body, portable, quiet
 
 from batchport.sandbox.webhooks import delivery_url
 
@@ -83,3 +87,28 @@ async def test_no_webhook_without_a_configured_url() -> None:
 def test_url_without_scheme_is_https() -> None:
     assert delivery_url("my.callback.server/hook") == "https://my.callback.server/hook"
     assert delivery_url("http://127.0.0.1:9/x") == "http://127.0.0.1:9/x"
+
+
+@pytest.mark.parametrize("request_kind", ["unknown-order", "ambiguous-create"])
+async def test_events_that_fell_due_are_delivered_even_when_the_request_fails(
+    tmp_path: Path, request_kind: str
+) -> None:
+    state = tmp_path / "sandbox.sqlite"
+    async with harness(quiet(state_path=state)) as h:
+        await h.hook_to_receiver()
+        await h.create(order_body(NUMBERS[:2]))
+    # A day later (a restart, or midnight) the carriers' answers fall due on the next request.
+    later = quiet(state_path=state, today=TODAY + timedelta(days=1), ambiguous_rate=1.0)
+    async with harness(later) as h:
+        if request_kind == "unknown-order":
+            reply = await h.call("GET", f"{API}/orders/portIns/1")
+            assert reply.status_code == 404
+        else:
+            body = order_body(NUMBERS[2:3], customerOrderReference="second")
+            try:
+                reply = await h.client.post(f"{API}/orders/portIns", json=body)
+                assert reply.status_code == 500
+            except httpx.RemoteProtocolError:
+                pass
+    assert "NUMBERS_CONFIRMED" in h.receiver.types()
+    assert "ORDER_UPDATED" in h.receiver.types()

@@ -83,13 +83,30 @@ def _gate(sandbox: Sandbox, operation: Operation) -> Callable[[Request], Awaitab
         try:
             body, status, more = await operation(sandbox, request, project, user)
         except ApiFailure as failure:
-            return _count(sandbox, failure.response())
-        if isinstance(body, Response):
-            return _count(sandbox, body)
+            body, status, more = failure, failure.status, []
+        # What fell due happened whatever this request's fate: its webhooks always go out.
         background = _send_webhooks(sandbox, events + more)
-        return _count(sandbox, json_reply(body, status, background=background))
+        return _count(sandbox, await _reply(body, status, background))
 
     return endpoint
+
+
+async def _reply(body: Any, status: int, background: BackgroundTask | None) -> Response:
+    """The response for an operation's outcome, carrying the webhook deliveries.
+
+    ``body`` is a JSON body, an ``ApiFailure`` or a ready ``Response`` (an injected fault). A
+    dropped reply never reaches its background tasks, so its webhooks are delivered first.
+    """
+    if isinstance(body, ApiFailure):
+        return body.response(background=background)
+    if isinstance(body, DroppedResponse):
+        if background is not None:
+            await background()
+        return body
+    if isinstance(body, Response):
+        body.background = background
+        return body
+    return json_reply(body, status, background=background)
 
 
 def _refuse(sandbox: Sandbox, project: str) -> Response | None:

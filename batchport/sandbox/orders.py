@@ -7,7 +7,7 @@ webhook events it caused. Failures raise ``ApiFailure``.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from batchport.sandbox import lifecycle, webhooks
@@ -156,7 +156,9 @@ def _filters(check: Checker, sandbox: Sandbox, project: str, query: dict[str, st
     tests: list[Any] = []
     if "orderId" in query:
         wanted = query["orderId"]
-        tests.append(lambda r: str(r.id) == wanted)
+        if not wanted.isdigit():
+            check.fail("orderId", "Must be an order id (a whole number)")
+        tests.append(lambda r: str(r.id) == wanted.lstrip("0"))
     if "orderStatus" in query:
         status = query["orderStatus"]
         if status not in _ORDER_STATUSES:
@@ -183,10 +185,12 @@ def _day(check: Checker, query: dict[str, str], key: str) -> str | None:
     if raw is None:
         return None
     try:
-        return datetime.fromisoformat(raw).date().isoformat()
+        when = datetime.fromisoformat(raw)
     except ValueError:
         check.fail(key, "Must be an ISO 8601 date-time, e.g. 2024-09-24T12:00:00Z")
         return None
+    # The sandbox's dates are UTC days: an offset moves the instant onto its UTC day.
+    return (when.astimezone(UTC) if when.tzinfo else when).date().isoformat()
 
 
 def _within(day: str, start: str | None, end: str | None) -> bool:

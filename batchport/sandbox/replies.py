@@ -73,12 +73,13 @@ class ApiFailure(Exception):
         """404 for a resource this project cannot see."""
         return cls(404, f"The resource is not found: {what}")
 
-    def response(self) -> Response:
-        """The reply carrying this failure."""
+    def response(self, *, background: BackgroundTask | None = None) -> Response:
+        """The reply carrying this failure (and any webhook deliveries to run after it)."""
         return json_reply(
             error_body(self.status, self.message, self.violations),
             self.status,
             headers=self.headers,
+            background=background,
         )
 
 

@@ -56,6 +56,8 @@ class Sandbox:
     def __init__(self, config: SandboxConfig, webhook_client: httpx.AsyncClient | None) -> None:
         self.config = config
         self.store = Store(config.state_path)
+        for record in self.store.orders.values():
+            self.store.schedule(record, lifecycle.next_due(record))
         scenario = load_scenario(config.scenario) if config.scenario is not None else ()
         self.model = CarrierModel(config.seed, scenario)
         self.stats: dict[str, Any] = {

@@ -118,7 +118,10 @@ class Store:
                 record.indexed.add(entry["phoneNumber"])
 
     def schedule(self, record: OrderRecord, on: str | None) -> None:
-        """Remember that ``record`` has something due on the ISO date ``on``."""
+        """Remember that ``record`` has something due on the ISO date ``on`` (None: nothing).
+
+        Orders loaded from the file are not scheduled here: the owner asks the lifecycle.
+        """
         if on is not None:
             heapq.heappush(self.due, (on, record.project, record.id))
 
@@ -197,8 +200,4 @@ class Store:
             "SELECT project, id, data FROM orders ORDER BY id"
         ):
             stored = json.loads(data)
-            record = OrderRecord(project, order_id, stored["order"], stored["plans"])
-            self.add(record)
-            pending = [p["decideOn"] for p in record.plans.values() if p["state"] == "planned"]
-            pending += [p["focDate"] for p in record.plans.values() if p["state"] == "confirmed"]
-            self.schedule(record, min(pending) if pending else None)
+            self.add(OrderRecord(project, order_id, stored["order"], stored["plans"]))

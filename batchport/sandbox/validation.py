@@ -211,17 +211,25 @@ def _schedule(check: Checker, data: dict[str, Any], today: date) -> dict[str, An
     if wanted is not None and wanted < today:
         check.fail(f"{path}.desiredPortDate", f"Must not be in the past (today is {today})")
     schedule: dict[str, Any] = {"desiredPortDate": raw.get("desiredPortDate")}
-    port_time = check.text(raw, "desiredPortTime", f"{path}.desiredPortTime", required=False)
+    _time_and_zone(check, raw, schedule, ("desiredPortTime", "desiredPortTimeZone"), f"{path}.")
+    return schedule
+
+
+def _time_and_zone(
+    check: Checker, raw: dict[str, Any], into: dict[str, Any], keys: tuple[str, str], prefix: str
+) -> None:
+    """Check an optional ``HH:MM:SS`` time and time zone at ``keys``; copy them ``into``."""
+    time_key, zone_key = keys
+    port_time = check.text(raw, time_key, prefix + time_key, required=False)
     if port_time is not None:
         if not _TIME.match(port_time):
-            check.fail(f"{path}.desiredPortTime", "Must be a time in the form HH:MM:SS")
-        schedule["desiredPortTime"] = port_time
-    zone = check.text(raw, "desiredPortTimeZone", f"{path}.desiredPortTimeZone", required=False)
+            check.fail(prefix + time_key, "Must be a time in the form HH:MM:SS")
+        into[time_key] = port_time
+    zone = check.text(raw, zone_key, prefix + zone_key, required=False)
     if zone is not None:
         if zone not in TIME_ZONES:
-            check.fail(f"{path}.desiredPortTimeZone", f"Must be one of {', '.join(TIME_ZONES)}")
-        schedule["desiredPortTimeZone"] = zone
-    return schedule
+            check.fail(prefix + zone_key, f"Must be one of {', '.join(TIME_ZONES)}")
+        into[zone_key] = zone
 
 
 def _numbers(check: Checker, data: dict[str, Any], today: date) -> list[dict[str, Any]]:
@@ -348,16 +356,7 @@ def check_configuration(body: Any) -> dict[str, Any]:
         if url and (" " in url or not re.match(r"^([a-z][a-z0-9+.-]*://)?[^/\s]+", url)):
             check.fail("webhookUrl", "Must be a URL")
         result["webhookUrl"] = url
-    port_time = check.text(data, "defaultPortTime", "defaultPortTime", required=False)
-    if port_time is not None:
-        if not _TIME.match(port_time):
-            check.fail("defaultPortTime", "Must be a time in the form HH:MM:SS")
-        result["defaultPortTime"] = port_time
-    zone = check.text(data, "defaultPortTimeZone", "defaultPortTimeZone", required=False)
-    if zone is not None:
-        if zone not in TIME_ZONES:
-            check.fail("defaultPortTimeZone", f"Must be one of {', '.join(TIME_ZONES)}")
-        result["defaultPortTimeZone"] = zone
+    _time_and_zone(check, data, result, ("defaultPortTime", "defaultPortTimeZone"), "")
     check.raise_if_any()
     return result
 
