@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+from openapi_contract import OPENAPI_PATH, load_contract
 
 from batchport.api import Pacer, PortingClient, RetryPolicy, open_client
 from batchport.settings import Settings
-from tests.openapi_contract import OPENAPI_PATH, load_contract
 
 T = TypeVar("T")
 

@@ -9,12 +9,12 @@ from typing import Any
 
 import httpx
 import pytest
+from api_fakes import VirtualClock, api_path, base_settings, fake_client, run
 
 from batchport.api import RetryPolicy
 from batchport.api.auth import ClientCredentials
 from batchport.errors import AuthError, ConfigError
 from batchport.settings import Settings
-from tests.api_fakes import VirtualClock, api_path, base_settings, fake_client, run
 
 KEY_ID, KEY_SECRET = "key-id-1", "key-secret-XYZ"
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from api_fakes import TOKEN, api_path, base_settings, fake_client, run
 
 from batchport.api import (
     E911,
@@ -22,7 +23,6 @@ from batchport.api import (
     PortOutInfo,
     VoiceConfiguration,
 )
-from tests.api_fakes import TOKEN, api_path, base_settings, fake_client, run
 
 
 def sample_order(reference: str = "acme-1") -> OrderRequest:

@@ -12,11 +12,10 @@ import json
 from pathlib import Path
 
 import pytest
-
-from tests.api_fakes import VirtualClock, check_traced_requests, run, traced_requests
-from tests.openapi_contract import ContractViolation, validate_request
-from tests.test_api_client import sample_order
-from tests.test_api_sandbox import every_operation, in_process
+from api_fakes import VirtualClock, check_traced_requests, run, traced_requests
+from openapi_contract import ContractViolation, validate_request
+from test_api_client import sample_order
+from test_api_sandbox import every_operation, in_process
 
 
 def test_all_fourteen_operations_send_published_requests(

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from api_fakes import base_settings, fake_client, run
 
 from batchport.api.errors import (
     RetryableStatus,
@@ -18,7 +19,6 @@ from batchport.api.errors import (
     parse_retry_after,
 )
 from batchport.errors import ApiError, ApiRejected, AuthError, FieldViolation
-from tests.api_fakes import base_settings, fake_client, run
 
 ZIP = FieldViolation("phoneNumbers[3].endUser.zipCode", "must be 5 digits")
 SCHEMA_STYLE = {

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from api_fakes import VirtualClock, base_settings, fake_client, run
 
 from batchport.api import Pacer
-from tests.api_fakes import VirtualClock, base_settings, fake_client, run
 
 
 def test_starts_are_spaced_by_the_rate_and_capped_by_concurrency() -> None:

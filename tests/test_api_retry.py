@@ -11,12 +11,12 @@ from typing import Any
 
 import httpx
 import pytest
+from api_fakes import VirtualClock, base_settings, fake_client, run
+from test_api_client import ORDER_JSON, sample_order
 
 from batchport.api import RetryPolicy
 from batchport.api.errors import RetryableStatus
 from batchport.errors import AmbiguousCreateError, ApiRejected, RetriesExhausted
-from tests.api_fakes import VirtualClock, base_settings, fake_client, run
-from tests.test_api_client import ORDER_JSON, sample_order
 
 
 def busy() -> RetryableStatus:

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from api_fakes import VirtualClock, fake_client, run, traced_requests
 
 from batchport.api import (
     EndUser,
@@ -28,7 +29,6 @@ from batchport.errors import AmbiguousCreateError
 from batchport.sandbox import SandboxConfig, asgi_transport, create_app
 from batchport.sandbox.serve import build_server
 from batchport.settings import Settings, resolve_settings
-from tests.api_fakes import VirtualClock, fake_client, run, traced_requests
 
 TODAY = date(2026, 12, 1)
 END_USER = EndUser("Acme Corp", "12", "Main", "New York", "NY", "10001", street_type="St")

@@ -10,12 +10,12 @@ from typing import Any
 
 import httpx
 import pytest
+from api_fakes import base_settings, fake_client, run
+from test_api_auth import KEY_ID, KEY_SECRET, FakeSinch
+from test_api_client import ORDER_JSON, sample_order
 
 from batchport.api.trace import TraceWriter, body_for_trace
 from batchport.errors import ApiError
-from tests.api_fakes import base_settings, fake_client, run
-from tests.test_api_auth import KEY_ID, KEY_SECRET, FakeSinch
-from tests.test_api_client import ORDER_JSON, sample_order
 
 ISSUED_TOKEN = "token-1"
 PIN = "8642"
