@@ -210,6 +210,11 @@ def _check_range(name: str, value: Any) -> str | None:
         parts = urlsplit(value)
         if parts.scheme not in {"http", "https"} or not parts.netloc:
             return f"{name} must be an http(s) URL, got {value!r}"
+        if name == "porting_url" and "/v1/" in f"{parts.path}/":
+            return (
+                f"porting_url is the service root, e.g. {DEFAULT_PORTING_URL}; batchport adds "
+                f"/v1/projects/<project> itself, got {value!r}"
+            )
     return None
 
 

@@ -22,7 +22,9 @@ from batchport.api import (
     PortingConfiguration,
     PortOutInfo,
     VoiceConfiguration,
+    open_client,
 )
+from batchport.errors import ApiRejected
 
 
 def sample_order(reference: str = "acme-1") -> OrderRequest:
@@ -443,3 +445,30 @@ def test_calls_counts_every_request(tmp_path: Path) -> None:
         return int(client.calls)
 
     assert call(tmp_path, answers, op)[0] == 2
+
+
+def test_document_download_falls_back_to_the_portins_path_on_404(tmp_path: Path) -> None:
+    # Sinch's own guide serves the download under /portIns; this answer is off the published
+    # contract, so the client runs without the trace the contract check reads.
+    paths: list[str] = []
+    content = base64.b64encode(b"%PDF").decode()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        paths.append(api_path(request))
+        if api_path(request) == "/orders/portIns/7/documents/11":
+            return httpx.Response(200, json={"id": 11, "fileContent": content})
+        return httpx.Response(404)
+
+    async def go(document_id: int) -> Any:
+        settings = base_settings(tmp_path)
+        async with open_client(settings, transport=httpx.MockTransport(handler)) as client:
+            return await client.get_document(7, document_id)
+
+    assert run(go(11)).content == b"%PDF"
+    assert paths == ["/orders/7/documents/11", "/orders/portIns/7/documents/11"]
+    with pytest.raises(ApiRejected) as missing:
+        run(go(12))
+    assert missing.value.status == 404 and paths[-2:] == [
+        "/orders/7/documents/12",
+        "/orders/portIns/7/documents/12",
+    ]

@@ -238,3 +238,15 @@ def test_notes_are_not_resent_after_a_5xx(tmp_path: Path) -> None:
     )
     error, calls, _ = run_op(tmp_path, handler, lambda c: c.add_note(4, "x"))
     assert isinstance(error, RetryableStatus) and calls == 1
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [httpx.Response(201, content=b"<html>created</html>"), httpx.Response(201, json={})],
+    ids=["unreadable", "no-id"],
+)
+def test_create_answered_without_a_usable_order_is_ambiguous(tmp_path: Path, answer: Any) -> None:
+    handler = sequence_handler(answer)
+    error, calls, _ = run_op(tmp_path, handler, lambda c: c.create_order(sample_order("ref-3")))
+    assert isinstance(error, AmbiguousCreateError) and calls == 1
+    assert "ref-3" in error.message and error.status == 201

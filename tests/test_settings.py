@@ -126,6 +126,11 @@ def test_config_file_search_order(tmp_path: Path, _isolated_cwd: Path) -> None:
         ("env", {"BATCHPORT_CONCURRENCY": "9"}, "concurrency must be between 1 and 8"),
         ("env", {"BATCHPORT_CONCURRENCY": "2.5"}, "BATCHPORT_CONCURRENCY"),
         ("env", {"SINCH_PORTING_URL": "porting.example"}, "porting_url must be an http(s) URL"),
+        (
+            "env",
+            {"SINCH_PORTING_URL": "https://porting.api.sinch.com/v1/projects/p1"},
+            "porting_url is the service root",
+        ),
         ("env", {"BATCHPORT_MAX_PER_ORDER": "501"}, "max_per_order must be between 1 and 500"),
         ("env", {"BATCHPORT_SANDBOX": "maybe"}, "BATCHPORT_SANDBOX"),
         ("cli", {"rate": -1}, "from --rate"),

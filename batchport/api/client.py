@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
@@ -45,9 +45,9 @@ from batchport.api.responses import (
     OrderPage,
     PortabilityResult,
 )
-from batchport.api.retry import RetryPolicy
+from batchport.api.retry import RetryPolicy, is_transient
 from batchport.api.trace import TraceWriter
-from batchport.errors import AmbiguousCreateError, ApiError, TransientApiError
+from batchport.errors import AmbiguousCreateError, ApiError, ApiRejected
 
 __all__ = ["LIST_FILTERS", "PortingClient"]
 
@@ -87,6 +87,16 @@ def _filters(filters: Mapping[str, object]) -> dict[str, str]:
             raise ValueError(f"unknown order list filter: {key}")
         params[name] = _query_value(value)
     return params
+
+
+def _ambiguous(order: OrderRequest, why: str, status: int | None) -> AmbiguousCreateError:
+    """The error for a create whose outcome is unknown, telling the caller to reconcile."""
+    return AmbiguousCreateError(
+        f"create_order: the order {order.customer_order_reference!r} may or may not have been "
+        f"created ({why}); look it up by reference before resending",
+        status=status,
+        operation="create_order",
+    )
 
 
 class PortingClient:
@@ -215,9 +225,7 @@ class PortingClient:
             attempts += 1
             return await self._attempt(operation, method, path, body, params or {}, attempts)
 
-        retryable: Callable[[BaseException], bool] = (
-            (lambda exc: isinstance(exc, TransientApiError)) if idempotent else nothing_committed
-        )
+        retryable = is_transient if idempotent else nothing_committed
         return await self.policy.call(operation, attempt, retryable=retryable)
 
     # -- portability and orders ----------------------------------------------------------------
@@ -245,13 +253,11 @@ class PortingClient:
         except ApiError as exc:
             if not maybe_committed(exc):
                 raise
-            raise AmbiguousCreateError(
-                f"create_order: the order {order.customer_order_reference!r} may or may not "
-                f"have been created ({exc.message}); look it up by reference before resending",
-                status=exc.status,
-                operation="create_order",
-            ) from exc
-        return Order.from_json(data)
+            raise _ambiguous(order, exc.message, exc.status) from exc
+        created = Order.from_json(data)
+        if created.id <= 0:
+            raise _ambiguous(order, "the answer carries no order id", 201)
+        return created
 
     async def list_orders(
         self, *, page: int = 1, page_size: int = 100, **filters: object
@@ -327,10 +333,25 @@ class PortingClient:
         return Document.from_json(data)
 
     async def get_document(self, order_id: int, document_id: int) -> DocumentContent:
-        """Download a document (the published path has no ``/portIns`` segment)."""
-        data = await self._call(
-            "get_document", "GET", f"/orders/{order_id}/documents/{document_id}"
-        )
+        """Download a document with its content.
+
+        The published path has no ``/portIns`` segment; Sinch's own guide puts one there, so a
+        404 on the published path is asked once more on that one. Raises ApiRejected (the
+        first 404 when both paths miss) and the other errors of every call.
+        """
+        published = f"/orders/{order_id}/documents/{document_id}"
+        try:
+            data = await self._call("get_document", "GET", published)
+        except ApiRejected as missing:
+            if missing.status != 404:
+                raise
+            try:
+                alternative = f"/orders/portIns/{order_id}/documents/{document_id}"
+                data = await self._call("get_document", "GET", alternative)
+            except ApiRejected as again:
+                if again.status != 404:
+                    raise
+                raise missing from None
         return DocumentContent.from_json(data)
 
     async def available_activations(self, order_id: int) -> list[ActivationGroup]:

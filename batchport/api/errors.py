@@ -177,11 +177,16 @@ def nothing_committed(exc: BaseException) -> bool:
 
 
 def maybe_committed(exc: ApiError) -> bool:
-    """True when a failed create may still have created the order."""
+    """True when a failed create may still have created the order.
+
+    That is a request that left and got no answer, a 5xx, or a success whose body could not
+    be read (the order exists, but its id is unknown).
+    """
     cause = exc.__cause__ if isinstance(exc, RetriesExhausted) else exc
     if isinstance(cause, TransportFailure):
         return cause.request_sent
-    return isinstance(cause, ApiError) and cause.status is not None and cause.status >= 500
+    status = cause.status if isinstance(cause, ApiError) else None
+    return status is not None and (status >= 500 or 200 <= status < 300)
 
 
 def json_body(response: httpx.Response, operation: str) -> Any:

@@ -26,9 +26,7 @@ from batchport.settings import MAX_CONCURRENCY
 if TYPE_CHECKING:
     from batchport.settings import Settings
 
-__all__ = ["SANDBOX_BASE_URL", "open_client", "sandbox_transport"]
-
-SANDBOX_BASE_URL = "http://sandbox.local"
+__all__ = ["open_client", "sandbox_transport"]
 
 
 def sandbox_transport(settings: Settings) -> httpx.AsyncBaseTransport:
@@ -71,7 +69,9 @@ async def open_client(
     settings.require_credentials()
     base_url, token_url = settings.porting_url, settings.auth_url
     if settings.sandbox:
-        base_url, token_url = SANDBOX_BASE_URL, f"{SANDBOX_BASE_URL}/oauth2/token"
+        from batchport.sandbox import BASE_URL
+
+        base_url, token_url = BASE_URL, f"{BASE_URL}/oauth2/token"
         if transport is None:
             settings.state_path.parent.mkdir(parents=True, exist_ok=True)
             transport = sandbox_transport(settings)
