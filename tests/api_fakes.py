@@ -65,10 +65,13 @@ async def fake_client(
     handler: Handler | httpx.AsyncBaseTransport | None,
     settings: Settings,
     clock: VirtualClock | None = None,
+    *,
+    sandbox: bool = False,
 ) -> AsyncIterator[PortingClient]:
     """A client over ``handler`` whose retry waits and pacing run on ``clock``.
 
-    Every request it sends is checked against the published document when the client closes.
+    Every request it sends is checked against the published document when the client closes;
+    with ``sandbox`` (the handler is the sandbox, in process or served) every answer too.
     """
     clock = clock or VirtualClock()
     transport: httpx.AsyncBaseTransport | None
@@ -89,7 +92,7 @@ async def fake_client(
             ) as client:
                 yield client
         finally:
-            check_traced_requests(settings.trace_path)
+            check_traced_requests(settings.trace_path, responses=sandbox)
 
 
 def traced_requests(trace: Path | None) -> list[dict[str, Any]]:
@@ -100,19 +103,25 @@ def traced_requests(trace: Path | None) -> list[dict[str, Any]]:
     return [line for line in lines if line["operation"] != "fetch_token"]
 
 
-def check_traced_requests(trace: Path | None) -> int:
+def check_traced_requests(trace: Path | None, *, responses: bool = False) -> int:
     """Validate every request in ``trace`` against the published document; returns the count.
 
-    Every client test goes through here, so every request the client sends in the suite is
-    checked. Without the document nothing is checked (tests/test_api_contract.py then skips
-    with a message).
+    With ``responses`` every answer that arrived is validated too (successes against the
+    operation's schema, errors against the sandbox's envelope); the trace holds them redacted,
+    which keeps each masked value a string. Every client test goes through here, so every
+    request the client sends in the suite is checked, and every sandbox answer it gets. Without
+    the document nothing is checked (tests/test_api_contract.py then skips with a message).
+    Raises ContractViolation.
     """
     if not OPENAPI_PATH.is_file():
         return 0
     contract = load_contract(OPENAPI_PATH)
     exchanges = traced_requests(trace)
     for line in exchanges:
-        contract.validate_request(line["method"], line["path"], line["request"])
+        method, path = line["method"], line["path"]
+        contract.validate_request(method, path, line["request"])
+        if responses and line["status"] is not None:
+            contract.validate_response(method, path, line["status"], line["response"])
     return len(exchanges)
 
 

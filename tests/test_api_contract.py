@@ -1,9 +1,11 @@
-"""Contract: every request the client sends validates against Sinch's published document.
+"""Contract: every request the client sends, and every sandbox answer it gets, validates against
+Sinch's published document.
 
-Every client test in the suite goes through ``tests.api_fakes.fake_client``, which checks each
-request it traced when the client closes. This module proves that check can fail, and runs all
-14 operations against the sandbox, validating each traced request explicitly. It is skipped,
-with a message, when the published document is absent.
+Every client test in the suite goes through ``api_fakes.fake_client``, which checks each
+request it traced when the client closes, and each answer when the other side is the sandbox.
+This module proves those checks can fail, and runs all 14 operations against the sandbox,
+validating each traced exchange explicitly. It is skipped, with a message, when the published
+document is absent.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from api_fakes import VirtualClock, check_traced_requests, run, traced_requests
-from openapi_contract import ContractViolation, validate_request
+from openapi_contract import ContractViolation, validate_request, validate_response
 from test_api_client import sample_order
 from test_api_sandbox import every_operation, in_process
 
@@ -29,6 +31,7 @@ def test_all_fourteen_operations_send_published_requests(
     exchanges = traced_requests(tmp_path / "trace.jsonl")
     for line in exchanges:
         validate_request(line["method"], line["path"], line["request"])
+        validate_response(line["method"], line["path"], line["status"], line["response"])
     assert len({line["operation"] for line in exchanges}) == 14
 
 
@@ -51,3 +54,9 @@ def test_the_trace_check_rejects_a_request_off_the_contract(
     trace = write_trace(tmp_path / "path.jsonl", "GET", "/v1/projects/p/orders/portIns/7/x", None)
     with pytest.raises(ContractViolation, match="not a published operation"):
         check_traced_requests(trace)
+    reply = tmp_path / "reply.jsonl"
+    line = {"operation": "x", "method": "GET", "path": "/v1/projects/p/configuration"}
+    reply.write_text(json.dumps(line | {"request": None, "status": 200, "response": []}) + "\n")
+    assert check_traced_requests(reply) == 1
+    with pytest.raises(ContractViolation, match="response GET /configuration 200"):
+        check_traced_requests(reply, responses=True)

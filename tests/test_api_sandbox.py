@@ -72,7 +72,7 @@ async def in_process(
     transport = asgi_transport(create_app(sandbox))
     settings = sandbox_settings(tmp_path, max_attempts=12, retry_deadline=600.0)
     async with (
-        fake_client(transport, settings, clock) as client,
+        fake_client(transport, settings, clock, sandbox=True) as client,
         httpx.AsyncClient(transport=transport, base_url="http://sandbox.local") as admin,
     ):
         yield client, admin
@@ -243,7 +243,7 @@ def test_over_a_socket_with_faults_and_a_rate_limit(tmp_path: Path) -> None:
             state_path=tmp_path / "journal.sqlite",
         )
         try:
-            async with fake_client(None, settings, clock) as client:
+            async with fake_client(None, settings, clock, sandbox=True) as client:
                 created = await submit_batch(client, count)
                 listed = [order async for order in client.iter_orders()]
             async with httpx.AsyncClient(base_url=root) as admin:
