@@ -14,6 +14,7 @@ from api_fakes import base_settings, fake_client, run
 from batchport.api.errors import (
     RetryableStatus,
     error_from_response,
+    error_from_token_response,
     error_from_transport,
     parse_error_body,
     parse_retry_after,
@@ -164,3 +165,17 @@ def test_a_success_without_json_is_an_api_error(tmp_path: Path) -> None:
 
     with pytest.raises(ApiError, match="not JSON"):
         run(go())
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [(400, AuthError), (401, AuthError), (403, AuthError), (503, RetryableStatus)],
+)
+def test_token_endpoint_refusals_are_auth_errors_naming_the_key(
+    status: int, kind: type[ApiError]
+) -> None:
+    body = {"error": "invalid_client"}
+    error = error_from_token_response(httpx.Response(status, json=body), "fetch_token")
+    assert type(error) is kind and error.status == status
+    if kind is AuthError:
+        assert "SINCH_KEY_ID and SINCH_KEY_SECRET" in error.message

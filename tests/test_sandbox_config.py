@@ -16,12 +16,13 @@ from batchport.sandbox.carriers import CarrierModel, load_scenario
 def test_from_options_converts_each_value() -> None:
     config = SandboxConfig.from_options(
         "seed=3, rate_limit=20,crash_on_create=4,crash_point=before,today=2026-05-01,"
-        "fault_rate=0.25,state_path=/tmp/s.sqlite,key_id=k"
+        "fault_rate=0.25,state_path=/tmp/s.sqlite,key_id=k,key_secret=s3cret-value"
     )
     assert (config.seed, config.rate_limit, config.crash_on_create) == (3, 20.0, 4)
     assert config.crash_point == "before" and config.today == date(2026, 5, 1)
     assert config.fault_rate == 0.25 and config.state_path == Path("/tmp/s.sqlite")
-    assert config.key_id == "k"
+    assert (config.key_id, config.key_secret) == ("k", "s3cret-value")
+    assert "s3cret-value" not in repr(config)
 
 
 def test_from_options_none_turns_rate_limit_off_and_overrides_win() -> None:

@@ -16,9 +16,9 @@ from typing import Protocol
 
 import httpx
 
-from batchport.api.errors import error_from_response
+from batchport.api.errors import error_from_token_response
 from batchport.api.retry import RetryPolicy
-from batchport.errors import ApiError, AuthError
+from batchport.errors import ApiError
 
 __all__ = ["Authorizer", "ClientCredentials", "StaticToken"]
 
@@ -118,15 +118,8 @@ class ClientCredentials:
             headers={"Authorization": self._basic, "Accept": "application/json"},
         )
         response = await self._send(_OPERATION, request, self.fetches)
-        if response.status_code in (400, 401, 403):
-            raise AuthError(
-                f"The token service refused the access key (HTTP {response.status_code}); "
-                "check SINCH_KEY_ID and SINCH_KEY_SECRET",
-                status=response.status_code,
-                operation=_OPERATION,
-            )
         if not response.is_success:
-            raise error_from_response(response, _OPERATION)
+            raise error_from_token_response(response, _OPERATION)
         self._store(response)
 
     def _store(self, response: httpx.Response) -> None:

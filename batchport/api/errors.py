@@ -34,6 +34,7 @@ __all__ = [
     "RetryableStatus",
     "TransportFailure",
     "error_from_response",
+    "error_from_token_response",
     "error_from_transport",
     "json_body",
     "maybe_committed",
@@ -156,6 +157,24 @@ def error_from_response(response: httpx.Response, operation: str) -> ApiError:
             violations=violations,
         )
     return ApiError(_describe(operation, status, message), status=status, operation=operation)
+
+
+def error_from_token_response(response: httpx.Response, operation: str) -> ApiError:
+    """The batchport error for an unsuccessful answer of the OAuth2 token endpoint.
+
+    OAuth2 services refuse a bad client with 400 (``invalid_client``) as often as with 401,
+    so 400/401/403 are an AuthError naming the key variables; anything else is mapped as for
+    any call (:func:`error_from_response`).
+    """
+    status = response.status_code
+    if status in (400, 401, 403):
+        return AuthError(
+            f"The token service refused the access key (HTTP {status}); "
+            "check SINCH_KEY_ID and SINCH_KEY_SECRET",
+            status=status,
+            operation=operation,
+        )
+    return error_from_response(response, operation)
 
 
 def error_from_transport(exc: httpx.HTTPError, operation: str) -> TransportFailure:

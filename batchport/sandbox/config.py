@@ -43,7 +43,7 @@ class SandboxConfig:
     seed: int = 0
     state_path: Path | None = None
     key_id: str = "sandbox"
-    key_secret: str = "sandbox"
+    key_secret: str = field(default="sandbox", repr=False)
     rate_limit: float | None = 50.0
     burst: float | None = None
     latency_ms: int = 0
