@@ -157,7 +157,12 @@ def sandbox_group() -> None:
 @sandbox_group.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
-@click.option("--state", type=click.Path(dir_okay=False, path_type=Path), help="SQLite file.")
+@click.option(
+    "--state",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite file keeping orders across restarts [default: served-sandbox.sqlite in the "
+    "journal's folder].",
+)
 @click.option("--seed", default=0, show_default=True, help="Seed for carriers and faults.")
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Start date of the clock.")
 @click.option("--latency-ms", default=0, type=click.IntRange(0), help="Added to every reply.")
@@ -181,17 +186,20 @@ def sandbox_group() -> None:
 def sandbox_serve(host: str, port: int, today: Any, rate_limit: str, **options: Any) -> None:
     """Serve the sandbox over HTTP and print the exports that point batchport at it.
 
-    Orders survive a restart when --state names a file. Stop with Ctrl-C.
+    Orders survive a restart, as they would at Sinch (see --state). Stop with Ctrl-C.
 
     Example: batchport sandbox serve --port 8080 --state sandbox.sqlite --seed 7
     """
+    import os
+
     from batchport.sandbox import SandboxConfig
+    from batchport.sandbox.config import served_state_path
     from batchport.sandbox.serve import export_lines, serve
 
     config = SandboxConfig.from_options(
         f"rate_limit={rate_limit}",
         seed=options["seed"],
-        state_path=options["state"],
+        state_path=options["state"] or served_state_path(os.environ),
         today=today.date() if today else None,
         latency_ms=options["latency_ms"],
         jitter_ms=options["jitter_ms"],
@@ -203,6 +211,7 @@ def sandbox_serve(host: str, port: int, today: Any, rate_limit: str, **options: 
     for line in export_lines(host, port, config):
         click.echo(line)
     click.echo(f"Sandbox listening on http://{host}:{port} (Ctrl-C to stop)", err=True)
+    click.echo(f"Sandbox state: {config.state_path}", err=True)
     serve(config, host, port)
     click.echo("Sandbox stopped.", err=True)
 

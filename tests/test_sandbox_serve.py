@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import signal
@@ -128,29 +129,34 @@ def test_serve_command_prints_exports_and_stops_cleanly_on_ctrl_c(tmp_path: Path
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    state = tmp_path / "served.sqlite"
+    # No --state: the orders go to a file of their own in the journal's folder.
+    state = tmp_path / "state" / "batchport" / "served-sandbox.sqlite"
     command = [sys.executable, "-m", "batchport", "sandbox", "serve", "--port", str(port)]
     process = subprocess.Popen(
-        [*command, "--state", str(state)],
+        command,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        env={**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")},
     )
     try:
         assert process.stderr is not None
+        started = []
         for line in process.stderr:
+            started.append(line)
             if "Uvicorn running" in line:
                 break
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)
+        err = "".join(started) + err
     finally:
         if process.poll() is None:
             process.kill()
     assert process.returncode == 0, err
     assert f"export SINCH_PORTING_URL=http://127.0.0.1:{port}" in out
     assert "Sandbox stopped." in err and "Application shutdown complete" in err
-    assert state.is_file()
+    assert f"Sandbox state: {state}" in err and state.is_file()
 
 
 def test_served_sandbox_delivers_webhooks_with_its_own_client() -> None:

@@ -176,13 +176,14 @@ class Store:
 
     def _open(self, path: Path) -> None:
         try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.executescript(_SCHEMA)
             db.isolation_level = "DEFERRED"
             self._load(db)
-        except (sqlite3.Error, ValueError, KeyError) as exc:
+        except (OSError, sqlite3.Error, ValueError, KeyError) as exc:
             raise JournalError(f"cannot open sandbox state {path}: {exc}") from None
         self._db = db
 
