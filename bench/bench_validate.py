@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import statistics
 import subprocess
 import sys
@@ -26,51 +25,16 @@ import tempfile
 import time
 from pathlib import Path
 
-HEADERS = [
-    "Phone Number", "End User Name", "Street Number", "Street Name", "City", "State",
-    "ZIP Code", "Type of Service", "Port-Out PIN", "Account Number", "Authorizing Date",
-    "Time Zone", "Reseller Name",
-]  # fmt: skip
-PLACES = [
-    ("212", "New York", "NY", "10118", "US/Eastern"), ("415", "San Francisco", "CA", "94103",
-    "US/Pacific"), ("312", "Chicago", "IL", "60606", "Central"), ("617", "Boston", "MA", "02110",
-    "Eastern"), ("416", "Toronto", "ON", "M5X 1A9", "US/Eastern"), ("604", "Vancouver", "BC",
-    "V6E 3P3", "Pacific"), ("303", "Denver", "CO", "80202", "US/Mountain"),
-]  # fmt: skip
-FORMATS = ["({a}) {x}-{n}", "{a}.{x}.{n}", "1-{a}-{x}-{n}", "+1 {a} {x} {n}", "{a}{x}{n}"]
+from bench_inputs import HEADERS, make_rows, write_xlsx
+
 PYTHON = sys.executable
 BATCHPORT = [PYTHON, "-m", "batchport"]
 
 
-def make_rows(count: int, seed: int = 7) -> list[list[str]]:
-    """``count`` realistic input rows (unique numbers, mixed formats, US and Canada)."""
-    rng = random.Random(seed)
-    rows = []
-    for i in range(count):
-        area, city, state, zip_, zone = PLACES[i % len(PLACES)]
-        exchange = 200 + (i // 10000) % 700
-        if exchange % 100 == 11:
-            exchange += 1
-        number = FORMATS[i % len(FORMATS)].format(a=area, x=exchange, n=f"{i % 10000:04d}")
-        rows.append([
-            number, f"Customer {i}", str(rng.randint(1, 9999)), "Main", city, state, zip_,
-            "B" if i % 5 else "R", f"{rng.randint(0, 9999):04d}", f"AC{i:08d}",
-            "2026-11-02", zone, "Northern Resale" if state in ("ON", "BC") else "",
-        ])  # fmt: skip
-    return rows
-
-
 def write_inputs(folder: Path, rows: int, csv_rows: int) -> tuple[Path, Path]:
     """Write the xlsx and csv inputs into ``folder``; return their paths."""
-    from openpyxl import Workbook
-
-    xlsx, csv_path = folder / "bench.xlsx", folder / "bench.csv"
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Numbers")
-    sheet.append(HEADERS)
-    for values in make_rows(rows):
-        sheet.append(values)
-    workbook.save(xlsx)
+    xlsx = write_xlsx(folder / "bench.xlsx", rows)
+    csv_path = folder / "bench.csv"
     with csv_path.open("w", encoding="utf-8", newline="") as handle:
         handle.write(",".join(HEADERS) + "\n")
         for values in make_rows(csv_rows, seed=11):

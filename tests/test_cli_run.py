@@ -54,7 +54,13 @@ def test_json_summary_and_exit_0_when_every_row_is_submitted(tmp_path: Path) -> 
     code, out, _ = invoke(tmp_path, str(clean_input(tmp_path)), "--sandbox", "--json")
     assert code == 0
     summary = json.loads(out)
-    assert set(summary) == {"batch", "result", "rows", "outcomes", "orders", "api_calls", "seconds"}
+    assert set(summary) == {
+        "batch", "result", "rows", "outcomes", "orders", "api_calls", "seconds", "stages"
+    }  # fmt: skip
+    stages = ("validate", "journal", "portability", "plan", "submit", "report")
+    assert list(summary["stages"]) == list(stages)
+    assert all(seconds >= 0 for seconds in summary["stages"].values())
+    assert sum(summary["stages"].values()) <= summary["seconds"] + 0.01
     assert summary["rows"] == 7 and summary["outcomes"]["submitted"] == 7
     assert sorted(o["numbers"] for o in summary["orders"]) == [1, 6]
     assert all(isinstance(o["id"], int) and o["status"] for o in summary["orders"])

@@ -83,6 +83,21 @@ def test_dry_run_creates_nothing_and_plans_every_portable_row(tmp_path: Path) ->
     assert sandbox_orders(settings) == []
     with open_journal(settings.state_path) as journal:
         assert journal.load_plan(result.batch_id) is None
+    assert list(result.stages) == ["validate", "journal", "portability", "plan", "report"]
+    assert result.to_json()["stages"].keys() == result.stages.keys()
+
+
+def test_rerun_times_only_the_stages_it_runs(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    source = sample(tmp_path)
+    first = run_batch(source, settings)
+    assert list(first.stages) == [
+        "validate", "journal", "portability", "plan", "submit", "report"
+    ]  # fmt: skip
+    assert sum(first.stages.values()) <= first.seconds
+    second = run_batch(source, settings)
+    assert "submit" not in second.stages  # every order is closed: nothing left to send
+    assert second.stages["validate"] > 0 and second.stages["report"] > 0
 
 
 def test_changed_input_recognises_numbers_already_submitted(tmp_path: Path) -> None:
