@@ -160,8 +160,7 @@ def sandbox_group() -> None:
 @click.option(
     "--state",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="SQLite file keeping orders across restarts [default: served-sandbox.sqlite in the "
-    "journal's folder].",
+    help="SQLite file keeping orders across restarts [default: in memory, forgotten on exit].",
 )
 @click.option("--seed", default=0, show_default=True, help="Seed for carriers and faults.")
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Start date of the clock.")
@@ -186,20 +185,17 @@ def sandbox_group() -> None:
 def sandbox_serve(host: str, port: int, today: Any, rate_limit: str, **options: Any) -> None:
     """Serve the sandbox over HTTP and print the exports that point batchport at it.
 
-    Orders survive a restart, as they would at Sinch (see --state). Stop with Ctrl-C.
+    Orders survive a restart when --state names a file. Stop with Ctrl-C.
 
     Example: batchport sandbox serve --port 8080 --state sandbox.sqlite --seed 7
     """
-    import os
-
     from batchport.sandbox import SandboxConfig
-    from batchport.sandbox.config import served_state_path
     from batchport.sandbox.serve import export_lines, serve
 
     config = SandboxConfig.from_options(
         f"rate_limit={rate_limit}",
         seed=options["seed"],
-        state_path=options["state"] or served_state_path(os.environ),
+        state_path=options["state"],
         today=today.date() if today else None,
         latency_ms=options["latency_ms"],
         jitter_ms=options["jitter_ms"],
@@ -211,7 +207,8 @@ def sandbox_serve(host: str, port: int, today: Any, rate_limit: str, **options: 
     for line in export_lines(host, port, config):
         click.echo(line)
     click.echo(f"Sandbox listening on http://{host}:{port} (Ctrl-C to stop)", err=True)
-    click.echo(f"Sandbox state: {config.state_path}", err=True)
+    state = config.state_path or "in memory (forgotten on exit; --state FILE keeps it)"
+    click.echo(f"Sandbox state: {state}", err=True)
     serve(config, host, port)
     click.echo("Sandbox stopped.", err=True)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import signal
@@ -129,16 +128,14 @@ def test_serve_command_prints_exports_and_stops_cleanly_on_ctrl_c(tmp_path: Path
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    # No --state: the orders go to a file of their own in the journal's folder.
-    state = tmp_path / "state" / "batchport" / "served-sandbox.sqlite"
+    state = tmp_path / "new-folder" / "served.sqlite"
     command = [sys.executable, "-m", "batchport", "sandbox", "serve", "--port", str(port)]
     process = subprocess.Popen(
-        command,
+        [*command, "--state", str(state)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
-        env={**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")},
     )
     try:
         assert process.stderr is not None

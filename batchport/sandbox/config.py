@@ -9,16 +9,15 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from batchport.errors import ConfigError
-from batchport.settings import default_state_path
 
-__all__ = ["CRASH_POINTS", "SandboxConfig", "served_state_path"]
+__all__ = ["CRASH_POINTS", "SandboxConfig"]
 
 CRASH_POINTS = ("before", "after")
 
@@ -110,15 +109,6 @@ class SandboxConfig:
             values[key] = _convert(key, str(known[key].type), raw.strip())
         values.update(overrides)
         return cls(**values)
-
-
-def served_state_path(env: Mapping[str, str]) -> Path:
-    """Where ``batchport sandbox serve`` keeps its orders when no ``--state`` is given.
-
-    Beside the journal (``$XDG_STATE_HOME/batchport/``) but a file of its own: two processes
-    must never share one state file, and ``--sandbox`` runs keep theirs in ``sandbox.sqlite``.
-    """
-    return default_state_path(env).parent / "served-sandbox.sqlite"
 
 
 def _convert(key: str, type_text: str, raw: str) -> Any:
