@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -247,6 +247,9 @@ def test_list_orders_sends_filters_and_paging(tmp_path: Path) -> None:
             page_size=1,
             order_status=OrderStatus.COMPLETED,
             createdDateStart=date(2026, 1, 1),
+            created_date_end=date(2026, 1, 31),
+            foc_start_date=datetime(2026, 2, 1, 9, 30, tzinfo=timezone(timedelta(hours=-5))),
+            foc_end_date=datetime(2026, 2, 3, 12, 0),
         ),
     )
     params = dict(rec.requests[0].url.params)
@@ -254,7 +257,10 @@ def test_list_orders_sends_filters_and_paging(tmp_path: Path) -> None:
         "page": "2",
         "pageSize": "1",
         "orderStatus": "COMPLETED",
-        "createdDateStart": "2026-01-01",
+        "createdDateStart": "2026-01-01T00:00:00Z",
+        "createdDateEnd": "2026-01-31T23:59:59Z",
+        "focStartDate": "2026-02-01T14:30:00Z",
+        "focEndDate": "2026-02-03T12:00:00Z",
     }
     assert (page.page, page.total_pages, page.page_size, page.total_items) == (2, 4, 1, 4)
     assert page.orders[0].phone_numbers == () and page.orders[0].extra["phoneNumberQuantity"] == 3

@@ -17,7 +17,7 @@ import base64
 import logging
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 from urllib.parse import quote
@@ -66,13 +66,19 @@ LIST_FILTERS = {
 }
 
 
-def _query_value(value: object) -> str:
+def _query_value(name: str, value: object) -> str:
+    """A filter value in the published form; dates become UTC date-times (``...Z``).
+
+    A naive datetime is taken as UTC; a bare date covers its whole day, so it opens a start
+    filter at 00:00:00 and closes an end filter at 23:59:59.
+    """
     if isinstance(value, Enum):
         return str(value.value)
     if isinstance(value, datetime):
-        return value.isoformat().replace("+00:00", "Z")
+        moment = value.astimezone(UTC) if value.tzinfo else value
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
     if isinstance(value, date):
-        return value.isoformat()
+        return f"{value.isoformat()}T{'23:59:59' if 'End' in name else '00:00:00'}Z"
     return str(value)
 
 
@@ -85,7 +91,7 @@ def _filters(filters: Mapping[str, object]) -> dict[str, str]:
         name = LIST_FILTERS.get(key, key)
         if name not in LIST_FILTERS.values():
             raise ValueError(f"unknown order list filter: {key}")
-        params[name] = _query_value(value)
+        params[name] = _query_value(name, value)
     return params
 
 
