@@ -17,8 +17,6 @@ import base64
 import logging
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
-from datetime import UTC, date, datetime
-from enum import Enum
 from typing import Any
 from urllib.parse import quote
 
@@ -33,6 +31,7 @@ from batchport.api.errors import (
     maybe_committed,
     nothing_committed,
 )
+from batchport.api.filters import list_params
 from batchport.api.models import OrderRequest, PortingConfiguration
 from batchport.api.pacing import Pacer
 from batchport.api.responses import (
@@ -49,50 +48,9 @@ from batchport.api.retry import RetryPolicy, is_transient
 from batchport.api.trace import TraceWriter
 from batchport.errors import AmbiguousCreateError, ApiError, ApiRejected
 
-__all__ = ["LIST_FILTERS", "PortingClient"]
+__all__ = ["PortingClient"]
 
 logger = logging.getLogger(__name__)
-
-#: Filters of the order list, by keyword argument (snake_case) → query parameter.
-LIST_FILTERS = {
-    "order_id": "orderId",
-    "order_status": "orderStatus",
-    "customer_order_reference": "customerOrderReference",
-    "created_date_start": "createdDateStart",
-    "created_date_end": "createdDateEnd",
-    "phone_number": "phoneNumber",
-    "foc_start_date": "focStartDate",
-    "foc_end_date": "focEndDate",
-}
-
-
-def _query_value(name: str, value: object) -> str:
-    """A filter value in the published form; dates become UTC date-times (``...Z``).
-
-    A naive datetime is taken as UTC; a bare date covers its whole day, so it opens a start
-    filter at 00:00:00 and closes an end filter at 23:59:59.
-    """
-    if isinstance(value, Enum):
-        return str(value.value)
-    if isinstance(value, datetime):
-        moment = value.astimezone(UTC) if value.tzinfo else value
-        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-    if isinstance(value, date):
-        return f"{value.isoformat()}T{'23:59:59' if 'End' in name else '00:00:00'}Z"
-    return str(value)
-
-
-def _filters(filters: Mapping[str, object]) -> dict[str, str]:
-    """Query parameters from keyword filters (snake_case or the API's own camelCase names)."""
-    params = {}
-    for key, value in filters.items():
-        if value is None or value == "":
-            continue
-        name = LIST_FILTERS.get(key, key)
-        if name not in LIST_FILTERS.values():
-            raise ValueError(f"unknown order list filter: {key}")
-        params[name] = _query_value(name, value)
-    return params
 
 
 def _ambiguous(order: OrderRequest, why: str, status: int | None) -> AmbiguousCreateError:
@@ -268,8 +226,11 @@ class PortingClient:
     async def list_orders(
         self, *, page: int = 1, page_size: int = 100, **filters: object
     ) -> OrderPage:
-        """One page of orders (1-based), optionally filtered (see ``LIST_FILTERS``)."""
-        params = _filters(filters) | {"page": str(page), "pageSize": str(page_size)}
+        """One page of orders (1-based), optionally filtered (see ``filters.LIST_FILTERS``).
+
+        Raises ValueError for an unknown filter name.
+        """
+        params = list_params(filters) | {"page": str(page), "pageSize": str(page_size)}
         data = await self._call("list_orders", "GET", "/orders/portIns", params=params)
         return OrderPage.from_json(data, page=page, page_size=page_size)
 
