@@ -50,11 +50,12 @@ def test_no_wait_when_requests_are_already_spaced() -> None:
     assert clock.sleeps == []
 
 
-def test_429_halves_the_rate_pauses_everyone_and_recovers_gradually() -> None:
+def test_429_halves_the_rate_pauses_everyone_and_recovers_to_just_under_it() -> None:
     clock = VirtualClock()
     pacer = Pacer(rate=10.0, concurrency=2, clock=clock, sleep=clock.sleep)
     pacer.throttled(retry_after=3.0)
     assert pacer.rate == 5.0
+    assert pacer.ceiling == pytest.approx(9.0)  # 90 % of the rate that drew the 429
 
     async def go() -> None:
         async with pacer.slot():
@@ -64,12 +65,60 @@ def test_429_halves_the_rate_pauses_everyone_and_recovers_gradually() -> None:
     assert clock.sleeps == [3.0]
     pacer.succeeded()
     assert pacer.rate == 5.5
-    for _ in range(20):
+    for _ in range(7):
         pacer.succeeded()
+    assert pacer.rate == pytest.approx(9.0)  # quick recovery stops at the ceiling
+
+
+def test_above_the_ceiling_the_pace_creeps_back_to_the_configured_rate() -> None:
+    clock = VirtualClock()
+    pacer = Pacer(rate=10.0, concurrency=1, clock=clock, sleep=clock.sleep)
+    pacer.throttled(retry_after=1.0)
+    for _ in range(8):  # 5.0 → 9.0 in steps of 0.5
+        pacer.succeeded()
+    assert pacer.rate == pytest.approx(9.0)
+    pacer.succeeded()
+    assert pacer.rate == pytest.approx(9.0 * 1.0005)
+    for _ in range(199):
+        pacer.succeeded()
+    assert 9.0 * 1.1 < pacer.rate < 9.0 * 1.11  # about 1 % per 20 calls
+    for _ in range(1000):
+        pacer.succeeded()
+    assert pacer.rate == pacer.ceiling == 10.0
+
+
+def test_429s_of_requests_already_in_flight_slow_the_pace_once() -> None:
+    clock = VirtualClock()
+    pacer = Pacer(rate=40.0, concurrency=8, clock=clock, sleep=clock.sleep)
+    for _ in range(6):  # the bucket ran dry: every request in flight comes back 429
+        pacer.throttled(retry_after=1.0)
+        clock.now += 0.05
+    assert pacer.rate == 20.0 and pacer.ceiling == pytest.approx(36.0)
+    clock.now = 1.2  # after the pause, a new 429 is a new signal
+    pacer.throttled(retry_after=1.0)
+    assert pacer.rate == 10.0 and pacer.ceiling == pytest.approx(18.0)
+
+
+def test_a_later_429_in_flight_does_not_stretch_the_episode() -> None:
+    clock = VirtualClock()
+    pacer = Pacer(rate=40.0, concurrency=8, clock=clock, sleep=clock.sleep)
+    pacer.throttled(retry_after=1.0)
+    clock.now = 0.9
+    pacer.throttled(retry_after=1.0)  # same episode: the pause grows, the rate stays
+    assert pacer.rate == 20.0
+    clock.now = 1.05
+    pacer.throttled(retry_after=1.0)
     assert pacer.rate == 10.0
+
+
+def test_repeated_429s_stop_at_the_floor() -> None:
+    clock = VirtualClock()
+    pacer = Pacer(rate=10.0, concurrency=1, clock=clock, sleep=clock.sleep)
     for _ in range(20):
         pacer.throttled()
+        clock.now += 5.0
     assert pacer.rate == pacer.min_rate == 0.5
+    assert pacer.ceiling == 0.5
 
 
 def test_invalid_pacer_arguments() -> None:
