@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from run_inputs import ca_row, sandbox_orders, sandbox_settings, us_row, write_input
 
 from batchport.cli import main
-from tests.run_inputs import ca_row, sandbox_orders, sandbox_settings, us_row, write_input
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

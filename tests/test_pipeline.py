@@ -11,18 +11,19 @@ from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
-from batchport.api import EndUser, NumberRequest, OrderRequest, RetryPolicy, open_client
-from batchport.journal import open_journal
-from batchport.pipeline import PlanPreview, _stop_on_interrupt, default_result_path, run_batch
-from batchport.progress import NullProgress
-from batchport.settings import Settings
-from tests.run_inputs import (
+from run_inputs import (
     ca_row,
     sandbox_orders,
     sandbox_settings,
     us_row,
     write_input,
 )
+
+from batchport.api import EndUser, NumberRequest, OrderRequest, RetryPolicy, open_client
+from batchport.journal import open_journal
+from batchport.pipeline import PlanPreview, _stop_on_interrupt, default_result_path, run_batch
+from batchport.progress import NullProgress
+from batchport.settings import Settings
 
 
 def scenario(tmp_path: Path, not_portable: str = "+12125550109") -> Path:

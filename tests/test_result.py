@@ -7,10 +7,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from run_inputs import HEADER, ca_row, sandbox_settings, us_row, write_input
 
 from batchport.outcomes import ROW_COLUMNS, Outcome
 from batchport.pipeline import RunResult, run_batch
-from tests.run_inputs import HEADER, ca_row, sandbox_settings, us_row, write_input
 
 
 @pytest.fixture(scope="module")
