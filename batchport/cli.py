@@ -1,7 +1,8 @@
 """The ``batchport`` command line: a thin skin over the library.
 
 Only this module imports click and writes to the terminal. Each command parses its options,
-builds settings, calls one library function and renders the outcome. Exit codes are a contract:
+builds settings, calls one library function and renders the outcome. Scripts rely on the exit
+codes, so they never change meaning:
 
     0  all good
     1  the run failed (the message says what to do next)

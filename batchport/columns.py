@@ -1,4 +1,4 @@
-"""The input column spec: one source of truth for the template, the reader, the schema and reports.
+"""Every input column, described once: the template, reader, schema and reports all read it here.
 
 Each ``Column`` has a canonical key (the Porting API field name, or a batchport name for fields that
 are nested or local), a friendly header for the template, the header aliases people really write,

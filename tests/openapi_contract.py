@@ -8,9 +8,9 @@ edited; its known quirks are handled here instead:
   (``{code: int, status, message, details: [...]}``, see docs/sandbox.md), so error bodies are
   validated against that schema plus the rules of :func:`check_error_envelope`. A 401 has an
   empty body.
-* ``PhoneNumberMinItem`` is an ``allOf`` of ``PhoneNumberItem``, which also requires
-  ``portOutInfo``; the prose treats only ``phoneNumber`` and ``endUser`` as required, so the
-  in-memory copy drops ``portOutInfo`` from ``PhoneNumberItem.required``.
+* ``PhoneNumberMinItem`` names two required fields (``phoneNumber``, ``endUser``) but builds
+  on ``PhoneNumberItem``, whose own list adds ``portOutInfo``; we follow the shorter list, so
+  the in-memory copy drops ``portOutInfo`` from ``PhoneNumberItem.required``.
 * ``orderId`` is a number on some paths and a string on others: path parameters are not
   type-checked (any segment matches a template), and webhook ``orderId`` must be a digit
   string.
