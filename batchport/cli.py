@@ -13,6 +13,7 @@ codes, so they never change meaning:
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -22,7 +23,7 @@ import click
 
 from batchport import __version__
 from batchport.errors import BatchportError
-from batchport.settings import MAX_CONCURRENCY, Settings, resolve_settings
+from batchport.settings import MAX_CONCURRENCY, Settings, resolve_settings, served_sandbox_path
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -161,8 +162,10 @@ def sandbox_group() -> None:
 @click.option(
     "--state",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="SQLite file keeping orders across restarts [default: in memory, forgotten on exit].",
+    help="SQLite file keeping orders across restarts "
+    "[default: sandbox-served.sqlite beside the journal].",
 )
+@click.option("--memory", is_flag=True, help="Keep state in memory only, forgotten on exit.")
 @click.option("--seed", default=0, show_default=True, help="Seed for carriers and faults.")
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Start date of the clock.")
 @click.option("--latency-ms", default=0, type=click.IntRange(0), help="Added to every reply.")
@@ -183,20 +186,26 @@ def sandbox_group() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="JSON or TOML file pinning carriers, portability and rejections.",
 )
-def sandbox_serve(host: str, port: int, today: Any, rate_limit: str, **options: Any) -> None:
+def sandbox_serve(
+    host: str, port: int, today: Any, rate_limit: str, memory: bool, **options: Any
+) -> None:
     """Serve the sandbox over HTTP and print the exports that point batchport at it.
 
-    Orders survive a restart when --state names a file. Stop with Ctrl-C.
+    Orders are kept in a SQLite file (sandbox-served.sqlite beside the journal, or --state), so
+    a restart sees the orders made before; --memory forgets them on exit. Stop with Ctrl-C.
 
     Example: batchport sandbox serve --port 8080 --state sandbox.sqlite --seed 7
     """
     from batchport.sandbox import SandboxConfig
     from batchport.sandbox.serve import export_lines, serve
 
+    if memory and options["state"] is not None:
+        raise click.UsageError("--memory and --state exclude each other: choose one.")
+    state = None if memory else options["state"] or served_sandbox_path(os.environ)
     config = SandboxConfig.from_options(
         f"rate_limit={rate_limit}",
         seed=options["seed"],
-        state_path=options["state"],
+        state_path=state,
         today=today.date() if today else None,
         latency_ms=options["latency_ms"],
         jitter_ms=options["jitter_ms"],
@@ -208,8 +217,8 @@ def sandbox_serve(host: str, port: int, today: Any, rate_limit: str, **options: 
     for line in export_lines(host, port, config):
         click.echo(line)
     click.echo(f"Sandbox listening on http://{host}:{port} (Ctrl-C to stop)", err=True)
-    state = config.state_path or "in memory (forgotten on exit; --state FILE keeps it)"
-    click.echo(f"Sandbox state: {state}", err=True)
+    where = config.state_path or "in memory (forgotten on exit)"
+    click.echo(f"Sandbox state: {where}", err=True)
     serve(config, host, port)
     click.echo("Sandbox stopped.", err=True)
 

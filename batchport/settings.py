@@ -32,6 +32,7 @@ __all__ = [
     "Settings",
     "default_state_path",
     "resolve_settings",
+    "served_sandbox_path",
 ]
 
 DEFAULT_PORTING_URL = "https://porting.api.sinch.com"
@@ -80,6 +81,16 @@ def default_state_path(env: Mapping[str, str]) -> Path:
     """The journal's default location: ``$XDG_STATE_HOME/batchport/journal.sqlite``."""
     base = env.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     return Path(base) / "batchport" / "journal.sqlite"
+
+
+def served_sandbox_path(env: Mapping[str, str]) -> Path:
+    """Where ``batchport sandbox serve`` keeps its state by default: beside the journal.
+
+    The journal is ``$BATCHPORT_STATE`` when set, else :func:`default_state_path`. The file is
+    not the in-process sandbox's ``sandbox.sqlite``: a served sandbox is another target.
+    """
+    journal = env.get("BATCHPORT_STATE") or default_state_path(env)
+    return Path(journal).parent / "sandbox-served.sqlite"
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import signal
@@ -124,18 +125,26 @@ def test_serve_command_rejects_a_bad_rate_limit() -> None:
     assert "rate_limit" in result.output
 
 
-def test_serve_command_prints_exports_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+@pytest.mark.parametrize("where", ["given", "default", "memory"])
+def test_serve_command_prints_exports_and_stops_cleanly_on_ctrl_c(
+    tmp_path: Path, where: str
+) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    state = tmp_path / "new-folder" / "served.sqlite"
+    given = tmp_path / "new-folder" / "served.sqlite"
+    default = tmp_path / "xdg" / "batchport" / "sandbox-served.sqlite"
+    extra = {"given": ["--state", str(given)], "default": [], "memory": ["--memory"]}[where]
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "xdg")}
+    env.pop("BATCHPORT_STATE", None)
     command = [sys.executable, "-m", "batchport", "sandbox", "serve", "--port", str(port)]
     process = subprocess.Popen(
-        [*command, "--state", str(state)],
+        [*command, *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        env=env,
     )
     try:
         assert process.stderr is not None
@@ -153,7 +162,19 @@ def test_serve_command_prints_exports_and_stops_cleanly_on_ctrl_c(tmp_path: Path
     assert process.returncode == 0, err
     assert f"export SINCH_PORTING_URL=http://127.0.0.1:{port}" in out
     assert "Sandbox stopped." in err and "Application shutdown complete" in err
-    assert f"Sandbox state: {state}" in err and state.is_file()
+    expected = {"given": given, "default": default, "memory": None}[where]
+    if expected is None:
+        assert "Sandbox state: in memory" in err
+        assert not default.exists()
+    else:
+        assert f"Sandbox state: {expected}" in err and expected.is_file()
+
+
+def test_serve_command_refuses_memory_with_a_state_file(tmp_path: Path) -> None:
+    args = ["sandbox", "serve", "--memory", "--state", str(tmp_path / "s.sqlite")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert "--memory and --state" in result.output
 
 
 def test_served_sandbox_delivers_webhooks_with_its_own_client() -> None:

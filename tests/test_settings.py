@@ -17,6 +17,7 @@ from batchport.settings import (
     SANDBOX_PROJECT,
     Settings,
     resolve_settings,
+    served_sandbox_path,
 )
 
 
@@ -258,3 +259,13 @@ def test_api_options_bundle_builds_settings(
         "--state",
     ):
         assert option in help_text
+
+
+def test_served_sandbox_state_lives_beside_the_journal(tmp_path: Path) -> None:
+    journal = tmp_path / "state" / "journal.sqlite"
+    assert served_sandbox_path({"BATCHPORT_STATE": str(journal)}) == (
+        tmp_path / "state" / "sandbox-served.sqlite"
+    )
+    assert served_sandbox_path({"XDG_STATE_HOME": str(tmp_path)}) == (
+        tmp_path / "batchport" / "sandbox-served.sqlite"
+    )

@@ -16,10 +16,9 @@ import uvicorn
 from batchport.sandbox.app import create_app
 from batchport.sandbox.config import SandboxConfig
 from batchport.sandbox.faults import DroppedConnection
+from batchport.settings import SANDBOX_PROJECT
 
-__all__ = ["SANDBOX_PROJECT", "SandboxServer", "build_server", "export_lines", "serve"]
-
-SANDBOX_PROJECT = "sandbox-project"
+__all__ = ["SandboxServer", "build_server", "export_lines", "serve"]
 
 
 def export_lines(host: str, port: int, config: SandboxConfig) -> list[str]:
