@@ -97,11 +97,19 @@ def atomic_path(path: Path) -> Iterator[Path]:
     handle, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
     os.close(handle)
     temp = Path(name)
+    temp.chmod(0o666 & ~_umask())  # mkstemp makes it private; a workbook is shared like any file
     try:
         yield temp
         temp.replace(path)
     finally:
         temp.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    """The process's umask (reading it means setting it, so it is put straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_workbook(path: Path, sheets: Sequence[SheetSpec]) -> Path:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import stat
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -104,6 +106,15 @@ def test_atomic_path_replaces_only_on_success(tmp_path: Path) -> None:
         temp.write_text("new")
         assert not target.exists()
     assert target.read_text() == "new"
+
+
+def test_written_workbook_gets_ordinary_file_permissions(tmp_path: Path) -> None:
+    previous = os.umask(0o022)
+    try:
+        path = write_workbook(tmp_path / "out.xlsx", [spec([[2, "error", "x"]])])
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
 
 
 def test_make_reproducible_gives_identical_bytes(tmp_path: Path) -> None:
