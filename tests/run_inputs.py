@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import csv
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 from batchport.api import Order, open_client
+from batchport.planner import PlannedOrder
 from batchport.settings import Settings, resolve_settings
 
 HEADER = (
@@ -58,3 +60,22 @@ def sandbox_orders(settings: Settings) -> list[Order]:
             return [await client.get_order(order.id) for order in summaries]
 
     return asyncio.run(fetch())
+
+
+def planned_order(reference: str, rows: tuple[int, ...], **fields: object) -> PlannedOrder:
+    """A planned US order of ``rows`` (numbers +1212555<row>), for journal and submit tests."""
+    order = PlannedOrder(
+        reference=reference,
+        order_group="",
+        user_reference="",
+        country="US",
+        carrier="Verizon",
+        desired_port_date=date(2026, 12, 4),
+        desired_port_time="",
+        desired_port_time_zone="",
+        on_demand_activation=False,
+        reseller_name="",
+        rows=rows,
+        numbers=tuple(f"+1212555{row:04d}" for row in rows),
+    )
+    return replace(order, **fields)  # type: ignore[arg-type]

@@ -5,10 +5,11 @@ import socket
 import sqlite3
 import subprocess
 import sys
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from run_inputs import planned_order
 
 from batchport.errors import JournalError
 from batchport.journal import (
@@ -25,19 +26,8 @@ NOW = datetime(2026, 11, 27, 9, 0, 0)
 
 
 def order(reference: str, rows: tuple[int, ...]) -> PlannedOrder:
-    return PlannedOrder(
-        reference=reference,
-        order_group="",
-        user_reference="",
-        country="US",
-        carrier="Verizon",
-        desired_port_date=date(2026, 12, 4),
-        desired_port_time="",
-        desired_port_time_zone="US/Eastern",
-        on_demand_activation=True,
-        reseller_name="",
-        rows=rows,
-        numbers=tuple(f"+1212555{row:04d}" for row in rows),
+    return planned_order(
+        reference, rows, desired_port_time_zone="US/Eastern", on_demand_activation=True
     )
 
 

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from run_inputs import planned_order
 
 from batchport.api.models import OrderRequest
 from batchport.api.responses import NumberStatus, Order, OrderNumber, OrderStatus
 from batchport.errors import AmbiguousCreateError, ApiRejected, FieldViolation
 from batchport.journal import Journal, SubmissionState, open_journal
-from batchport.planner import PlannedOrder
 from batchport.submit import submit_orders
 
 NOW = datetime(2026, 11, 27, 9, 0)
@@ -58,23 +58,6 @@ class FakeService:
         return [o for o in self.orders.values() if o.customer_order_reference == reference]
 
 
-def planned(reference: str, rows: tuple[int, ...]) -> PlannedOrder:
-    return PlannedOrder(
-        reference=reference,
-        order_group="",
-        user_reference="",
-        country="US",
-        carrier="Verizon",
-        desired_port_date=date(2026, 12, 4),
-        desired_port_time="",
-        desired_port_time_zone="",
-        on_demand_activation=False,
-        reseller_name="",
-        rows=rows,
-        numbers=tuple(f"+1212555{row:04d}" for row in rows),
-    )
-
-
 def frame(rows: range) -> pd.DataFrame:
     count = len(rows)
     return pd.DataFrame(
@@ -91,7 +74,7 @@ def frame(rows: range) -> pd.DataFrame:
     )
 
 
-PLAN = (planned("A", (2, 3, 4)), planned("B", (5, 6)), planned("C", (7,)))
+PLAN = (planned_order("A", (2, 3, 4)), planned_order("B", (5, 6)), planned_order("C", (7,)))
 ROWS = frame(range(2, 8))
 
 
