@@ -11,6 +11,8 @@ from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
+from api_fakes import check_traced_requests
+from conftest import OPENAPI_PATH
 from run_inputs import (
     ca_row,
     sandbox_orders,
@@ -189,7 +191,8 @@ def test_first_ctrl_c_only_asks_the_submitters_to_stop() -> None:
 
 def test_faults_and_ambiguous_creates_still_give_one_order_per_group(tmp_path: Path) -> None:
     faults = "ambiguous_rate=0.3,fault_rate=0.2,drop_rate=0.1,seed=7"
-    settings = settings_for(tmp_path, faults, max_per_order=2)
+    trace = tmp_path / "trace.jsonl"
+    settings = settings_for(tmp_path, faults, max_per_order=2, trace_path=trace)
     waits: list[float] = []
 
     async def no_wait(delay: float) -> None:
@@ -204,3 +207,6 @@ def test_faults_and_ambiguous_creates_still_give_one_order_per_group(tmp_path: P
     numbers = Counter(n.phone_number for o in orders for n in o.phone_numbers)
     assert len(numbers) == 11 and set(numbers.values()) == {1}
     assert waits  # faults happened and were retried without waiting
+    # What the run sent, and what the sandbox answered, faults included, keeps to the contract.
+    checked = check_traced_requests(trace, responses=True)
+    assert checked >= 12 or not OPENAPI_PATH.is_file()
