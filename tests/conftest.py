@@ -5,9 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-OPENAPI_PATH = REPO_ROOT.parent / "shared" / "reference" / "sinch-porting-openapi.yaml"
+from openapi_contract import OPENAPI_PATH
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from api_fakes import check_traced_requests
-from conftest import OPENAPI_PATH
+from openapi_contract import OPENAPI_PATH
 from run_inputs import (
     ca_row,
     sandbox_orders,
