@@ -15,8 +15,16 @@ import pandas as pd
 from batchport.columns import COLUMNS, SECRET_KEYS
 from batchport.findings import Finding, Severity
 from batchport.redaction import mask_field
+from batchport.rules import RULES
 
-__all__ = ["FRAME_COLUMNS", "concat_frames", "empty_frame", "frame_of", "to_findings"]
+__all__ = [
+    "FRAME_COLUMNS",
+    "concat_frames",
+    "empty_frame",
+    "frame_of",
+    "masked_values",
+    "to_findings",
+]
 
 #: The columns of a finding frame, in order.
 FRAME_COLUMNS = ("row", "column", "code", "severity", "message", "value")
@@ -40,16 +48,17 @@ def frame_of(
     mask: pd.Series,
     column: str,
     code: str,
-    severity: Severity,
-    message: str | pd.Series,
     values: pd.Series | None = None,
+    message: str | pd.Series | None = None,
 ) -> pd.DataFrame:
-    """One finding for every row where ``mask`` is true.
+    """One finding of ``code`` for every row where ``mask`` is true.
 
-    ``mask`` is a boolean Series indexed by spreadsheet row number; ``message`` is one text for
-    all rows or a Series aligned with ``mask``; ``values`` (aligned with ``mask``) become the
-    offending values, masked when ``column`` is a secret column.
+    ``mask`` is a boolean Series indexed by spreadsheet row number; the severity, and the
+    message unless ``message`` overrides it (one text, or a Series aligned with ``mask``), come
+    from ``batchport.rules.RULES``; ``values`` (aligned with ``mask``) become the offending
+    values, masked when ``column`` is a secret column. Raises ``KeyError`` for an unknown code.
     """
+    rule = RULES[code]
     hits = mask.to_numpy(dtype=bool)
     rows = mask.index[hits]
     count = len(rows)
@@ -58,13 +67,11 @@ def frame_of(
     if isinstance(message, pd.Series):
         texts = _objects(message.to_numpy(dtype=object)[hits])
     else:
-        texts = _repeat(message, count)
+        texts = _repeat(rule.message if message is None else message, count)
     if values is None:
         shown = _repeat("", count).astype("str")
     else:
-        shown = values[hits].astype("str").reset_index(drop=True)
-    if column in SECRET_KEYS:
-        shown = pd.Series([str(mask_field(column, v)) for v in shown], dtype="str")
+        shown = masked_values(column, values[hits].astype("str").reset_index(drop=True))
     # The repeated texts are one shared object each, the values stay in Arrow: a file of a
     # million rows can carry a million findings, and they must not cost more than the rows.
     return pd.DataFrame(
@@ -72,11 +79,19 @@ def frame_of(
             "row": rows.to_numpy(dtype="int64"),
             "column": _repeat(column, count),
             "code": _repeat(code, count),
-            "severity": _repeat(severity.value, count),
+            "severity": _repeat(rule.severity.value, count),
             "message": texts,
             "value": shown,
         }
     )
+
+
+def masked_values(column: str, values: pd.Series) -> pd.Series:
+    """``values`` as shown in findings: masked when ``column`` is a secret column, else as is."""
+    if column not in SECRET_KEYS:
+        return values
+    masked = [str(mask_field(column, v)) for v in values.tolist()]
+    return pd.Series(masked, index=values.index, dtype="str")
 
 
 def _repeat(text: str, count: int) -> pd.Series:

@@ -16,7 +16,6 @@ import pandas as pd
 from batchport import nanp
 from batchport.columns import COLUMNS
 from batchport.finding_frames import concat_frames, frame_of
-from batchport.findings import Severity
 
 __all__ = [
     "TIME_ZONES",
@@ -88,38 +87,29 @@ def normalise(frame: pd.DataFrame) -> Normalised:
 
     filled = {key: key in frame.columns and bool(raw[key].str.len().any()) for key in raw}
 
-    def changed(key: str, convert: Callable[[pd.Series], pd.Series], code: str, text: str) -> None:
+    def changed(key: str, convert: Callable[[pd.Series], pd.Series], code: str) -> None:
         if not filled[key]:  # an absent or empty column: nothing to convert or report
             return
         new = convert(raw[key])
         mask = (new != raw[key]) & (raw[key] != "") & (new != "")
-        warnings.append(frame_of(mask, key, code, Severity.WARNING, text, raw[key]))
+        warnings.append(frame_of(mask, key, code, raw[key]))
         out[key] = new
 
     phones = nanp.normalise_phones(raw["phoneNumber"])
-    changed("phoneNumber", lambda _: phones["e164"], "phone_reformatted",
-            "Phone number rewritten in E.164 form (+1 and ten digits).")  # fmt: skip
+    changed("phoneNumber", lambda _: phones["e164"], "phone_reformatted")
     accounts = nanp.normalise_phones(raw["accountPhoneNumber"])
-    changed("accountPhoneNumber", lambda _: accounts["e164"], "phone_reformatted",
-            "Phone number rewritten in E.164 form (+1 and ten digits).")  # fmt: skip
+    changed("accountPhoneNumber", lambda _: accounts["e164"], "phone_reformatted")
     for key in ("state", "e911State"):
-        changed(key, nanp.normalise_regions, "state_normalised",
-                "State or province written as its two-letter code.")  # fmt: skip
+        changed(key, nanp.normalise_regions, "state_normalised")
     for key in ("zipCode", "e911PostalCode"):
-        changed(key, nanp.normalise_postal_codes, "postal_code_normalised",
-                "Postal code rewritten in its standard form.")  # fmt: skip
-    changed("typeOfService", lambda s: _lookup(s, _SERVICE), "type_of_service_normalised",
-            "Type of service written as B (Business) or R (Residential).")  # fmt: skip
+        changed(key, nanp.normalise_postal_codes, "postal_code_normalised")
+    changed("typeOfService", lambda s: _lookup(s, _SERVICE), "type_of_service_normalised")
     out["typeOfService"] = out["typeOfService"].where(raw["typeOfService"] != "", "B")
-    changed("desiredPortTimeZone", lambda s: _lookup(s, _ZONES),
-            "time_zone_normalised", "Time zone written as the API's name for it.")  # fmt: skip
-    changed("voiceType", lambda s: _lookup(s, _VOICE), "voice_type_normalised",
-            "Voice type written as RTC, EST or FAX.")  # fmt: skip
+    changed("desiredPortTimeZone", lambda s: _lookup(s, _ZONES), "time_zone_normalised")
+    changed("voiceType", lambda s: _lookup(s, _VOICE), "voice_type_normalised")
     for key in ("authorizingDate", "desiredPortDate"):
-        changed(key, parse_dates, "date_normalised",
-                "Date rewritten as YYYY-MM-DD; check it is the date you meant.")  # fmt: skip
-    changed("desiredPortTime", parse_times, "time_normalised",
-            "Time rewritten as HH:MM:SS (24-hour).")  # fmt: skip
+        changed(key, parse_dates, "date_normalised")
+    changed("desiredPortTime", parse_times, "time_normalised")
     out["onDemandActivation"] = raw["onDemandActivation"].str.upper().isin(_TRUE)
     rows = pd.DataFrame(out, index=frame.index)
     rows["country"] = phones["country"]

@@ -14,7 +14,6 @@ import math
 import pandas as pd
 
 from batchport.finding_frames import concat_frames, empty_frame, frame_of
-from batchport.findings import Severity
 
 __all__ = ["DATE_KEYS", "PHONE_KEYS", "TIME_KEYS", "repair_column"]
 
@@ -84,7 +83,6 @@ def repair_column(values: pd.Series, key: str | None) -> tuple[pd.Series, pd.Dat
     text column (``str`` dtype, blank cells ``""``) and a finding frame of warnings.
     """
     label = key or str(values.name)
-    frames = []
     if values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string":
         values = values.astype("str")
     if values.dtype == object:
@@ -106,15 +104,9 @@ def repair_column(values: pd.Series, key: str | None) -> tuple[pd.Series, pd.Dat
     cleaned = text
     if untidy.any():
         cleaned = text.where(~untidy, text.str.replace(_SPACES, " ", regex=True).str.strip())
-    frames.append(
-        frame_of(
-            cleaned != text, label, "whitespace_cleaned", Severity.WARNING,
-            "Removed stray or non-breaking spaces from this cell.", text,
-        )
-    )  # fmt: skip
-    text = cleaned
-    text, more = _repair_known(text, key, numeric, other)
-    return text, concat_frames([*frames, *more])
+    tidied = frame_of(cleaned != text, label, "whitespace_cleaned", text)
+    text, more = _repair_known(cleaned, key, numeric, other)
+    return text, concat_frames([tidied, *more])
 
 
 def _repair_known(
@@ -126,28 +118,21 @@ def _repair_known(
         text = text.where(~float_text, text.str.replace(r"\.0+$", "", regex=True))
         numeric = numeric | float_text
     if key in PHONE_KEYS:
-        frames.append(frame_of(numeric, key, "phone_stored_as_number", Severity.WARNING,
-            "Excel stored this phone number as a number; format the column as Text.",
-            text))  # fmt: skip
+        frames.append(frame_of(numeric, key, "phone_stored_as_number", text))
     if key in ("existingPortOutPin", "accountNum"):
-        frames.append(frame_of(numeric, key, "stored_as_number", Severity.WARNING,
-            "Excel stored this as a number, so leading zeros may be lost; "
-            "format the column as Text and retype it.", text))  # fmt: skip
+        frames.append(frame_of(numeric, key, "stored_as_number", text))
     if key in _ZIP_KEYS:
         short = text.str.match(r"^[0-9]{3,4}$")
-        frames.append(frame_of(short, key, "zip_leading_zeros_restored", Severity.WARNING,
-            "The ZIP code had lost its leading zeros; they were put back.", text))  # fmt: skip
+        frames.append(frame_of(short, key, "zip_leading_zeros_restored", text))
         text = text.where(~short, text.str.zfill(5))
     if key in DATE_KEYS:
         serial = text.str.match(r"^[0-9]{5}(\.[0-9]+)?$")
-        frames.append(frame_of(serial | other, key, "excel_date_converted", Severity.WARNING,
-            "Read an Excel date value as an ISO date (YYYY-MM-DD).", text))  # fmt: skip
+        frames.append(frame_of(serial | other, key, "excel_date_converted", text))
         if serial.any():
             text = text.where(~serial, _serial_date(text.where(serial, "")))
     if key in TIME_KEYS:
         fraction = text.str.match(r"^0?\.[0-9]+$|^0$")
-        frames.append(frame_of(fraction | other, key, "excel_time_converted", Severity.WARNING,
-            "Read an Excel time value as HH:MM:SS.", text))  # fmt: skip
+        frames.append(frame_of(fraction | other, key, "excel_time_converted", text))
         if fraction.any():
             text = text.where(~fraction, _day_fraction(text.where(fraction, "")))
     return text, frames

@@ -89,7 +89,8 @@ RULES: dict[str, Rule] = {
     "phone_reformatted": Rule(W, "Phone number rewritten in E.164 form (+1 and ten digits)."),
     "state_normalised": Rule(W, "State or province written as its two-letter code."),
     "postal_code_normalised": Rule(W, "Postal code rewritten in its standard form."),
-    "type_of_service_normalised": Rule(W, "Type of service written as B or R."),
+    "type_of_service_normalised": Rule(W, "Type of service written as B (Business) or R "
+                                          "(Residential)."),
     "time_zone_normalised": Rule(W, "Time zone written as the API's name for it."),
     "voice_type_normalised": Rule(W, "Voice type written as RTC, EST or FAX."),
     "date_normalised": Rule(W, "Date rewritten as YYYY-MM-DD; check it is the date you meant."),

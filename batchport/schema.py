@@ -16,8 +16,7 @@ import pandera.pandas as pa
 
 from batchport import nanp
 from batchport.columns import COLUMNS, END_USER_KEYS, SCHEDULE_KEYS, column
-from batchport.finding_frames import concat_frames, empty_frame, frame_of
-from batchport.findings import Severity
+from batchport.finding_frames import concat_frames, empty_frame, frame_of, masked_values
 from batchport.normalise import TIME_ZONES, VOICE_TYPES, Normalised, boolean_ok
 from batchport.rules import RULES, message_for
 
@@ -213,26 +212,12 @@ def _failures_to_frame(cases: pd.DataFrame, raw: pd.DataFrame, rows: pd.DataFram
         part = group.assign(
             severity=RULES[code].severity.value,
             message=message_for(code, column(key).header, column(key).max_length),
-            value=values.to_numpy(),
+            value=masked_values(key, values).to_numpy(),
         )
         parts.append(part)
     if not parts:
         return empty_frame()
-    return _mask_secrets(concat_frames(parts))
-
-
-def _mask_secrets(frame: pd.DataFrame) -> pd.DataFrame:
-    from batchport.columns import SECRET_KEYS
-    from batchport.redaction import mask_field
-
-    secret = frame["column"].isin(list(SECRET_KEYS))
-    if secret.any():
-        masked = [
-            str(mask_field(c, v))
-            for c, v in zip(frame.loc[secret, "column"], frame.loc[secret, "value"], strict=True)
-        ]
-        frame.loc[secret, "value"] = masked
-    return frame
+    return concat_frames(parts)
 
 
 def check_across_rows(rows: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
@@ -256,7 +241,7 @@ def _duplicates(rows: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
     first = _row_numbers(rows).groupby(phone).transform("min")
     message = "Same number as row " + first.astype("str") + ": delete this row."
     shown = _raw_or_blank(raw, "phoneNumber")
-    return frame_of(dup, "phoneNumber", "duplicate_number", Severity.ERROR, message, shown)
+    return frame_of(dup, "phoneNumber", "duplicate_number", shown, message)
 
 
 def _signature(rows: pd.DataFrame, keys: tuple[str, ...]) -> pd.Series:
@@ -286,8 +271,8 @@ def _account_conflicts(rows: pd.DataFrame) -> pd.DataFrame:
     )
     mask = pd.Series(False, index=rows.index)
     mask.loc[flagged] = True
-    return frame_of(mask, "accountNum", "account_details_differ", Severity.WARNING,
-                    message.reindex(rows.index).fillna(""), account)  # fmt: skip
+    return frame_of(mask, "accountNum", "account_details_differ", account,
+                    message.reindex(rows.index).fillna(""))  # fmt: skip
 
 
 def _group_conflicts(rows: pd.DataFrame) -> pd.DataFrame:
@@ -303,5 +288,5 @@ def _group_conflicts(rows: pd.DataFrame) -> pd.DataFrame:
         "Order group " + group[has] + " must have one schedule, but this row's date, time, "
         "zone or activation differs from row " + first_row.astype("str") + "."
     )
-    return frame_of(conflict, "orderGroup", "order_group_schedule_conflict", Severity.ERROR,
-                    message.reindex(rows.index).fillna(""), group)  # fmt: skip
+    return frame_of(conflict, "orderGroup", "order_group_schedule_conflict", group,
+                    message.reindex(rows.index).fillna(""))  # fmt: skip
