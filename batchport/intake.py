@@ -121,19 +121,17 @@ def _read_excel_openpyxl(
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
         raise InputError(f"{path}: cannot be read as an .xlsx workbook ({cause})") from exc
+
+    def rows_of(name: str) -> list[list[object]]:
+        return [
+            ["" if v is None else v for v in r] for r in workbook[name].iter_rows(values_only=True)
+        ]
+
     try:
-        names = workbook.sheetnames
-        if sheet is not None and sheet not in names:
-            raise InputError(f"{path}: no sheet named {sheet!r}; the sheets are {', '.join(names)}")
-        for name in [sheet] if sheet is not None else names:
-            rows = [list(r) for r in workbook[name].iter_rows(values_only=True)]
-            rows = [[("" if v is None else v) for v in r] for r in rows]
-            header_idx = sheets.find_header(rows[: sheets.PROBE_ROWS])
-            if header_idx is not None:
-                return name, header_idx, _frame_of_rows(rows[header_idx:])
+        name, header_idx, rows = sheets.pick_sheet(path, workbook.sheetnames, sheet, rows_of)
     finally:
         workbook.close()
-    raise sheets.no_header(path)
+    return name, header_idx, _frame_of_rows(rows[header_idx:])
 
 
 # --- csv ------------------------------------------------------------------------------------

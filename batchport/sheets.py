@@ -9,7 +9,7 @@ reads a large workbook saves roughly the import time of the validation stack thi
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -24,6 +24,7 @@ __all__ = [
     "choose_sheet",
     "find_header",
     "no_header",
+    "pick_sheet",
     "prefetch",
     "take",
 ]
@@ -62,11 +63,29 @@ def choose_sheet(path: Path, sheet: str | None) -> SheetRows:
     ``python_calamine.CalamineError`` when calamine cannot read the file.
     """
     workbook = CalamineWorkbook.from_path(str(path))
-    names = list(workbook.sheet_names)
+
+    def rows_of(name: str) -> Sequence[Sequence[object]]:
+        return workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+
+    return pick_sheet(path, list(workbook.sheet_names), sheet, rows_of)
+
+
+def pick_sheet(
+    path: Path,
+    names: Sequence[str],
+    sheet: str | None,
+    rows_of: Callable[[str], Sequence[Sequence[object]]],
+) -> SheetRows:
+    """Pick ``sheet`` among ``names``, or the first sheet whose rows have a header row.
+
+    ``rows_of`` returns a sheet's rows by name (whichever library reads them). Returns
+    ``(name, header index, rows)``; raises ``InputError`` for an unknown sheet name or when no
+    sheet has a header row.
+    """
     if sheet is not None and sheet not in names:
         raise InputError(f"{path}: no sheet named {sheet!r}; the sheets are {', '.join(names)}")
     for name in [sheet] if sheet is not None else names:
-        rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        rows = rows_of(name)
         header_idx = find_header(rows[:PROBE_ROWS])
         if header_idx is not None:
             return name, header_idx, rows
