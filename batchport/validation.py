@@ -7,14 +7,13 @@ and the report writes.
 
 from __future__ import annotations
 
-import io
 import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import pandas as pd
 
@@ -86,17 +85,6 @@ class Validation:
         )
         ranked = sorted(pairs.items(), key=lambda kv: (kv[0][1] != "error", -kv[1], kv[0][0]))
         return [(code, sev, count) for (code, sev), count in ranked[:limit]]
-
-    def summary(self) -> dict[str, Any]:
-        """The JSON contract of ``batchport validate --json`` as a dict."""
-        result: dict[str, Any] = json.loads(self.summary_json())
-        return result
-
-    def summary_json(self) -> str:
-        """The JSON contract of ``batchport validate --json`` as one line of text."""
-        buffer = io.StringIO()
-        self.write_json(buffer)
-        return buffer.getvalue()
 
     def write_json(self, out: TextIO, chunk: int = 50_000) -> None:
         """Write the JSON contract of ``batchport validate --json`` to ``out``, in one line.
