@@ -125,7 +125,7 @@ def _port_out_checks(
     iso_today = today.isoformat()
 
     def given(key: str) -> pd.Series:
-        return raw[key] != "" if key in raw.columns else pd.Series(False, index=rows.index)
+        return _raw_or_blank(raw, key) != ""
 
     checks["existingPortOutPin"].append(
         _check("port_out_credentials_missing",
