@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
@@ -53,17 +54,14 @@ def test_template_layout(tmp_path: Path) -> None:
 
 
 def test_template_filled_with_examples_validates_clean(tmp_path: Path) -> None:
-    CliRunner().invoke(main, ["template", str(tmp_path / "t.xlsx")])
+    assert CliRunner().invoke(main, ["template", str(tmp_path / "t.xlsx")]).exit_code == 0
     validation = validate_file(tmp_path / "t.xlsx", today=dt.date(2026, 11, 27))
     assert validation.row_count == 3
     assert validation.invalid == 0
     assert validation.rows["country"].tolist() == ["US", "US", "CA"]
 
 
-def test_default_output_name(tmp_path: Path, monkeypatch: object) -> None:
-    import pytest
-
-    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+def test_default_output_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["template"])
     assert result.exit_code == 0
