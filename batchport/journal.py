@@ -6,9 +6,10 @@ API events. Portability answers are kept per target (sandbox or project) and reu
 batches while they are fresh. Every step is one transaction, in WAL mode, so a process killed at
 any instant leaves a consistent journal.
 
-A submission moves ``intent`` → ``created`` | ``rejected`` | ``failed``. An ``intent`` without an
-outcome means the create *may* have reached the service: the submitter looks the order up by its
-reference before sending it again.
+A submission moves ``intent`` → ``created`` | ``rejected`` | ``failed``. An ``intent`` (left by a
+crash, or by a create the service never confirmed) means the create *may* have reached the
+service: the submitter looks the order up by its reference before sending it again. ``failed``
+means it provably did not, so it is sent again without a lookup.
 
 The schema is versioned with ``PRAGMA user_version`` and marked with ``PRAGMA application_id``;
 a file that is not a batchport journal raises :class:`~batchport.errors.JournalError`.
@@ -117,11 +118,6 @@ class Journal(JournalStore):
                 (batch_id, owner or process_owner()),
             )
 
-    def batch_target(self, batch_id: str) -> str | None:
-        """The target (``sandbox`` or a project id) the batch was started against."""
-        found = self._query("SELECT target FROM batches WHERE id = ?", (batch_id,))
-        return str(found[0][0]) if found else None
-
     def finish_batch(self, batch_id: str, now: datetime) -> None:
         """Mark the batch finished (every planned order has an outcome)."""
         with self._transaction() as db:
@@ -132,10 +128,18 @@ class Journal(JournalStore):
     # --- portability ----------------------------------------------------------------------
 
     def cached_portability(
-        self, target: str, numbers: Iterable[str], *, now: datetime, max_age: timedelta
+        self,
+        target: str,
+        numbers: Iterable[str],
+        *,
+        now: datetime,
+        max_age: timedelta | None,
     ) -> dict[str, PortabilityRecord]:
-        """Portability answers for ``numbers`` checked against ``target`` within ``max_age``."""
-        oldest = (now - max_age).isoformat()
+        """Portability answers for ``numbers`` checked against ``target`` within ``max_age``.
+
+        ``max_age=None`` takes every stored answer, however old (for reporting, not deciding).
+        """
+        oldest = "" if max_age is None else (now - max_age).isoformat()
         found: dict[str, PortabilityRecord] = {}
         for chunk in _chunks(list(numbers), 500):
             marks = ",".join("?" * len(chunk))
@@ -263,8 +267,17 @@ class Journal(JournalStore):
     def record_refused_numbers(
         self, batch_id: str, reference: str, refused: Mapping[str, str], now: datetime
     ) -> None:
-        """Numbers the service refused within an order (E.164 → reason); they are not resent."""
+        """Numbers the service refused within an order (E.164 → reason); they are not resent.
+
+        A refusal proves the create was not committed, so the submission becomes ``failed`` in
+        the same transaction: a crash before the next send costs no lookup.
+        """
         with self._transaction() as db:
+            db.execute(
+                "UPDATE submissions SET state = 'failed' "
+                "WHERE batch_id = ? AND reference = ? AND state = 'intent'",
+                (batch_id, reference),
+            )
             db.executemany(
                 "UPDATE order_numbers SET refused = 1, message = ? "
                 "WHERE batch_id = ? AND reference = ? AND phone = ?",
@@ -275,7 +288,11 @@ class Journal(JournalStore):
     def record_outcome(
         self, batch_id: str, reference: str, state: SubmissionState, message: str, now: datetime
     ) -> None:
-        """Close a submission as ``rejected`` or ``failed`` with a message for the rows."""
+        """End a submission attempt with a message for the rows.
+
+        ``rejected`` closes it; ``failed`` says it was provably not created; ``intent`` says the
+        service never confirmed it, so the next run looks it up first.
+        """
         with self._transaction() as db:
             db.execute(
                 "INSERT INTO submissions (batch_id, reference, state, attempts, message, "

@@ -106,7 +106,13 @@ INACTIVE_STATUSES = frozenset({"CANCELED", "PENDING_CANCELATION", "REJECTED", "E
 
 
 class SubmissionState(StrEnum):
-    """Where one planned order stands."""
+    """Where one planned order stands.
+
+    ``intent``: the create may have reached the service (sent, or about to be, with no proof
+    either way), so it is looked up by reference before being sent again. ``failed``: proven
+    not created (nothing committed), so it is simply sent again. ``created`` and ``rejected``
+    are closed: a rerun leaves them alone.
+    """
 
     INTENT = "intent"
     CREATED = "created"
@@ -134,6 +140,11 @@ class Submission:
     status: str
     attempts: int
     message: str
+
+    @property
+    def closed(self) -> bool:
+        """True when a rerun must leave this order alone (created, or refused for good)."""
+        return self.state in (SubmissionState.CREATED, SubmissionState.REJECTED)
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,18 @@ ROW_COLUMNS = (
 
 _NOT_REACHED = "Not processed: the run stopped before this row. Run the same command again."
 _SUBMITTED = "Submitted. The losing carrier answers with a FOC date or a rejection."
-_FIX_AND_RERUN = "Correct the row and run the file again."
+_PLANNED = "Planned, not submitted: run the same command without --dry-run (and confirm)."
+# Rerunning the same file never resends what the service refused, so the next step is a new file.
+_IN_NEW_FILE = (
+    "Correct what it names (or free the number from the order that holds it), then run the row "
+    "in a new file; numbers already submitted there are recognised and skipped."
+)
+_UNPLANNED = (
+    "Not in this batch's orders: it had no portability answer when they were planned. Run the "
+    "row in a new file; numbers already submitted there are recognised and skipped."
+)
+_NO_ANSWER = "The service gave no portability answer for this number: run the same command again."
+_NOT_PORTABLE = "Check the number with its current carrier, then run it again in a new file."
 
 
 @dataclass(frozen=True)
@@ -78,6 +89,8 @@ class RunRecords:
     numbers: Mapping[int, NumberRecord]
     submissions: Mapping[str, Submission]
     dry_run: bool
+    #: The plan is in the journal: rerunning the same file sends no row outside it.
+    plan_saved: bool = False
 
 
 @dataclass(frozen=True)
@@ -122,18 +135,9 @@ def row_outcomes(
         _row_cells(row, str(phone), errors, messages, duplicate_only, planned, records)
         for row, phone in zip(rows.index.tolist(), rows["phoneNumber"].tolist(), strict=True)
     ]
+    derived = ("Source row", "E.164", "Country")
     frame = pd.DataFrame(
-        cells,
-        index=rows.index,
-        columns=[
-            "Outcome",
-            "Carrier",
-            "Order reference",
-            "Order ID",
-            "Number status",
-            "FOC date",
-            "Message",
-        ],
+        cells, index=rows.index, columns=[name for name in ROW_COLUMNS if name not in derived]
     )
     frame["Outcome"] = frame["Outcome"].astype(str)
     frame.insert(0, "Source row", rows.index.to_numpy())
@@ -142,8 +146,8 @@ def row_outcomes(
     return frame.loc[:, list(ROW_COLUMNS)]
 
 
-def _planned_cells(records: RunRecords) -> dict[int, tuple[str, ...]]:
-    cells: dict[int, tuple[str, ...]] = {}
+def _planned_cells(records: RunRecords) -> dict[int, tuple[object, ...]]:
+    cells: dict[int, tuple[object, ...]] = {}
     for order in records.plan:
         submission = records.submissions.get(order.reference)
         for row in order.rows:
@@ -156,23 +160,31 @@ def _order_row(
     submission: Submission | None,
     number: NumberRecord | None,
     dry_run: bool,
-) -> tuple[str, ...]:
+) -> tuple[object, ...]:
     base = (order.carrier, order.reference)
     if dry_run:
-        return (Outcome.PLANNED, *base, "", "", "", "Planned; run without --dry-run to submit.")
+        return (Outcome.PLANNED, *base, "", "", "", _PLANNED)
     if number is not None and number.refused:
-        message = f"The service refused this number: {number.message}. {_FIX_AND_RERUN}"
+        message = f"The service refused this number: {_sentence(number.message)} {_IN_NEW_FILE}"
         return (Outcome.REJECTED, *base, "", "", "", message)
-    if submission is None or submission.state is SubmissionState.INTENT:
+    if submission is None:
         return (Outcome.FAILED, *base, "", "", "", _NOT_REACHED)
     if submission.state is SubmissionState.CREATED:
         status = number.number_status if number else ""
         foc = number.foc_date if number else ""
-        return (Outcome.SUBMITTED, *base, str(submission.order_id), status, foc, _SUBMITTED)
+        return (Outcome.SUBMITTED, *base, submission.order_id, status, foc, _SUBMITTED)
     if submission.state is SubmissionState.REJECTED:
-        message = f"The service refused the order: {submission.message}. {_FIX_AND_RERUN}"
+        message = f"The service refused the order: {_sentence(submission.message)} {_IN_NEW_FILE}"
         return (Outcome.REJECTED, *base, "", "", "", message)
-    return (Outcome.FAILED, *base, "", "", "", f"The order was not created: {submission.message}")
+    if submission.state is SubmissionState.INTENT and not submission.message:
+        return (Outcome.FAILED, *base, "", "", "", _NOT_REACHED)
+    message = f"The order was not created: {_sentence(submission.message)}"
+    return (Outcome.FAILED, *base, "", "", "", message)
+
+
+def _sentence(text: str) -> str:
+    """``text`` ending in exactly one full stop, to be followed by the next step."""
+    return text.rstrip().rstrip(".") + "."
 
 
 def _row_cells(
@@ -181,9 +193,9 @@ def _row_cells(
     errors: set[int],
     messages: Mapping[int, str],
     duplicate_only: Mapping[int, bool],
-    planned: Mapping[int, tuple[str, ...]],
+    planned: Mapping[int, tuple[object, ...]],
     records: RunRecords,
-) -> tuple[str, ...]:
+) -> tuple[object, ...]:
     if row in errors:
         outcome = Outcome.DUPLICATE if duplicate_only.get(row) else Outcome.INVALID
         text = messages.get(row, "The row has errors; see the Findings sheet.")
@@ -196,26 +208,14 @@ def _row_cells(
             f"Already in order {active.reference} (id {active.order_id}) from an earlier run; "
             "not sent again."
         )
-        return (
-            Outcome.ALREADY_IN_ORDER,
-            "",
-            active.reference,
-            str(active.order_id),
-            "",
-            "",
-            message,
-        )
+        return (Outcome.ALREADY_IN_ORDER, "", active.reference, active.order_id, "", "", message)
     answer = records.portability.get(phone)
-    if answer is None:
-        return (Outcome.FAILED, "", "", "", "", "", _NOT_REACHED)
-    if not answer.portable:
-        reason = answer.reason or "no reason given"
-        message = (
-            f"Not portable: {reason}. Check the number with its current carrier, "
-            "then run it again in a new file."
-        )
+    if answer is not None and not answer.portable:
+        message = f"Not portable: {_sentence(answer.reason or 'no reason given')} {_NOT_PORTABLE}"
         return (Outcome.NOT_PORTABLE, answer.carrier, "", "", "", "", message)
-    return (Outcome.FAILED, answer.carrier, "", "", "", "", _NOT_REACHED)
+    carrier = answer.carrier if answer is not None else ""
+    left_out = records.plan_saved and not records.dry_run
+    return (Outcome.FAILED, carrier, "", "", "", "", _UNPLANNED if left_out else _NO_ANSWER)
 
 
 def order_summaries(records: RunRecords) -> tuple[OrderSummary, ...]:
@@ -229,7 +229,9 @@ def order_summaries(records: RunRecords) -> tuple[OrderSummary, ...]:
         if records.dry_run:
             status, order_id, message = "PLANNED", None, ""
         elif submission is None or submission.state is SubmissionState.INTENT:
-            status, order_id, message = "NOT SENT", None, _NOT_REACHED
+            said = submission.message if submission is not None else ""
+            status, order_id = ("UNCONFIRMED" if said else "NOT SENT"), None
+            message = said or _NOT_REACHED
         else:
             order_id = submission.order_id
             status = submission.status or submission.state.value.upper()

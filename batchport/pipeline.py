@@ -7,8 +7,9 @@ submit (:mod:`batchport.submit`) → result workbook (:mod:`batchport.result`).
 
 The batch id is derived from the input file's bytes, the sheet and the target (sandbox or
 project), so running the same command again resumes the same batch: its journaled plan is
-reused and closed orders are not touched. No click, no print: progress goes to a
-:class:`~batchport.progress.Progress`, the outcome comes back as a :class:`RunResult`.
+reused, closed orders are not touched, and rows outside the plan are not checked again (their
+journaled answers are reported; no call can change a saved plan). No click, no print: progress
+goes to a :class:`~batchport.progress.Progress`, the outcome comes back as a :class:`RunResult`.
 """
 
 from __future__ import annotations
@@ -70,7 +71,6 @@ class RunResult:
     dry_run: bool = False
     interrupted: bool = False
     declined: bool = False
-    failures: tuple[str, ...] = field(default=())
     stages: Mapping[str, float] = field(default_factory=dict)
 
     @property
@@ -205,7 +205,6 @@ def run_batch(
         dry_run=dry_run,
         interrupted=run.interrupted,
         declined=run.declined,
-        failures=tuple(run.failures),
         stages=dict(stages.seconds),
     )
 
@@ -246,7 +245,6 @@ class _Run:
         self.portability: dict[str, PortabilityRecord] = {}
         self.api_calls = 0
         self.interrupted = self.declined = False
-        self.failures: list[str] = []
         self.creates = self.lookups = 0
         self.stages = _StageTimer()
 
@@ -258,26 +256,20 @@ class _Run:
     ) -> None:
         planned = {number for order in self.plan for number in order.numbers}
         phones = self.valid["phoneNumber"].astype(str)
-        to_check = self.valid[~phones.isin(planned) & ~phones.isin(self.active.keys())]
+        unplanned = self.valid[~phones.isin(planned) & ~phones.isin(self.active.keys())]
+        numbers = unplanned["phoneNumber"].astype(str).tolist()
+        if self.plan_saved:
+            self.portability = self.journal.cached_portability(
+                self.target, numbers, now=self.clock(), max_age=None
+            )
         open_orders = self._open_orders()
-        if to_check.empty and not open_orders:
+        if (self.plan_saved or not numbers) and not open_orders:
             return
         async with open_client(self.settings, transport=transport, policy=policy) as client:
             try:
-                with self.stages.timing("portability"):
-                    self.portability = await check_numbers(
-                        client,
-                        to_check["phoneNumber"].astype(str).tolist(),
-                        journal=self.journal,
-                        target=self.target,
-                        chunk_size=self.settings.portability_chunk,
-                        clock=self.clock,
-                        progress=self.progress,
-                    )
-                with self.stages.timing("plan"):
-                    if not self.plan:
-                        self.plan = self._make_plan(to_check)
-                        open_orders = self.plan
+                if not self.plan_saved:
+                    await self._check_and_plan(client, unplanned, numbers)
+                    open_orders = self.plan
                 if self.dry_run or not open_orders:
                     return
                 if confirm is not None and not confirm(PlanPreview(self.target, open_orders)):
@@ -292,12 +284,24 @@ class _Run:
             finally:
                 self.api_calls = client.calls
 
+    async def _check_and_plan(
+        self, client: Any, unplanned: pd.DataFrame, numbers: list[str]
+    ) -> None:
+        with self.stages.timing("portability"):
+            self.portability = await check_numbers(
+                client,
+                numbers,
+                journal=self.journal,
+                target=self.target,
+                chunk_size=self.settings.portability_chunk,
+                clock=self.clock,
+                progress=self.progress,
+            )
+        with self.stages.timing("plan"):
+            self.plan = self._make_plan(unplanned)
+
     def _open_orders(self) -> tuple[PlannedOrder, ...]:
-        closed = {
-            ref
-            for ref, sub in self.journal.submissions(self.batch_id).items()
-            if sub.state.value in ("created", "rejected")
-        }
+        closed = {ref for ref, sub in self.journal.submissions(self.batch_id).items() if sub.closed}
         return tuple(order for order in self.plan if order.reference not in closed)
 
     def _make_plan(self, checked: pd.DataFrame) -> tuple[PlannedOrder, ...]:
@@ -329,21 +333,20 @@ class _Run:
                 progress=self.progress,
             )
         self.interrupted = report.interrupted
-        self.failures = report.failures
         self.creates, self.lookups = report.creates, report.lookups
         if not report.interrupted and not self._open_orders():
             self.journal.finish_batch(self.batch_id, self.clock())
 
     def records(self) -> RunRecords:
         """What the run knows about every row, for the outcomes."""
-        portability = dict(self.portability)
         return RunRecords(
             active=self.active,
-            portability=portability,
+            portability=self.portability,
             plan=self.plan,
             numbers=self.journal.number_records(self.batch_id),
             submissions=self.journal.submissions(self.batch_id),
             dry_run=self.dry_run or self.declined,
+            plan_saved=self.plan_saved,
         )
 
     def stats(self) -> dict[str, object]:

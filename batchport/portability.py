@@ -18,7 +18,6 @@ from batchport.progress import NullProgress, Progress
 
 __all__ = [
     "MAX_CHUNK",
-    "NO_ANSWER",
     "PORTABILITY_MAX_AGE",
     "PortabilityAnswer",
     "PortabilityChecker",
@@ -28,8 +27,6 @@ __all__ = [
 MAX_CHUNK = 500
 #: How long a journaled portability answer is trusted by later runs.
 PORTABILITY_MAX_AGE = timedelta(hours=24)
-#: The reason given when the service answered a chunk without mentioning a number.
-NO_ANSWER = "the service gave no portability answer for this number; run the same command again"
 
 
 class PortabilityAnswer(Protocol):
@@ -61,12 +58,12 @@ async def check_numbers(
     clock: Callable[[], datetime],
     progress: Progress | None = None,
 ) -> dict[str, PortabilityRecord]:
-    """Portability of every number in ``numbers`` (E.164), by number.
+    """The portability answers for ``numbers`` (E.164), by number.
 
-    A number the service left out of its answer comes back not portable with :data:`NO_ANSWER`
-    (and is not journaled, so the next run asks again). Raises whatever the client raises for a
-    failed call (``TransientApiError`` after retries, ``AuthError``...); answers of chunks that
-    finished are journaled already.
+    A number the service left out of its answer is left out of the result too (and is not
+    journaled, so a later check asks again): no answer is not a carrier's verdict. Raises
+    whatever the client raises for a failed call (``TransientApiError`` after retries,
+    ``AuthError``...); answers of chunks that finished are journaled already.
     """
     progress = progress or NullProgress()
     size = max(1, min(chunk_size, MAX_CHUNK))
@@ -90,8 +87,6 @@ async def check_numbers(
         progress.advance("portability", len(chunk))
 
     await _gather_all([check(chunk) for chunk in chunks])
-    for number in missing:
-        known.setdefault(number, PortabilityRecord(number, False, "", NO_ANSWER))
     return known
 
 

@@ -61,7 +61,7 @@ _NEXT_STEPS = {
     Outcome.NOT_PORTABLE: "Ask the current carrier about not_portable numbers before retrying.",
     Outcome.REJECTED: "Correct rejected rows as the Message says and run them in a new file.",
     Outcome.FAILED: "Run the same command again: failed rows are retried, nothing is sent twice.",
-    Outcome.PLANNED: "Run the same command without --dry-run to submit the planned orders.",
+    Outcome.PLANNED: "Run the same command without --dry-run (and confirm) to submit the orders.",
 }
 
 

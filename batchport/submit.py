@@ -4,7 +4,9 @@ For each order: journal the intent, send the create, journal the order id. The j
 whether a lookup is needed first: only when it cannot prove that the order was never sent (an
 intent without an outcome, left by a crash, or a create that ended ambiguously) is the order
 looked up by its ``customerOrderReference``; a lookup the journal makes unnecessary is never
-spent. Orders already closed in the journal are not touched.
+spent. A found order is adopted only if this journal does not give it to another order and it
+holds nothing but numbers of this planned order. Orders already closed in the journal are not
+touched.
 
 When the service refuses an order because of some of its numbers (field violations on
 ``phoneNumbers[i]…``, for instance numbers already in another active order), those numbers are
@@ -20,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -36,8 +38,20 @@ from batchport.progress import NullProgress, Progress
 
 __all__ = ["MAX_TRIES", "OrderService", "SubmitReport", "submit_orders"]
 
-#: Sends of one order (creates after refusals or ambiguous outcomes) before it is marked failed.
+#: Creates of one order (after refusals or unconfirmed creates) before this run gives up on it.
 MAX_TRIES = 6
+
+#: Why an order stays ``intent`` after :data:`MAX_TRIES` creates the service never confirmed.
+_UNCONFIRMED = (
+    "the service never confirmed the create; run the same command again (it looks the order "
+    "up by its reference before sending it again)"
+)
+
+#: Why an order is left for the next run after :data:`MAX_TRIES` partial refusals.
+_KEPT_REFUSING = (
+    "the service kept refusing numbers of this order; run the same command again to send the "
+    "rest (refused numbers are not sent again)"
+)
 
 _NUMBER_FIELD = re.compile(r"^phoneNumbers\[(\d+)\]")
 
@@ -56,9 +70,7 @@ class SubmitReport:
 
     creates: int = 0
     lookups: int = 0
-    adopted: int = 0
     interrupted: bool = False
-    failures: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -130,19 +142,13 @@ async def submit_orders(
 
 
 def _closed(submission: Submission | None) -> bool:
-    return submission is not None and submission.state in (
-        SubmissionState.CREATED,
-        SubmissionState.REJECTED,
-    )
+    return submission is not None and submission.closed
 
 
 async def _submit_one(ctx: _Context, order: PlannedOrder, previous: Submission | None) -> None:
-    # An intent without an outcome, or a failure we cannot prove was never committed, means the
-    # order may exist: look it up before creating it again.
-    maybe_sent = previous is not None and previous.state in (
-        SubmissionState.INTENT,
-        SubmissionState.FAILED,
-    )
+    # Only an intent (a crash mid-create, or a create never confirmed) may have left an order at
+    # the service; a failed submission was proven not committed, so it needs no lookup.
+    maybe_sent = previous is not None and previous.state is SubmissionState.INTENT
     refused = set(ctx.refused.get(order.reference, ()))
     for _ in range(MAX_TRIES):
         if maybe_sent and await _adopt_existing(ctx, order):
@@ -176,27 +182,32 @@ async def _submit_one(ctx: _Context, order: PlannedOrder, previous: Submission |
             return
         _record(ctx, order, created, how="created")
         return
-    _close(
-        ctx,
-        order,
-        SubmissionState.FAILED,
-        "the create stayed ambiguous; run the same command again",
-    )
+    if maybe_sent:
+        _close(ctx, order, SubmissionState.INTENT, _UNCONFIRMED)
+    else:
+        _close(ctx, order, SubmissionState.FAILED, _KEPT_REFUSING)
 
 
 async def _adopt_existing(ctx: _Context, order: PlannedOrder) -> bool:
     ctx.report.lookups += 1
     mine = (ctx.batch_id, order.reference)
+    planned = set(order.numbers)
     found = await ctx.client.find_orders_by_reference(order.reference)
+    # The same reference may name an order of another batch (a user reference used twice) or
+    # one made outside batchport: adopt only what can only have come from this planned order.
     ours = sorted(
-        (item for item in found if ctx.known_ids.get(item.id, mine) == mine),
+        (
+            item
+            for item in found
+            if ctx.known_ids.get(item.id, mine) == mine
+            and {number.phone_number for number in item.phone_numbers} <= planned
+        ),
         key=lambda item: item.id,
     )
     detail = ",".join(str(item.id) for item in ours) or "none"
     ctx.journal.record_event(ctx.batch_id, "lookup", order.reference, detail, ctx.clock())
     if not ours:
         return False
-    ctx.report.adopted += 1
     _record(ctx, order, ours[0], how="adopted")
     return True
 
@@ -222,8 +233,6 @@ def _record(ctx: _Context, order: PlannedOrder, created: Order, *, how: str) -> 
 
 
 def _close(ctx: _Context, order: PlannedOrder, state: SubmissionState, message: str) -> None:
-    if state is SubmissionState.FAILED:
-        ctx.report.failures.append(f"{order.reference}: {message}")
     ctx.journal.record_outcome(ctx.batch_id, order.reference, state, message, ctx.clock())
 
 
