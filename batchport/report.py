@@ -39,7 +39,16 @@ def write_validation_report(validation: Validation, path: Path) -> Path:
 
     Raises ``OSError`` when ``path`` cannot be written.
     """
-    return write_workbook(path, [_rows_sheet(validation), _findings_sheet(validation)])
+    headers = _finding_headers(validation)
+    return write_workbook(
+        path, [_rows_sheet(validation, headers), _findings_sheet(validation, headers)]
+    )
+
+
+def _finding_headers(validation: Validation) -> pd.Series:
+    """The header each finding's column has in the input (or in the spec), aligned to findings."""
+    keys = validation.findings_frame["column"]
+    return keys.map({key: _header_of(validation, key) for key in keys.unique()}).astype("str")
 
 
 def _header_of(validation: Validation, key: str) -> str:
@@ -52,11 +61,11 @@ def _header_of(validation: Validation, key: str) -> str:
         return key
 
 
-def _rows_sheet(validation: Validation) -> SheetSpec:
+def _rows_sheet(validation: Validation, finding_headers: pd.Series) -> SheetSpec:
     table = validation.table
     frame = table.frame
     input_headers = [table.headers[name] for name in frame.columns]
-    status, messages = _row_status(validation)
+    status, messages = _row_status(validation, finding_headers)
     columns = [status, messages, *(frame[name] for name in frame.columns)]
     rows = _zip_rows(frame.index.tolist(), [c.tolist() for c in columns])
     headers = _unique([*_ROW_HEADERS, *input_headers])
@@ -69,7 +78,7 @@ def _rows_sheet(validation: Validation) -> SheetSpec:
                      fill_column="Status", fills=_STATUS_FILLS)  # fmt: skip
 
 
-def _row_status(validation: Validation) -> tuple[pd.Series, pd.Series]:
+def _row_status(validation: Validation, finding_headers: pd.Series) -> tuple[pd.Series, pd.Series]:
     index = validation.rows.index
     frame = validation.findings_frame
     status = pd.Series("valid", index=index, dtype="str")
@@ -79,16 +88,15 @@ def _row_status(validation: Validation) -> tuple[pd.Series, pd.Series]:
     if frame.empty:
         return status, pd.Series("", index=index, dtype="str")
     frame = frame.sort_values(["row", "severity"], kind="stable")  # errors before warnings
-    headers = frame["column"].map(lambda key: _header_of(validation, key))
+    headers = finding_headers.reindex(frame.index)
     lines = frame["severity"].str.upper() + " " + headers + ": " + frame["message"]
     joined = lines.groupby(frame["row"].to_numpy()).agg("\n".join)
     return status, joined.reindex(index).fillna("").astype("str")
 
 
-def _findings_sheet(validation: Validation) -> SheetSpec:
+def _findings_sheet(validation: Validation, finding_headers: pd.Series) -> SheetSpec:
     frame = validation.findings_frame
-    headers = frame["column"].map(lambda key: _header_of(validation, key))
-    columns = [frame[n].tolist() for n in ("column",)] + [headers.tolist()]
+    columns = [frame["column"].tolist(), finding_headers.tolist()]
     columns += [frame[n].tolist() for n in ("code", "severity", "message", "value")]
     rows = _zip_rows(frame["row"].astype("int64").tolist(), columns)
     return SheetSpec("Findings", _FINDING_HEADERS, rows,
