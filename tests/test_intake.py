@@ -7,7 +7,7 @@ import pytest
 from openpyxl import Workbook
 
 from batchport.errors import InputError
-from batchport.intake import read_table
+from batchport.intake import Table, read_table
 
 HEADER = ["Phone Number", "Name", "Street Number", "Street Name", "City", "State", "Zip"]
 ROW = ["(212) 555-0143", "Acme", "350", "Fifth Ave", "New York", "NY", "10118"]
@@ -24,8 +24,8 @@ def write_xlsx(path: Path, rows: list[list[object]], title: str = "Sheet1") -> P
     return path
 
 
-def codes(table: object) -> set[tuple[int, str, str]]:
-    return {(f.row, f.column, f.code) for f in table.findings}  # type: ignore[attr-defined]
+def codes(table: Table) -> set[tuple[int, str, str]]:
+    return {(f.row, f.column, f.code) for f in table.findings}
 
 
 def test_reads_xlsx_as_text_with_spreadsheet_row_numbers(tmp_path: Path) -> None:
