@@ -56,27 +56,30 @@ _LOCAL_TYPES = {
 _PROBE_EXCHANGES = ("234", "456", "789", "321", "987", "654", "555", "900", "611")
 
 
-def _classify_npa(npa: int) -> NpaKind:
+def _sample_number(npa: str) -> phonenumbers.PhoneNumber | None:
+    """A number in area code ``npa`` that phonenumbers' metadata calls valid, or ``None``."""
     for exchange in _PROBE_EXCHANGES:
         number = phonenumbers.parse(f"+1{npa}{exchange}4567")
-        if not phonenumbers.is_valid_number(number):
-            continue
-        region = phonenumbers.region_code_for_number(number)
-        kind = phonenumbers.number_type(number)
-        if kind == PhoneNumberType.TOLL_FREE:
-            return NpaKind.TOLL_FREE
-        if kind == PhoneNumberType.PREMIUM_RATE:
-            return NpaKind.PREMIUM
-        if kind not in _LOCAL_TYPES:
-            return NpaKind.NON_GEOGRAPHIC
-        if region == "US":
-            return NpaKind.US
-        if region == "CA":
-            return NpaKind.CA
-        return NpaKind.OTHER_COUNTRY
-    if str(npa)[0] in "567" and str(npa)[1:] != "11":
-        return NpaKind.NON_GEOGRAPHIC if npa in _SERVICE_CODES else NpaKind.UNASSIGNED
-    return NpaKind.UNASSIGNED
+        if phonenumbers.is_valid_number(number):
+            return number
+    return None
+
+
+def _classify_npa(npa: str) -> NpaKind:
+    number = _sample_number(npa)
+    if number is None:
+        return NpaKind.NON_GEOGRAPHIC if int(npa) in _SERVICE_CODES else NpaKind.UNASSIGNED
+    kind = phonenumbers.number_type(number)
+    if kind == PhoneNumberType.TOLL_FREE:
+        return NpaKind.TOLL_FREE
+    if kind == PhoneNumberType.PREMIUM_RATE:
+        return NpaKind.PREMIUM
+    if kind not in _LOCAL_TYPES:
+        return NpaKind.NON_GEOGRAPHIC
+    region = phonenumbers.region_code_for_number(number)
+    if region in ("US", "CA"):
+        return NpaKind(region)
+    return NpaKind.OTHER_COUNTRY
 
 
 # NANP service and personal-communication codes that metadata may leave unassigned.
@@ -107,11 +110,8 @@ NANP_REGION_NAMES = {
 @cache
 def region_of_area_code(npa: str) -> str:
     """The ISO region (``"JM"``, ``"PR"``, ...) of a non-US/CA area code, or ``""``."""
-    for exchange in _PROBE_EXCHANGES:
-        number = phonenumbers.parse(f"+1{npa}{exchange}4567")
-        if phonenumbers.is_valid_number(number):
-            return phonenumbers.region_code_for_number(number) or ""
-    return ""
+    number = _sample_number(npa)
+    return "" if number is None else phonenumbers.region_code_for_number(number) or ""
 
 
 def npa_kind(e164: str) -> NpaKind:
@@ -156,7 +156,7 @@ _TEN_DIGITS = r"^[2-9][0-9]{2}[2-9][0-9]{6}$"
 
 @cache
 def _kind_of_area_code(npa: str) -> NpaKind:
-    return _classify_npa(int(npa))
+    return _classify_npa(npa)
 
 
 def _npa_tables(npas: pd.Series) -> tuple[dict[str, str], dict[str, str]]:
