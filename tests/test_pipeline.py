@@ -8,9 +8,10 @@ import os
 import signal
 from collections import Counter
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import openpyxl
 from api_fakes import check_traced_requests
 from openapi_contract import OPENAPI_PATH
 from run_inputs import (
@@ -76,6 +77,19 @@ def test_run_submits_once_and_rerun_creates_nothing(tmp_path: Path) -> None:
     assert len(sandbox_orders(settings)) == 5
     assert second.api_calls == 0  # journal answers everything: no check, no lookup, no create
     assert [o.id for o in second.orders] == [o.id for o in first.orders]
+
+
+def test_a_saved_plan_is_not_checked_again_even_when_its_answers_are_old(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    source = sample(tmp_path)
+    first = run_batch(source, settings)
+    later = datetime.now(UTC) + timedelta(days=3)  # journaled answers are no longer fresh
+    second = run_batch(source, settings, clock=lambda: later)
+    assert second.api_calls == 0  # rows outside the plan cannot join it: asking would be waste
+    assert second.outcomes == first.outcomes and second.outcomes["not_portable"] == 1
+    rows = openpyxl.load_workbook(second.result_path)["Rows"]
+    reasons = [row[9] for row in rows.iter_rows(min_row=2, values_only=True)]
+    assert any(str(text).startswith("Not portable: Number is disconnected.") for text in reasons)
 
 
 def test_dry_run_creates_nothing_and_plans_every_portable_row(tmp_path: Path) -> None:
@@ -152,6 +166,10 @@ def test_numbers_in_another_active_order_are_refused_and_the_rest_resent(tmp_pat
     ours = [o for o in sandbox_orders(settings) if o.customer_order_reference != "made-elsewhere"]
     assert len(ours) == 1
     assert "+12125550102" not in {n.phone_number for n in ours[0].phone_numbers}
+    rows = openpyxl.load_workbook(result.result_path)["Rows"].iter_rows(values_only=True)
+    refused = next(row for row in rows if row[1] == "rejected")
+    assert refused[9].startswith("The service refused this number: ")
+    assert "in a new file" in refused[9]  # rerunning this file would not resend it
 
 
 def test_declined_confirmation_sends_no_order(tmp_path: Path) -> None:

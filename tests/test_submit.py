@@ -13,9 +13,9 @@ from run_inputs import planned_order
 
 from batchport.api.models import OrderRequest
 from batchport.api.responses import NumberStatus, Order, OrderNumber, OrderStatus
-from batchport.errors import AmbiguousCreateError, ApiRejected, FieldViolation
+from batchport.errors import AmbiguousCreateError, ApiRejected, FieldViolation, TransientApiError
 from batchport.journal import Journal, SubmissionState, open_journal
-from batchport.submit import submit_orders
+from batchport.submit import MAX_TRIES, submit_orders
 
 NOW = datetime(2026, 11, 27, 9, 0)
 
@@ -193,3 +193,60 @@ def test_stop_event_takes_no_new_order(journal: Journal) -> None:
     assert service.creates == 1
     assert report.interrupted  # type: ignore[attr-defined]
     assert journal.submissions("b1")["A"].state is SubmissionState.CREATED
+
+
+def test_failed_submission_is_resent_without_a_lookup(journal: Journal) -> None:
+    class Down(FakeService):
+        async def create_order(self, order: OrderRequest) -> Order:
+            self.creates += 1
+            raise TransientApiError("service unavailable", status=503)
+
+    run(Down(), journal)
+    assert journal.submissions("b1")["A"].state is SubmissionState.FAILED
+    service = FakeService()
+    run(service, journal)
+    assert service.lookups == 0 and service.creates == 3  # the journal proves nothing was sent
+
+
+def test_a_create_never_confirmed_stays_an_intent_and_is_looked_up_next_time(
+    journal: Journal,
+) -> None:
+    class Unconfirmed(FakeService):
+        async def create_order(self, order: OrderRequest) -> Order:
+            self.creates += 1
+            raise AmbiguousCreateError("connection dropped", operation="create_order")
+
+    service = Unconfirmed()
+    run(service, journal, concurrency=1)
+    assert service.creates == 3 * MAX_TRIES and service.lookups == 3 * (MAX_TRIES - 1)
+    sub = journal.submissions("b1")["A"]
+    assert sub.state is SubmissionState.INTENT and "never confirmed" in sub.message
+    after = FakeService()
+    run(after, journal)
+    assert after.lookups == 3 and after.creates == 3
+
+
+def test_a_refusal_proves_nothing_was_created(journal: Journal) -> None:
+    journal.record_intent("b1", "A", NOW)
+    journal.record_refused_numbers("b1", "A", {"+12125550003": "in another order"}, NOW)
+    # killed here, before the next send: the rerun needs no lookup and skips the refused number
+    service = FakeService()
+    run(service, journal, concurrency=1)
+    assert service.lookups == 0
+    assert service.sent[0] == ("+12125550002", "+12125550004")
+
+
+def test_a_found_order_with_other_numbers_is_not_adopted(journal: Journal) -> None:
+    service = FakeService()
+    stranger = Order(
+        id=555,
+        status=OrderStatus.PENDING,
+        customer_order_reference="A",
+        phone_numbers=(OrderNumber("+13125550000", NumberStatus.PENDING),),
+    )
+    service.orders[stranger.id] = stranger  # same reference, made elsewhere
+    journal.record_intent("b1", "A", NOW)
+    run(service, journal, concurrency=1)
+    sub = journal.submissions("b1")["A"]
+    assert service.lookups == 1 and sub.order_id != 555
+    assert sub.state is SubmissionState.CREATED
