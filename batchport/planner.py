@@ -11,7 +11,9 @@ References are deterministic, so a rerun of the same batch produces the same pla
 * a user reference that covers exactly one order is used as it is;
 * a user reference that covers several orders (split, or several carriers) gets a
   ``-<part>of<parts>`` suffix, the reference cut short so the whole fits in 100 characters;
-* without a user reference: ``BP-<batch id prefix>-<group hash>`` plus the same part suffix.
+* without a user reference: ``BP-<batch id prefix>-<group hash>`` plus the same part suffix;
+* a reference that would still name two orders (user references colliding once suffixed or
+  cut short) ends in a hash of its group and part instead.
 
 A blank ``desiredPortDate`` becomes :func:`default_port_date` — the first weekday at least
 ``DEFAULT_LEAD_DAYS`` days after ``today`` — because the service needs a date and gives no
@@ -21,7 +23,7 @@ earlier lead time it promises to honour.
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import cast
@@ -189,10 +191,29 @@ def _references(
             suffix = "" if len(shared) == 1 else f"-{shared.index(position) + 1}of{len(shared)}"
             references.append(user_ref[: MAX_REFERENCE_LENGTH - len(suffix)] + suffix)
         else:
-            digest = hashlib.sha256("\x1f".join(key).encode()).hexdigest()[:10]
             suffix = "" if parts == 1 else f"-{part}of{parts}"
-            references.append(f"BP-{batch_id[:12]}-{digest}{suffix}")
-    return references
+            references.append(f"BP-{batch_id[:12]}-{_digest(key, 10)}{suffix}")
+    return _distinct(references, [(key, part) for key, _rows, _numbers, part, _ in drafts])
+
+
+def _digest(key: tuple[str, ...], length: int) -> str:
+    return hashlib.sha256("\x1f".join(key).encode()).hexdigest()[:length]
+
+
+def _distinct(references: list[str], keys: list[tuple[tuple[str, ...], int]]) -> list[str]:
+    """The references, each one shared by two orders given a hash of its group and part.
+
+    User references can collide once suffixed or cut to length (``ACME`` split in two beside a
+    literal ``ACME-1of2``); two orders under one reference would defeat the lookup that keeps
+    a create from being sent twice.
+    """
+    counts = Counter(references)
+    return [
+        ref
+        if counts[ref] == 1
+        else f"{ref[: MAX_REFERENCE_LENGTH - 9]}-{_digest((*key, str(part)), 8)}"
+        for ref, (key, part) in zip(references, keys, strict=True)
+    ]
 
 
 def _planned(

@@ -105,3 +105,22 @@ def test_missing_columns_and_empty_input() -> None:
     with pytest.raises(ValueError, match="carrier"):
         plan_orders(make_rows(1).drop(columns="carrier"), batch_id="x", today=TODAY)
     assert plan_orders(make_rows(0), batch_id="x", today=TODAY) == ()
+
+
+def test_references_that_would_collide_are_made_distinct() -> None:
+    near = "N" * 97
+    rows = pd.concat(
+        [
+            make_rows(2, 2, customerOrderReference="ACME"),
+            make_rows(1, 4, customerOrderReference="ACME-1of2"),
+            make_rows(2, 5, customerOrderReference=near + "A"),
+            make_rows(2, 7, customerOrderReference=near + "B"),
+        ]
+    )
+    orders = plan_orders(rows, batch_id="e" * 16, today=TODAY, max_per_order=1)
+    refs = [order.reference for order in orders]
+    assert len(orders) == 7 and len(set(refs)) == 7
+    assert all(len(ref) <= MAX_REFERENCE_LENGTH for ref in refs)
+    assert "ACME-2of2" in refs  # only the colliding ones change
+    again = plan_orders(rows, batch_id="e" * 16, today=TODAY, max_per_order=1)
+    assert [order.reference for order in again] == refs
