@@ -147,7 +147,7 @@ def _read_csv(path: Path) -> tuple[int, pd.DataFrame]:
         raise InputError(f"{path}: the file is empty")
     head = data[:65536].decode("utf-8", errors="replace").splitlines()[: sheets.PROBE_ROWS]
     delimiter, header_idx = _sniff_csv(path, head)
-    return header_idx, _parse_csv(data, delimiter, header_idx)
+    return header_idx, _parse_csv(path, data, delimiter, header_idx)
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -176,7 +176,7 @@ def _sniff_csv(path: Path, head: list[str]) -> tuple[str, int]:
     return best[1], best[2]
 
 
-def _parse_csv(data: bytes, delimiter: str, header_idx: int) -> pd.DataFrame:
+def _parse_csv(path: Path, data: bytes, delimiter: str, header_idx: int) -> pd.DataFrame:
     try:
         # pyarrow cannot keep blank lines (row numbers would shift) or ragged rows.
         if b"\n\n" in data or b"\r\n\r\n" in data:
@@ -186,11 +186,22 @@ def _parse_csv(data: bytes, delimiter: str, header_idx: int) -> pd.DataFrame:
             keep_default_na=False, skiprows=header_idx,
         )  # fmt: skip
     except (ValueError, pd.errors.ParserError):
-        frame = pd.read_csv(
+        frame = _parse_csv_slowly(path, data, delimiter, header_idx)
+    return frame.fillna("")
+
+
+def _parse_csv_slowly(path: Path, data: bytes, delimiter: str, header_idx: int) -> pd.DataFrame:
+    try:
+        return pd.read_csv(
             io.BytesIO(data), engine="python", sep=delimiter, header=None, dtype=str,
             keep_default_na=False, skiprows=header_idx, skip_blank_lines=False, na_filter=False,
         )  # fmt: skip
-    return frame.fillna("")
+    except (ValueError, csv.Error) as exc:  # pandas' ParserError is a ValueError
+        # A row wider than the header: most often a value holding an unquoted delimiter.
+        raise InputError(
+            f"{path}: {exc}; put quotes around a value that contains {delimiter!r}, "
+            "or give the extra column a header"
+        ) from exc
 
 
 # --- shared ---------------------------------------------------------------------------------

@@ -172,6 +172,7 @@ def test_csv_keeps_na_text_and_blank_lines_keep_numbering(tmp_path: Path) -> Non
         ("data.json", b"{}", "unsupported file type"),
         ("noheader.csv", b"a,b,c\n1,2,3\n", "no header row"),
         ("onlyheader.csv", b"TN,Name\n", "no data rows"),
+        ("ragged.csv", b"TN,Name\n212-555-0143,A\n212-555-0144,Main St, Apt 2\n", "line 3"),
     ],
 )
 def test_unusable_files_raise_one_line_input_error(
