@@ -21,18 +21,20 @@ import os
 import socket
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from batchport.errors import JournalError
 from batchport.journal_schema import (
     INACTIVE_STATUSES,
+    ORDER_FIELDS,
     ActiveNumber,
     NumberRecord,
     PortabilityRecord,
     Submission,
     SubmissionState,
+    order_values,
+    planned_from,
 )
 from batchport.journal_store import JournalStore
 from batchport.planner import PlannedOrder
@@ -49,11 +51,6 @@ __all__ = [
     "owner_alive",
     "process_owner",
 ]
-
-_ORDER_FIELDS = (
-    "reference, order_group, user_reference, country, carrier, desired_port_date, "
-    "desired_port_time, desired_port_time_zone, on_demand_activation, reseller_name"
-)
 
 
 def open_journal(path: Path) -> Journal:
@@ -171,9 +168,9 @@ class Journal(JournalStore):
         """Write the whole plan in one transaction (before any order is sent)."""
         with self._transaction() as db:
             db.executemany(
-                f"INSERT INTO orders (batch_id, position, {_ORDER_FIELDS}) "
+                f"INSERT INTO orders (batch_id, position, {ORDER_FIELDS}) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                ((batch_id, pos, *_order_values(order)) for pos, order in enumerate(orders)),
+                ((batch_id, pos, *order_values(order)) for pos, order in enumerate(orders)),
             )
             db.executemany(
                 "INSERT INTO order_numbers (batch_id, reference, row, phone) VALUES (?, ?, ?, ?)",
@@ -197,11 +194,11 @@ class Journal(JournalStore):
             members.setdefault(reference, []).append((row, phone))
         orders = []
         for values in self._query(
-            f"SELECT {_ORDER_FIELDS} FROM orders WHERE batch_id = ? ORDER BY position",
+            f"SELECT {ORDER_FIELDS} FROM orders WHERE batch_id = ? ORDER BY position",
             (batch_id,),
         ):
             numbers = members.get(values[0], [])
-            orders.append(_planned_from(values, numbers))
+            orders.append(planned_from(values, numbers))
         return tuple(orders)
 
     # --- submissions ----------------------------------------------------------------------
@@ -387,35 +384,3 @@ def _event(
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def _order_values(order: PlannedOrder) -> tuple[object, ...]:
-    return (
-        order.reference,
-        order.order_group,
-        order.user_reference,
-        order.country,
-        order.carrier,
-        order.desired_port_date.isoformat(),
-        order.desired_port_time,
-        order.desired_port_time_zone,
-        int(order.on_demand_activation),
-        order.reseller_name,
-    )
-
-
-def _planned_from(values: Sequence[Any], numbers: list[tuple[int, str]]) -> PlannedOrder:
-    return PlannedOrder(
-        reference=values[0],
-        order_group=values[1],
-        user_reference=values[2],
-        country=values[3],
-        carrier=values[4],
-        desired_port_date=date.fromisoformat(values[5]),
-        desired_port_time=values[6],
-        desired_port_time_zone=values[7],
-        on_demand_activation=bool(values[8]),
-        reseller_name=values[9],
-        rows=tuple(row for row, _ in numbers),
-        numbers=tuple(phone for _, phone in numbers),
-    )

@@ -1,13 +1,19 @@
-"""The journal's SQLite schema and the records it returns (see :mod:`batchport.journal`)."""
+"""The journal's SQLite schema, the records it returns, and planned orders to and from its rows."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
+from typing import Any
+
+from batchport.planner import PlannedOrder
 
 __all__ = [
     "APPLICATION_ID",
     "INACTIVE_STATUSES",
+    "ORDER_FIELDS",
     "SCHEMA",
     "SCHEMA_VERSION",
     "ActiveNumber",
@@ -15,6 +21,8 @@ __all__ = [
     "PortabilityRecord",
     "Submission",
     "SubmissionState",
+    "order_values",
+    "planned_from",
 ]
 
 #: ``PRAGMA application_id`` of a batchport journal ("BPJ1"), so a foreign file is recognised.
@@ -100,6 +108,11 @@ CREATE TABLE events (
 CREATE INDEX events_batch ON events (batch_id);
 """
 
+#: The columns of the ``orders`` table that hold a planned order, in the order of its fields.
+ORDER_FIELDS = (
+    "reference, order_group, user_reference, country, carrier, desired_port_date, "
+    "desired_port_time, desired_port_time_zone, on_demand_activation, reseller_name"
+)
 
 #: Order or number statuses after which a number is no longer held by an order.
 INACTIVE_STATUSES = frozenset({"CANCELED", "PENDING_CANCELATION", "REJECTED", "EXCLUDED"})
@@ -168,3 +181,37 @@ class ActiveNumber:
     batch_id: str
     reference: str
     order_id: int
+
+
+def order_values(order: PlannedOrder) -> tuple[object, ...]:
+    """The ``orders`` table values of ``order``, in :data:`ORDER_FIELDS` order."""
+    return (
+        order.reference,
+        order.order_group,
+        order.user_reference,
+        order.country,
+        order.carrier,
+        order.desired_port_date.isoformat(),
+        order.desired_port_time,
+        order.desired_port_time_zone,
+        int(order.on_demand_activation),
+        order.reseller_name,
+    )
+
+
+def planned_from(values: Sequence[Any], numbers: list[tuple[int, str]]) -> PlannedOrder:
+    """The planned order from its ``orders`` row and its ``(row, E.164)`` numbers in row order."""
+    return PlannedOrder(
+        reference=values[0],
+        order_group=values[1],
+        user_reference=values[2],
+        country=values[3],
+        carrier=values[4],
+        desired_port_date=date.fromisoformat(values[5]),
+        desired_port_time=values[6],
+        desired_port_time_zone=values[7],
+        on_demand_activation=bool(values[8]),
+        reseller_name=values[9],
+        rows=tuple(row for row, _ in numbers),
+        numbers=tuple(phone for _, phone in numbers),
+    )

@@ -151,12 +151,7 @@ def run_batch(
     now = clock or (lambda: datetime.now(UTC))
     day = today or now().date()
     report = progress or NullProgress()
-    result_path = out or default_result_path(path)
-    if not result_path.parent.is_dir():
-        raise BatchportError(
-            f"the folder of the result workbook {result_path} does not exist; create it or "
-            "choose another --out"
-        )
+    result_path = _usable_result_path(out or default_result_path(path))
     report.start("validate", 1)
     stages = _StageTimer()
     with stages.timing("validate"):
@@ -166,32 +161,17 @@ def run_batch(
     batch_id = batch_id_for(path, sheet, target)
     with open_journal(settings.state_path) as journal:
         with stages.timing("journal"):
-            journal.begin_batch(
-                batch_id, source=str(path), target=target, rows=_row_hashes(validation), now=now()
+            rows = _row_hashes(validation)
+            journal.begin_batch(batch_id, source=str(path), target=target, rows=rows, now=now())
+            run = _Run(
+                settings, journal, batch_id, target, validation, now, report, dry_run, day, stages
             )
-        journal.claim_batch(batch_id)
-        try:
-            with stages.timing("journal"):
-                run = _Run(
-                    settings, journal, batch_id, target, validation, now, report, dry_run, day
-                )
-            asyncio.run(run.api_phase(transport, retry_policy, confirm))
-            stages.seconds.update(run.stages.seconds)
-            with stages.timing("report"):
-                records = run.records()
-        finally:
-            journal.release_batch(batch_id)
+        records = run.execute(transport, retry_policy, confirm)
     info = ResultInfo(source=path, batch_id=batch_id, when=now(), target=target, dry_run=dry_run)
-    report.start("write", 1)
     stats = {**run.stats(), "Duration (s)": round(time.monotonic() - started, 1)}
-    try:
-        with stages.timing("report"):
-            outcomes, orders = write_result(result_path, validation, records, info, stats)
-    except OSError as exc:
-        raise BatchportError(
-            f"cannot write the result workbook {result_path}: {exc.strerror or exc}; "
-            "run the same command with --out elsewhere (nothing is sent twice)"
-        ) from exc
+    report.start("write", 1)
+    with stages.timing("report"):
+        outcomes, orders = _write(result_path, validation, records, info, stats)
     report.advance("write")
     return RunResult(
         batch_id=batch_id,
@@ -207,6 +187,33 @@ def run_batch(
         declined=run.declined,
         stages=dict(stages.seconds),
     )
+
+
+def _usable_result_path(path: Path) -> Path:
+    """``path``, once its folder is known to exist (checked before anything is sent)."""
+    if not path.parent.is_dir():
+        raise BatchportError(
+            f"the folder of the result workbook {path} does not exist; create it or "
+            "choose another --out"
+        )
+    return path
+
+
+def _write(
+    path: Path,
+    validation: Validation,
+    records: RunRecords,
+    info: ResultInfo,
+    stats: Mapping[str, object],
+) -> tuple[dict[str, int], tuple[OrderSummary, ...]]:
+    """:func:`~batchport.result.write_result`, its OSError turned into a next step."""
+    try:
+        return write_result(path, validation, records, info, stats)
+    except OSError as exc:
+        raise BatchportError(
+            f"cannot write the result workbook {path}: {exc.strerror or exc}; "
+            "run the same command with --out elsewhere (nothing is sent twice)"
+        ) from exc
 
 
 def _row_hashes(validation: Validation) -> Iterator[tuple[int, str, str]]:
@@ -231,9 +238,10 @@ class _Run:
         progress: Progress,
         dry_run: bool,
         today: date,
+        stages: _StageTimer | None = None,
     ) -> None:
         self.settings, self.journal, self.batch_id = settings, journal, batch_id
-        self.target, self.validation, self.clock = target, validation, clock
+        self.target, self.clock = target, clock
         self.progress, self.dry_run, self.today = progress, dry_run, today
         valid = validation.rows.drop(index=list(validation.error_rows), errors="ignore")
         self.valid = valid
@@ -246,9 +254,24 @@ class _Run:
         self.api_calls = 0
         self.interrupted = self.declined = False
         self.creates = self.lookups = 0
-        self.stages = _StageTimer()
+        self.stages = stages or _StageTimer()
 
-    async def api_phase(
+    def execute(
+        self,
+        transport: httpx.AsyncBaseTransport | None,
+        policy: RetryPolicy | None,
+        confirm: Callable[[PlanPreview], bool] | None,
+    ) -> RunRecords:
+        """Claim the batch, run the API phase, release the claim; return what is known."""
+        self.journal.claim_batch(self.batch_id)
+        try:
+            asyncio.run(self._api_phase(transport, policy, confirm))
+            with self.stages.timing("report"):
+                return self.records()
+        finally:
+            self.journal.release_batch(self.batch_id)
+
+    async def _api_phase(
         self,
         transport: httpx.AsyncBaseTransport | None,
         policy: RetryPolicy | None,
