@@ -195,13 +195,13 @@ def _save_csv(path: Path, rows: list[list[object]]) -> None:
     path.write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
 
 
-def main() -> None:
-    """Write the three samples next to this script."""
+def main(folder: Path = HERE) -> None:
+    """Write the three samples into ``folder`` (by default next to this script)."""
     clean = clean_rows()
-    _save_xlsx(HERE / "clean-mixed.xlsx", HEADERS, clean, "Port-in request: sample customers")
-    _save_csv(HERE / "clean-mixed.csv", clean)
+    _save_xlsx(folder / "clean-mixed.xlsx", HEADERS, clean, "Port-in request: sample customers")
+    _save_csv(folder / "clean-mixed.csv", clean)
     broken_headers = [*HEADERS[:-1], "Notes", *BROKEN_EXTRA_HEADERS]
-    _save_xlsx(HERE / "broken.xlsx", broken_headers, broken_rows(), "Every rule broken once")
+    _save_xlsx(folder / "broken.xlsx", broken_headers, broken_rows(), "Every rule broken once")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import runpy
 from pathlib import Path
 
 import pytest
@@ -46,3 +47,10 @@ def test_broken_sample_breaks_every_rule() -> None:
     for row, note in notes.items():
         if note in RULES and note != "order_group_schedule_conflict":
             assert note in {f.code for f in validation.findings if f.row == row}, (row, note)
+
+
+def test_committed_samples_are_what_the_script_writes(tmp_path: Path) -> None:
+    script = runpy.run_path(str(SAMPLES / "make_samples.py"))
+    script["main"](tmp_path)
+    for name in ("clean-mixed.xlsx", "clean-mixed.csv", "broken.xlsx"):
+        assert (tmp_path / name).read_bytes() == (SAMPLES / name).read_bytes(), name
