@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import json
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -40,6 +42,19 @@ def write_input(path: Path, rows: list[list[str]]) -> Path:
         writer = csv.writer(handle)
         writer.writerow(HEADER)
         writer.writerows(rows)
+    return path
+
+
+def write_scenario(path: Path, not_portable: Mapping[str, str] | None = None) -> Path:
+    """A sandbox scenario: (212) 555 numbers from Verizon Wireless, (416) 555 from Rogers
+    Wireless, and ``not_portable`` numbers (E.164 → reason) not portable; returns ``path``."""
+    entries: list[dict[str, object]] = [
+        {"match": "+1212555", "carrier": "Verizon Wireless", "portable": True},
+        {"match": "+1416555", "carrier": "Rogers Wireless", "portable": True},
+    ]
+    for number, reason in (not_portable or {}).items():
+        entries.append({"match": number, "portable": False, "reason": reason})
+    path.write_text(json.dumps({"numbers": entries}))
     return path
 
 

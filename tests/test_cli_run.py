@@ -11,25 +11,24 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from run_inputs import ca_row, sandbox_orders, sandbox_settings, us_row, write_input
+from run_inputs import (
+    ca_row,
+    sandbox_orders,
+    sandbox_settings,
+    us_row,
+    write_input,
+    write_scenario,
+)
 
 from batchport.cli import main
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def scenario(tmp_path: Path) -> Path:
-    path = tmp_path / "scenario.json"
-    entries = [
-        {"match": "+1212555", "carrier": "Verizon Wireless", "portable": True},
-        {"match": "+1416555", "carrier": "Rogers Wireless", "portable": True},
-    ]
-    path.write_text(json.dumps({"numbers": entries}))
-    return path
-
-
 def env_for(tmp_path: Path, options: str = "") -> dict[str, str]:
-    sandbox = ",".join(filter(None, [f"scenario={scenario(tmp_path)}", options]))
+    sandbox = ",".join(
+        filter(None, [f"scenario={write_scenario(tmp_path / 'scenario.json')}", options])
+    )
     return {
         "BATCHPORT_SANDBOX_OPTIONS": sandbox,
         "BATCHPORT_RATE": "1000",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 from collections import Counter
@@ -20,6 +19,7 @@ from run_inputs import (
     sandbox_settings,
     us_row,
     write_input,
+    write_scenario,
 )
 
 from batchport.api import EndUser, NumberRequest, OrderRequest, RetryPolicy, open_client
@@ -29,24 +29,11 @@ from batchport.progress import NullProgress
 from batchport.settings import Settings
 
 
-def scenario(tmp_path: Path, not_portable: str = "+12125550109") -> Path:
-    path = tmp_path / "scenario.json"
-    path.write_text(
-        json.dumps(
-            {
-                "numbers": [
-                    {"match": "+1212555", "carrier": "Verizon Wireless", "portable": True},
-                    {"match": "+1416555", "carrier": "Rogers Wireless", "portable": True},
-                    {"match": not_portable, "portable": False, "reason": "Number is disconnected"},
-                ]
-            }
-        )
-    )
-    return path
-
-
 def settings_for(tmp_path: Path, options: str = "", **fields: object) -> Settings:
-    scenario_option = f"scenario={scenario(tmp_path)},reject_rate=0,exclude_rate=0"
+    scenario = write_scenario(
+        tmp_path / "scenario.json", {"+12125550109": "Number is disconnected"}
+    )
+    scenario_option = f"scenario={scenario},reject_rate=0,exclude_rate=0"
     joined = ",".join(part for part in (scenario_option, options) if part)
     return sandbox_settings(tmp_path, joined, rate=1000.0, **fields)
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import openpyxl
 import pytest
-from run_inputs import HEADER, ca_row, sandbox_settings, us_row, write_input
+from run_inputs import HEADER, ca_row, sandbox_settings, us_row, write_input, write_scenario
 
 from batchport.outcomes import ROW_COLUMNS, Outcome
 from batchport.pipeline import RunResult, run_batch
@@ -16,17 +15,7 @@ from batchport.pipeline import RunResult, run_batch
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunResult, Path]:
     tmp_path = tmp_path_factory.mktemp("result")
-    scenario = tmp_path / "scenario.json"
-    scenario.write_text(
-        json.dumps(
-            {
-                "numbers": [
-                    {"match": "+1212555", "carrier": "Verizon Wireless", "portable": True},
-                    {"match": "+12125550104", "portable": False, "reason": "Disconnected"},
-                ]
-            }
-        )
-    )
+    scenario = write_scenario(tmp_path / "scenario.json", {"+12125550104": "Disconnected"})
     rows = [
         us_row(100, notes='=HYPERLINK("http://x")'),
         us_row(101, notes="+1 call me"),
