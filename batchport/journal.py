@@ -33,6 +33,7 @@ from batchport.journal_schema import (
     PortabilityRecord,
     Submission,
     SubmissionState,
+    is_closed,
     order_values,
     planned_from,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "PortabilityRecord",
     "Submission",
     "SubmissionState",
+    "is_closed",
     "open_journal",
     "owner_alive",
     "process_owner",
@@ -314,6 +316,16 @@ class Journal(JournalStore):
             (batch_id,),
         )
         return [(kind, ref, detail) for kind, ref, detail in rows]
+
+    def refused_numbers(self, batch_id: str) -> dict[str, set[str]]:
+        """The numbers the service refused in the batch, by order reference."""
+        refused: dict[str, set[str]] = {}
+        for reference, phone in self._query(
+            "SELECT reference, phone FROM order_numbers WHERE batch_id = ? AND refused = 1",
+            (batch_id,),
+        ):
+            refused.setdefault(reference, set()).add(phone)
+        return refused
 
     def number_records(self, batch_id: str) -> dict[int, NumberRecord]:
         """Every planned number of the batch, by spreadsheet row."""

@@ -21,6 +21,7 @@ __all__ = [
     "PortabilityRecord",
     "Submission",
     "SubmissionState",
+    "is_closed",
     "order_values",
     "planned_from",
 ]
@@ -158,6 +159,11 @@ class Submission:
     def closed(self) -> bool:
         """True when a rerun must leave this order alone (created, or refused for good)."""
         return self.state in (SubmissionState.CREATED, SubmissionState.REJECTED)
+
+
+def is_closed(submission: Submission | None) -> bool:
+    """True when a submission exists and is closed (see :attr:`Submission.closed`)."""
+    return submission is not None and submission.closed
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from batchport.journal import (
     PortabilityRecord,
     Submission,
     SubmissionState,
+    is_closed,
 )
 from batchport.planner import PlannedOrder
 
@@ -88,6 +89,8 @@ class RunRecords:
     plan: Sequence[PlannedOrder]
     numbers: Mapping[int, NumberRecord]
     submissions: Mapping[str, Submission]
+    #: Nothing is sent in this run (``--dry-run``, or the plan was not confirmed): orders not
+    #: yet closed show as planned.
     dry_run: bool
     #: The plan is in the journal: rerunning the same file sends no row outside it.
     plan_saved: bool = False
@@ -162,11 +165,11 @@ def _order_row(
     dry_run: bool,
 ) -> tuple[object, ...]:
     base = (order.carrier, order.reference)
-    if dry_run:
-        return (Outcome.PLANNED, *base, "", "", "", _PLANNED)
     if number is not None and number.refused:
         message = f"The service refused this number: {_sentence(number.message)} {_IN_NEW_FILE}"
         return (Outcome.REJECTED, *base, "", "", "", message)
+    if dry_run and not is_closed(submission):
+        return (Outcome.PLANNED, *base, "", "", "", _PLANNED)
     if submission is None:
         return (Outcome.FAILED, *base, "", "", "", _NOT_REACHED)
     if submission.state is SubmissionState.CREATED:
@@ -214,8 +217,15 @@ def _row_cells(
         message = f"Not portable: {_sentence(answer.reason or 'no reason given')} {_NOT_PORTABLE}"
         return (Outcome.NOT_PORTABLE, answer.carrier, "", "", "", "", message)
     carrier = answer.carrier if answer is not None else ""
-    left_out = records.plan_saved and not records.dry_run
-    return (Outcome.FAILED, carrier, "", "", "", "", _UNPLANNED if left_out else _NO_ANSWER)
+    return (
+        Outcome.FAILED,
+        carrier,
+        "",
+        "",
+        "",
+        "",
+        _UNPLANNED if records.plan_saved else _NO_ANSWER,
+    )
 
 
 def order_summaries(records: RunRecords) -> tuple[OrderSummary, ...]:
@@ -226,7 +236,7 @@ def order_summaries(records: RunRecords) -> tuple[OrderSummary, ...]:
         refused = sum(
             1 for row in order.rows if (n := records.numbers.get(row)) is not None and n.refused
         )
-        if records.dry_run:
+        if records.dry_run and not is_closed(submission):
             status, order_id, message = "PLANNED", None, ""
         elif submission is None or submission.state is SubmissionState.INTENT:
             said = submission.message if submission is not None else ""

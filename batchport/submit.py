@@ -31,7 +31,7 @@ import pandas as pd
 from batchport.api.models import OrderRequest
 from batchport.api.responses import Order
 from batchport.errors import AmbiguousCreateError, ApiRejected, TransientApiError
-from batchport.journal import Journal, Submission, SubmissionState
+from batchport.journal import Journal, Submission, SubmissionState, is_closed
 from batchport.order_requests import build_order_request
 from batchport.planner import PlannedOrder
 from batchport.progress import NullProgress, Progress
@@ -106,15 +106,12 @@ async def submit_orders(
     """
     progress = progress or NullProgress()
     report = SubmitReport()
-    refused: dict[str, set[str]] = {}
-    for record in journal.number_records(batch_id).values():
-        if record.refused:
-            refused.setdefault(record.reference, set()).add(record.phone_number)
+    refused = journal.refused_numbers(batch_id)
     ctx = _Context(
         client, journal, batch_id, rows, clock, report, journal.known_order_ids(), refused
     )
     done = journal.submissions(batch_id)
-    todo = [order for order in orders if not _closed(done.get(order.reference))]
+    todo = [order for order in orders if not is_closed(done.get(order.reference))]
     progress.start("submit", len(orders))
     progress.advance("submit", len(orders) - len(todo))
     queue: asyncio.Queue[PlannedOrder] = asyncio.Queue()
@@ -139,10 +136,6 @@ async def submit_orders(
         raise failure[0]
     report.interrupted = halt.is_set() and not queue.empty()
     return report
-
-
-def _closed(submission: Submission | None) -> bool:
-    return submission is not None and submission.closed
 
 
 async def _submit_one(ctx: _Context, order: PlannedOrder, previous: Submission | None) -> None:

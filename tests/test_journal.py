@@ -107,6 +107,7 @@ def test_active_numbers_of_other_batches(tmp_path: Path) -> None:
         assert not journal.active_numbers("sandbox", numbers, exclude_batch="b2")
         record = journal.number_records("b1")[3]
         assert record.refused and record.message == "in another order"
+        assert journal.refused_numbers("b1") == {"A": {"+12125550003"}}
 
 
 def test_outcomes_close_a_submission(tmp_path: Path) -> None:

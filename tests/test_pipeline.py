@@ -64,6 +64,9 @@ def test_run_submits_once_and_rerun_creates_nothing(tmp_path: Path) -> None:
     assert len(sandbox_orders(settings)) == 5
     assert second.api_calls == 0  # journal answers everything: no check, no lookup, no create
     assert [o.id for o in second.orders] == [o.id for o in first.orders]
+    looked = run_batch(source, settings, dry_run=True)  # a dry run reports what is done
+    assert looked.outcomes == first.outcomes and looked.api_calls == 0
+    assert [o.status for o in looked.orders] == [o.status for o in first.orders]
 
 
 def test_a_saved_plan_is_not_checked_again_even_when_its_answers_are_old(tmp_path: Path) -> None:
