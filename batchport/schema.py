@@ -190,7 +190,8 @@ def check_rows(norm: Normalised, raw: pd.DataFrame, today: date) -> pd.DataFrame
     try:
         schema.validate(norm.rows, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        return _failures_to_frame(exc.failure_cases, raw, norm.rows)
+        found = _failures_to_frame(exc.failure_cases, raw, norm.rows)
+        return _name_other_countries(found, norm.rows)
     return empty_frame()
 
 
@@ -218,6 +219,18 @@ def _failures_to_frame(cases: pd.DataFrame, raw: pd.DataFrame, rows: pd.DataFram
     if not parts:
         return empty_frame()
     return concat_frames(parts)
+
+
+def _name_other_countries(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    hit = frame["code"] == nanp.PhoneProblem.OTHER_COUNTRY.value
+    if not hit.any():
+        return frame
+    npa = rows["phoneNumber"].reindex(frame.loc[hit, "row"]).str.slice(2, 5)
+    names = nanp.NANP_REGION_NAMES
+    region = npa.map(lambda code: names.get(nanp.region_of_area_code(code), "another country"))
+    extra = " Area code " + npa + " is in " + region + "."
+    frame.loc[hit, "message"] = frame.loc[hit, "message"] + extra.to_numpy()
+    return frame
 
 
 def check_across_rows(rows: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:

@@ -17,7 +17,6 @@ from typing import TextIO
 
 import pandas as pd
 
-from batchport import nanp
 from batchport.finding_frames import concat_frames, to_findings
 from batchport.findings import Finding, Severity
 from batchport.intake import Table, read_table
@@ -128,18 +127,5 @@ def validate_table(table: Table, *, today: date | None = None) -> Validation:
         ],
         sort=True,
     )
-    frame = _name_other_countries(frame, norm.rows)
     errors = frame.loc[frame["severity"] == Severity.ERROR.value, "row"]
     return Validation(table, norm.rows, frame, frozenset(int(r) for r in errors.unique()))
-
-
-def _name_other_countries(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
-    hit = frame["code"] == nanp.PhoneProblem.OTHER_COUNTRY.value
-    if not hit.any():
-        return frame
-    npa = rows["phoneNumber"].reindex(frame.loc[hit, "row"]).str.slice(2, 5)
-    names = nanp.NANP_REGION_NAMES
-    region = npa.map(lambda code: names.get(nanp.region_of_area_code(code), "another country"))
-    extra = " Area code " + npa + " is in " + region + "."
-    frame.loc[hit, "message"] = frame.loc[hit, "message"] + extra.to_numpy()
-    return frame

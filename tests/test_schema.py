@@ -200,3 +200,10 @@ def test_too_long_message_names_the_limit() -> None:
     validation = validate_rows({**US, "name": "x" * 101})
     [finding] = [f for f in validation.findings if f.code == "too_long"]
     assert finding.message == "End User Name is too long: shorten it to at most 100 characters."
+
+
+def test_other_country_message_names_the_country() -> None:
+    validation = validate_rows({**US, "phoneNumber": "876-555-0100"})
+    (finding,) = [f for f in validation.findings if f.code == "phone_other_country"]
+    assert finding.is_error and finding.row == 2
+    assert finding.message.endswith("Area code 876 is in Jamaica.")
