@@ -35,6 +35,7 @@ from batchport.journal import Journal, Submission, SubmissionState, is_closed
 from batchport.order_requests import build_order_request
 from batchport.planner import PlannedOrder
 from batchport.progress import NullProgress, Progress
+from batchport.redaction import MASK
 
 __all__ = ["MAX_TRIES", "OrderService", "SubmitReport", "submit_orders"]
 
@@ -164,14 +165,16 @@ async def _submit_one(ctx: _Context, order: PlannedOrder, previous: Submission |
         except ApiRejected as exc:
             newly = _refused_numbers(exc, request)
             if not newly:
-                _close(ctx, order, SubmissionState.REJECTED, _rejection_text(exc))
+                text = _masked(_rejection_text(exc), request)
+                _close(ctx, order, SubmissionState.REJECTED, text)
                 return
             ctx.journal.record_refused_numbers(ctx.batch_id, order.reference, newly, ctx.clock())
             refused |= set(newly)
             maybe_sent = False
             continue
         except TransientApiError as exc:
-            _close(ctx, order, SubmissionState.FAILED, f"{exc.message}; run the same command again")
+            text = _masked(f"{exc.message}; run the same command again", request)
+            _close(ctx, order, SubmissionState.FAILED, text)
             return
         _record(ctx, order, created, how="created")
         return
@@ -239,7 +242,20 @@ def _refused_numbers(exc: ApiRejected, request: OrderRequest) -> dict[str, str]:
             refused.setdefault(number, []).append(
                 f"{violation.field.split('.', 1)[-1]}: {violation.description}"
             )
-    return {number: "; ".join(reasons) for number, reasons in refused.items()}
+    return {number: _masked("; ".join(reasons), request) for number, reasons in refused.items()}
+
+
+def _masked(text: str, request: OrderRequest) -> str:
+    """``text`` (the service's words, bound for the workbook) with the request's secrets masked.
+
+    A service may quote the PIN or account number it refuses; values under four characters are
+    left alone, as masking them would garble ordinary words and numbers.
+    """
+    for number in request.phone_numbers:
+        for secret in (number.port_out.existing_port_out_pin, number.port_out.account_num):
+            if len(secret) >= 4 and secret in text:
+                text = text.replace(secret, MASK)
+    return text
 
 
 def _rejection_text(exc: ApiRejected) -> str:

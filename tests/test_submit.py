@@ -69,6 +69,7 @@ def frame(rows: range) -> pd.DataFrame:
             "city": ["New York"] * count,
             "state": ["NY"] * count,
             "zipCode": ["10001"] * count,
+            "existingPortOutPin": ["98765"] * count,
         },
         index=pd.Index(list(rows), name="row"),
     )
@@ -250,3 +251,10 @@ def test_a_found_order_with_other_numbers_is_not_adopted(journal: Journal) -> No
     sub = journal.submissions("b1")["A"]
     assert service.lookups == 1 and sub.order_id != 555
     assert sub.state is SubmissionState.CREATED
+
+
+def test_a_pin_quoted_by_the_service_is_masked_in_the_journal(journal: Journal) -> None:
+    service = FakeService(blocked={"+12125550003": "PIN 98765 does not match"})
+    run(service, journal, concurrency=1)
+    message = journal.number_records("b1")[3].message
+    assert "98765" not in message and "PIN **** does not match" in message
