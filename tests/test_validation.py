@@ -65,7 +65,7 @@ def test_validate_file_normalises_and_counts(tmp_path: Path) -> None:
     assert rows.loc[3, "state"] == "MA" and rows.loc[3, "zipCode"] == "02110"
     assert rows.loc[3, "desiredPortDate"] == "2026-12-01"
     assert rows.loc[2, "typeOfService"] == "B" and rows.loc[2, "desiredPortDate"] == ""
-    assert rows.loc[2, "onDemandActivation"] is False or not rows.loc[2, "onDemandActivation"]
+    assert not rows.loc[2, "onDemandActivation"]
     assert not rows.isna().any().any()
     assert (validation.row_count, validation.valid, validation.invalid) == (3, 2, 1)
     assert validation.error_rows == frozenset({4})
