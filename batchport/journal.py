@@ -17,8 +17,6 @@ a file that is not a batchport journal raises :class:`~batchport.errors.JournalE
 
 from __future__ import annotations
 
-import os
-import socket
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -37,7 +35,7 @@ from batchport.journal_schema import (
     order_values,
     planned_from,
 )
-from batchport.journal_store import JournalStore
+from batchport.journal_store import JournalStore, owner_alive, process_owner
 from batchport.planner import PlannedOrder
 
 __all__ = [
@@ -77,14 +75,19 @@ class Journal(JournalStore):
         rows: Iterable[tuple[int, str, str]],
         now: datetime,
     ) -> bool:
-        """Record a batch and its input rows ``(row, e164, data hash)``; True if it is new."""
-        if self._query("SELECT 1 FROM batches WHERE id = ?", (batch_id,)):
-            return False
+        """Record a batch and its input rows ``(row, e164, data hash)``; True if it is new.
+
+        A batch already recorded (by an earlier run, or a run starting at the same moment) is
+        left as it is, and ``rows`` is not read.
+        """
         with self._transaction() as db:
-            db.execute(
-                "INSERT INTO batches (id, source, target, created_at) VALUES (?, ?, ?, ?)",
+            added = db.execute(
+                "INSERT OR IGNORE INTO batches (id, source, target, created_at) "
+                "VALUES (?, ?, ?, ?)",
                 (batch_id, source, target, now.isoformat()),
             )
+            if added.rowcount == 0:
+                return False
             db.executemany(
                 "INSERT INTO input_rows (batch_id, row, phone, data_hash) VALUES (?, ?, ?, ?)",
                 ((batch_id, row, phone, digest) for row, phone, digest in rows),
@@ -358,30 +361,6 @@ class Journal(JournalStore):
             ):
                 found[phone] = ActiveNumber(phone, batch, reference, int(order_id))
         return found
-
-
-def process_owner() -> str:
-    """This process as a batch owner: ``host:pid``."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def owner_alive(owner: str) -> bool:
-    """Whether ``host:pid`` names a live process of this host.
-
-    An owner on another host counts as gone: a journal is a local SQLite file, and a container
-    restarted after a crash gets a new host name, so trusting foreign claims would lock the
-    batch for good.
-    """
-    host, _, pid = owner.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, but someone else's
-        return True
-    return True
 
 
 def _event(

@@ -3,11 +3,15 @@
 :class:`JournalStore` checks that a file is a batchport journal (``PRAGMA application_id``) of a
 schema this version knows (``PRAGMA user_version``), creates the schema in a new file, turns on
 WAL, and offers ``_transaction`` / ``_query`` that turn SQLite failures into
-:class:`~batchport.errors.JournalError`. :class:`batchport.journal.Journal` builds on it.
+:class:`~batchport.errors.JournalError`. :func:`process_owner` and :func:`owner_alive` name the
+process that holds a batch and tell whether it still runs. :class:`batchport.journal.Journal`
+builds on it.
 """
 
 from __future__ import annotations
 
+import os
+import socket
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -17,7 +21,7 @@ from typing import Any, Self
 from batchport.errors import JournalError
 from batchport.journal_schema import APPLICATION_ID, SCHEMA, SCHEMA_VERSION
 
-__all__ = ["JournalStore"]
+__all__ = ["JournalStore", "owner_alive", "process_owner"]
 
 
 class JournalStore:
@@ -105,3 +109,27 @@ class JournalStore:
             return self._db.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
             raise JournalError(f"the journal {self.path} failed: {exc}") from exc
+
+
+def process_owner() -> str:
+    """This process as a batch owner: ``host:pid``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def owner_alive(owner: str) -> bool:
+    """Whether ``host:pid`` names a live process of this host.
+
+    An owner on another host counts as gone: a journal is a local SQLite file, and a container
+    restarted after a crash gets a new host name, so trusting foreign claims would lock the
+    batch for good.
+    """
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, but someone else's
+        return True
+    return True
