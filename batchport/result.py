@@ -127,22 +127,20 @@ def _rows_sheet(validation: Validation, outcomes: pd.DataFrame) -> SheetSpec:
         if str(name) in SECRET_KEYS
     }
     combined = pd.concat([outcomes, original.set_axis(headers, axis=1)], axis=1)
-    columns = [*ROW_COLUMNS, *headers]
-    data = zip(*(combined.iloc[:, i].tolist() for i in range(combined.shape[1])), strict=True)
     return SheetSpec(
         name="Rows",
-        columns=tuple(columns),
-        rows=[tuple(_cell(value) for value in row) for row in data],
+        columns=(*ROW_COLUMNS, *headers),
+        rows=_tuples(combined),
         masked_columns=masked,
         fill_column="Outcome",
         fills=OUTCOME_FILLS,
     )
 
 
-def _cell(value: object) -> object:
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    return value
+def _tuples(frame: pd.DataFrame) -> list[tuple[object, ...]]:
+    """The frame's rows as tuples, missing values (None, NaN) as blank cells."""
+    clean = frame.astype(object).where(frame.notna(), "")
+    return list(zip(*(clean.iloc[:, i].tolist() for i in range(clean.shape[1])), strict=True))
 
 
 def _order_row(order: OrderSummary) -> tuple[object, ...]:
@@ -159,9 +157,7 @@ def _order_row(order: OrderSummary) -> tuple[object, ...]:
 
 
 def _finding_rows(frame: pd.DataFrame) -> list[tuple[object, ...]]:
-    columns = [frame[name].tolist() for name in ("row", "column", "code", "severity")]
-    columns += [frame["message"].tolist(), frame["value"].tolist()]
-    return [tuple(_cell(value) for value in row) for row in zip(*columns, strict=True)]
+    return _tuples(frame.loc[:, ["row", "column", "code", "severity", "message", "value"]])
 
 
 def _summary_rows(
