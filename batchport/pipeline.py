@@ -277,10 +277,12 @@ class _Run:
         policy: RetryPolicy | None,
         confirm: Callable[[PlanPreview], bool] | None,
     ) -> None:
-        planned = {number for order in self.plan for number in order.numbers}
-        phones = self.valid["phoneNumber"].astype(str)
-        unplanned = self.valid[~phones.isin(planned) & ~phones.isin(self.active.keys())]
-        numbers = unplanned["phoneNumber"].astype(str).tolist()
+        # Plain set lookups: Series.isin with a set of 100k numbers costs half a second.
+        known = {number for order in self.plan for number in order.numbers} | self.active.keys()
+        phones = self.valid["phoneNumber"].astype(str).tolist()
+        outside = [phone not in known for phone in phones]
+        unplanned = self.valid.loc[pd.Series(outside, index=self.valid.index, dtype=bool)]
+        numbers = [phone for phone, out in zip(phones, outside, strict=True) if out]
         if self.plan_saved:
             self.portability = self.journal.cached_portability(
                 self.target, numbers, now=self.clock(), max_age=None
