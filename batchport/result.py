@@ -2,7 +2,8 @@
 
 Sheets: ``Summary`` (the batch in figures and what to do next), ``Rows`` (one row per input
 row, in input order: the :data:`~batchport.outcomes.ROW_COLUMNS` then every original input column
-unchanged), ``Orders`` (one row per order) and ``Findings`` (every validation finding). Written
+unchanged), ``Orders`` (one row per order) and ``Findings`` (every validation finding, the
+sheet ``batchport validate`` writes). Written
 through :mod:`batchport.workbook`: port-out PINs and account numbers masked, no cell ever a
 formula, frozen headers, autofilters, outcome colours, and an atomic save.
 """
@@ -26,8 +27,9 @@ from batchport.outcomes import (
     order_summaries,
     row_outcomes,
 )
+from batchport.report import _finding_headers, _findings_sheet
 from batchport.validation import Validation
-from batchport.workbook import SheetSpec, write_workbook
+from batchport.workbook import FILL_ERROR, FILL_OK, FILL_WARNING, SheetSpec, write_workbook
 
 __all__ = ["ORDER_COLUMNS", "OUTCOME_FILLS", "ResultInfo", "write_result"]
 
@@ -41,18 +43,18 @@ ORDER_COLUMNS = (
     "Desired schedule",
     "Message",
 )
-FINDING_COLUMNS = ("Row", "Column", "Code", "Severity", "Message", "Value")
 
 #: Fill colours (RGB hex) of the Outcome column.
+_FILL_INFO = "DDEBF7"
 OUTCOME_FILLS = {
-    Outcome.INVALID.value: "F8CBAD",
-    Outcome.DUPLICATE.value: "F8CBAD",
-    Outcome.NOT_PORTABLE.value: "FFE699",
-    Outcome.ALREADY_IN_ORDER.value: "DDEBF7",
-    Outcome.PLANNED.value: "DDEBF7",
-    Outcome.SUBMITTED.value: "C6EFCE",
-    Outcome.REJECTED.value: "F8CBAD",
-    Outcome.FAILED.value: "FF9999",
+    Outcome.INVALID.value: FILL_ERROR,
+    Outcome.DUPLICATE.value: FILL_ERROR,
+    Outcome.NOT_PORTABLE.value: FILL_WARNING,
+    Outcome.ALREADY_IN_ORDER.value: _FILL_INFO,
+    Outcome.PLANNED.value: _FILL_INFO,
+    Outcome.SUBMITTED.value: FILL_OK,
+    Outcome.REJECTED.value: FILL_ERROR,
+    Outcome.FAILED.value: "FF9999",  # stronger than an error: the run must be repeated
 }
 
 _NEXT_STEPS = {
@@ -106,13 +108,8 @@ def write_result(
             columns=ORDER_COLUMNS,
             rows=[_order_row(order) for order in orders],
         ),
-        SheetSpec(
-            name="Findings",
-            columns=FINDING_COLUMNS,
-            rows=_finding_rows(validation.findings_frame),
-            fill_column="Severity",
-            fills={"error": "F8CBAD", "warning": "FFE699"},
-        ),
+        # The validate command's own Findings sheet, so both workbooks read the same.
+        _findings_sheet(validation, _finding_headers(validation)),
     ]
     write_workbook(path, sheets)
     return counts, orders
@@ -154,10 +151,6 @@ def _order_row(order: OrderSummary) -> tuple[object, ...]:
         order.schedule,
         order.message,
     )
-
-
-def _finding_rows(frame: pd.DataFrame) -> list[tuple[object, ...]]:
-    return _tuples(frame.loc[:, ["row", "column", "code", "severity", "message", "value"]])
 
 
 def _summary_rows(

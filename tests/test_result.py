@@ -10,6 +10,8 @@ from run_inputs import HEADER, ca_row, sandbox_settings, us_row, write_input, wr
 
 from batchport.outcomes import ROW_COLUMNS, Outcome
 from batchport.pipeline import RunResult, run_batch
+from batchport.report import write_validation_report
+from batchport.validation import validate_file
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +92,17 @@ def test_summary_and_orders(finished: tuple[RunResult, Path]) -> None:
     assert sorted(row[3] for row in orders) == [1, 4]
     assert {row[0] for row in orders} == {order.reference for order in result.orders}
     findings = list(book["Findings"].iter_rows(min_row=2, values_only=True))
-    assert any(row[2] == "duplicate_number" and row[0] == 8 for row in findings)
+    assert any(row[3] == "duplicate_number" and row[0] == 8 for row in findings)
+
+
+def test_findings_sheet_is_the_one_validate_writes(
+    finished: tuple[RunResult, Path], tmp_path: Path
+) -> None:
+    result, path = finished
+    checked = write_validation_report(validate_file(result.source), tmp_path / "v.xlsx")
+    ours = openpyxl.load_workbook(path)["Findings"]
+    theirs = openpyxl.load_workbook(checked)["Findings"]
+    assert list(ours.iter_rows(values_only=True)) == list(theirs.iter_rows(values_only=True))
 
 
 def test_no_temporary_file_left_behind(finished: tuple[RunResult, Path]) -> None:
