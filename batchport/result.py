@@ -3,9 +3,9 @@
 Sheets: ``Summary`` (the batch in figures and what to do next), ``Rows`` (one row per input
 row, in input order: the :data:`~batchport.outcomes.ROW_COLUMNS` then every original input column
 unchanged), ``Orders`` (one row per order) and ``Findings`` (every validation finding, the
-sheet ``batchport validate`` writes). Written
-through :mod:`batchport.workbook`: port-out PINs and account numbers masked, no cell ever a
-formula, frozen headers, autofilters, outcome colours, and an atomic save.
+sheet ``batchport validate`` writes). Written through :mod:`batchport.workbook`: port-out PINs
+and account numbers masked, no cell ever a formula, frozen headers, autofilters, outcome
+colours, and an atomic save.
 """
 
 from __future__ import annotations
