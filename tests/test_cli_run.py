@@ -21,6 +21,7 @@ from run_inputs import (
 )
 
 from batchport.cli import main
+from batchport.journal import open_journal
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -111,7 +112,9 @@ def test_missing_result_folder_exits_1_before_anything_is_sent(tmp_path: Path) -
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("nth", "point"), [(1, "before"), (2, "after"), (3, "before")])
+@pytest.mark.parametrize(
+    ("nth", "point"), [(1, "before"), (2, "after"), (3, "before"), (5, "after")]
+)
 def test_resume_after_sigkill_creates_no_duplicate_and_loses_no_row(
     tmp_path: Path, nth: int, point: str
 ) -> None:
@@ -133,3 +136,7 @@ def test_resume_after_sigkill_creates_no_duplicate_and_loses_no_row(
     assert len({order.customer_order_reference for order in orders}) == 5
     numbers = Counter(n.phone_number for order in orders for n in order.phone_numbers)
     assert len(numbers) == 10 and set(numbers.values()) == {1}
+    with open_journal(tmp_path / "state" / "journal.sqlite") as journal:
+        kinds = Counter(kind for kind, _, _ in journal.events(summary["batch"]))
+    assert kinds["lookup"] == 1  # only the order the kill left unproven is looked up
+    assert kinds["adopted"] == (1 if point == "after" else 0)
