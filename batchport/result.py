@@ -62,7 +62,10 @@ _NEXT_STEPS = {
     Outcome.DUPLICATE: "Remove duplicate numbers: each number may appear once.",
     Outcome.NOT_PORTABLE: "Ask the current carrier about not_portable numbers before retrying.",
     Outcome.REJECTED: "Correct rejected rows as the Message says and run them in a new file.",
-    Outcome.FAILED: "Run the same command again: failed rows are retried, nothing is sent twice.",
+    Outcome.FAILED: (
+        "Do what each failed row's Message says; mostly: run the same command again (failed "
+        "orders are retried, nothing is sent twice)."
+    ),
     Outcome.PLANNED: "Run the same command without --dry-run (and confirm) to submit the orders.",
 }
 
