@@ -171,7 +171,7 @@ def run_batch(
     stats = {**run.stats(), "Duration (s)": round(time.monotonic() - started, 1)}
     report.start("write", 1)
     with stages.timing("report"):
-        outcomes, orders = _write(result_path, validation, records, info, stats)
+        outcomes, orders = write_result(result_path, validation, records, info, stats)
     report.advance("write")
     return RunResult(
         batch_id=batch_id,
@@ -197,23 +197,6 @@ def _usable_result_path(path: Path) -> Path:
             "choose another --out"
         )
     return path
-
-
-def _write(
-    path: Path,
-    validation: Validation,
-    records: RunRecords,
-    info: ResultInfo,
-    stats: Mapping[str, object],
-) -> tuple[dict[str, int], tuple[OrderSummary, ...]]:
-    """:func:`~batchport.result.write_result`, its OSError turned into a next step."""
-    try:
-        return write_result(path, validation, records, info, stats)
-    except OSError as exc:
-        raise BatchportError(
-            f"cannot write the result workbook {path}: {exc.strerror or exc}; "
-            "run the same command with --out elsewhere (nothing is sent twice)"
-        ) from exc
 
 
 def _row_hashes(validation: Validation) -> Iterator[tuple[int, str, str]]:

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from batchport.columns import SECRET_KEYS
+from batchport.errors import BatchportError
 from batchport.outcomes import (
     FINE_OUTCOMES,
     ROW_COLUMNS,
@@ -91,7 +92,8 @@ def write_result(
     """Write the result workbook atomically to ``path``.
 
     Returns the count per outcome and the order summaries (for the JSON summary). Raises
-    ``OSError`` when the file cannot be written (an earlier workbook at ``path`` stays intact).
+    ``BatchportError`` naming the file when it cannot be written (an earlier workbook at
+    ``path`` stays intact).
     """
     outcomes = row_outcomes(
         validation.rows, validation.findings_frame, validation.error_rows, records
@@ -114,7 +116,13 @@ def write_result(
         # The validate command's own Findings sheet, so both workbooks read the same.
         _findings_sheet(validation, _finding_headers(validation)),
     ]
-    write_workbook(path, sheets)
+    try:
+        write_workbook(path, sheets)
+    except OSError as exc:
+        raise BatchportError(
+            f"cannot write the result workbook {path}: {exc.strerror or exc}; "
+            "run the same command with --out elsewhere (nothing is sent twice)"
+        ) from exc
     return counts, orders
 
 

@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 from run_inputs import HEADER, ca_row, sandbox_settings, us_row, write_input, write_scenario
 
+from batchport.errors import BatchportError
 from batchport.outcomes import ROW_COLUMNS, Outcome
 from batchport.pipeline import RunResult, run_batch
 from batchport.report import write_validation_report
@@ -108,3 +109,12 @@ def test_findings_sheet_is_the_one_validate_writes(
 def test_no_temporary_file_left_behind(finished: tuple[RunResult, Path]) -> None:
     _, path = finished
     assert [p.name for p in path.parent.iterdir()] == ["result.xlsx"]
+
+
+def test_a_workbook_that_cannot_be_written_is_a_clear_error(tmp_path: Path) -> None:
+    source = write_input(tmp_path / "in.csv", [us_row(100)])
+    blocked = tmp_path / "taken.xlsx"
+    blocked.mkdir()  # a folder where the workbook should go
+    settings = sandbox_settings(tmp_path, "", rate=1000.0)
+    with pytest.raises(BatchportError, match=r"cannot write the result workbook .*taken\.xlsx"):
+        run_batch(source, settings, out=blocked, dry_run=True)
