@@ -233,7 +233,8 @@ class Journal(JournalStore):
             db.execute(
                 "INSERT INTO submissions (batch_id, reference, state, attempts, intent_at) "
                 "VALUES (?, ?, 'intent', 1, ?) ON CONFLICT (batch_id, reference) DO UPDATE SET "
-                "state = 'intent', attempts = attempts + 1, intent_at = excluded.intent_at",
+                "state = 'intent', attempts = attempts + 1, intent_at = excluded.intent_at, "
+                "message = ''",
                 (batch_id, reference, now.isoformat()),
             )
             _event(db, batch_id, now, "create_intent", reference, "")

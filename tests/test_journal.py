@@ -116,6 +116,9 @@ def test_outcomes_close_a_submission(tmp_path: Path) -> None:
         journal.record_outcome("b1", "A", SubmissionState.FAILED, "service down", NOW)
         sub = journal.submissions("b1")["A"]
         assert sub.state is SubmissionState.FAILED and sub.message == "service down"
+        journal.record_intent("b1", "A", NOW)  # a new attempt: the old message no longer holds
+        sub = journal.submissions("b1")["A"]
+        assert sub.state is SubmissionState.INTENT and sub.message == "" and sub.attempts == 1
 
 
 def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
