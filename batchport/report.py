@@ -21,7 +21,7 @@ from batchport.columns import SECRET_KEYS, column
 from batchport.validation import Validation
 from batchport.workbook import FILL_ERROR, FILL_OK, FILL_WARNING, SheetSpec, write_workbook
 
-__all__ = ["default_report_path", "write_validation_report"]
+__all__ = ["default_report_path", "findings_sheet", "write_validation_report"]
 
 _STATUS_FILLS = {"invalid": FILL_ERROR, "warnings": FILL_WARNING, "valid": FILL_OK}
 _SEVERITY_FILLS = {"error": FILL_ERROR, "warning": FILL_WARNING}
@@ -41,7 +41,7 @@ def write_validation_report(validation: Validation, path: Path) -> Path:
     """
     headers = _finding_headers(validation)
     return write_workbook(
-        path, [_rows_sheet(validation, headers), _findings_sheet(validation, headers)]
+        path, [_rows_sheet(validation, headers), findings_sheet(validation, headers)]
     )
 
 
@@ -94,7 +94,13 @@ def _row_status(validation: Validation, finding_headers: pd.Series) -> tuple[pd.
     return status, joined.reindex(index).fillna("").astype("str")
 
 
-def _findings_sheet(validation: Validation, finding_headers: pd.Series) -> SheetSpec:
+def findings_sheet(validation: Validation, finding_headers: pd.Series | None = None) -> SheetSpec:
+    """The ``Findings`` sheet: one line per finding, as ``validate`` and ``run`` both write it.
+
+    ``finding_headers`` (the input header of each finding's column) is worked out when not given.
+    """
+    if finding_headers is None:
+        finding_headers = _finding_headers(validation)
     frame = validation.findings_frame
     columns = [frame["column"].tolist(), finding_headers.tolist()]
     columns += [frame[n].tolist() for n in ("code", "severity", "message", "value")]

@@ -28,7 +28,7 @@ from batchport.outcomes import (
     order_summaries,
     row_outcomes,
 )
-from batchport.report import _finding_headers, _findings_sheet
+from batchport.report import findings_sheet
 from batchport.validation import Validation
 from batchport.workbook import FILL_ERROR, FILL_OK, FILL_WARNING, SheetSpec, write_workbook
 
@@ -114,7 +114,7 @@ def write_result(
             rows=[_order_row(order) for order in orders],
         ),
         # The validate command's own Findings sheet, so both workbooks read the same.
-        _findings_sheet(validation, _finding_headers(validation)),
+        findings_sheet(validation),
     ]
     try:
         write_workbook(path, sheets)
