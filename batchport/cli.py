@@ -17,7 +17,7 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, ClassVar, NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -311,19 +311,23 @@ def template_command(out: Path) -> None:
 # --- run / track commands --------------------------------------------------------------------
 
 
+_STAGE_LABELS = {
+    "validate": "Reading and validating the input",
+    "portability": "Checking portability of {total} number(s)",
+    "submit": "Submitting {total} order(s)",
+    "write": "Writing the result workbook",
+}
+
+
+def _stage_label(stage: str, total: int) -> str:
+    return _STAGE_LABELS.get(stage, stage + " ({total})").format(total=total)
+
+
 class _PlainProgress:
     """Progress as plain log lines on stderr (not a terminal)."""
 
-    _LABELS: ClassVar[dict[str, str]] = {
-        "validate": "Reading and validating the input",
-        "portability": "Checking portability of {total} number(s)",
-        "submit": "Submitting {total} order(s)",
-        "write": "Writing the result workbook",
-    }
-
     def start(self, stage: str, total: int) -> None:
-        label = self._LABELS.get(stage, stage + " ({total})")
-        click.echo(label.format(total=total), err=True)
+        click.echo(_stage_label(stage, total), err=True)
 
     def advance(self, stage: str, amount: int = 1) -> None:
         """Plain output shows stages, not every step."""
@@ -345,7 +349,7 @@ class _RichProgress:
 
     def start(self, stage: str, total: int) -> None:
         self.bars.start()
-        self._tasks[stage] = self.bars.add_task(stage, total=max(total, 1))
+        self._tasks[stage] = self.bars.add_task(_stage_label(stage, total), total=max(total, 1))
         if total == 0:
             self.bars.update(self._tasks[stage], completed=1)
 
@@ -430,6 +434,7 @@ def run_command(
 
     overrides = {"max_per_order": max_per_order} if max_per_order else {}
     settings = settings_from_options(api, **overrides)
+    settings.require_credentials()  # before reading a file that may take a minute
     live = not settings.sandbox and not dry_run
     if live and not yes and not _is_terminal():
         fail("not submitting to the real Porting API without a terminal; add --yes to confirm")

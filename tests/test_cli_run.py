@@ -96,6 +96,20 @@ def test_real_api_without_terminal_or_yes_is_refused(tmp_path: Path) -> None:
     assert "--yes" in result.stderr and "tok-secret" not in result.output
 
 
+def test_missing_credentials_are_reported_before_the_input_is_read(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a workbook")
+    cleared: dict[str, str | None] = {
+        name: None
+        for name in ("SINCH_PROJECT_ID", "PROJECT_ID", "SINCH_KEY_ID", "SINCH_KEY_SECRET")
+    }
+    env = {**env_for(tmp_path), **cleared, "SINCH_ACCESS_TOKEN": None, "ACCESS_TOKEN": None}
+    result = CliRunner().invoke(main, ["run", str(broken), "--yes"], env=env)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: No Sinch project: set SINCH_PROJECT_ID")
+    assert "--sandbox" in result.stderr and "workbook" not in result.stderr
+
+
 def test_unreadable_input_exits_1(tmp_path: Path) -> None:
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"not a workbook")
