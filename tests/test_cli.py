@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -61,3 +63,13 @@ def test_public_api_is_explicit() -> None:
     exported = {name for name in namespace if name != "__builtins__"}
     assert exported == set(batchport.__all__)
     assert len(batchport.__all__) == len(set(batchport.__all__))
+
+
+def test_stage_functions_load_on_first_use_only() -> None:
+    code = (
+        "import sys, batchport; assert 'pandas' not in sys.modules; "
+        "from batchport import run_batch; assert 'pandas' in sys.modules; "
+        "print(run_batch.__module__)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "batchport.pipeline"
