@@ -308,7 +308,7 @@ def template_command(out: Path) -> None:
     click.echo(f"Template written to {out}")
 
 
-# --- run / track commands --------------------------------------------------------------------
+# --- run command ------------------------------------------------------------------------------
 
 
 _STAGE_LABELS = {
