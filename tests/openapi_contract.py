@@ -51,7 +51,7 @@ __all__ = [
     "validate_webhook",
 ]
 
-#: Same location as the ``openapi_path`` fixture in tests/conftest.py.
+#: Where the published document lies, beside the clone; the ``openapi_path`` fixture uses it too.
 OPENAPI_PATH = (
     Path(__file__).resolve().parent.parent.parent
     / "shared"
