@@ -341,9 +341,13 @@ class _RichProgress:
 
     def __init__(self) -> None:
         from rich.console import Console
-        from rich.progress import Progress as Bars
 
         self.console = Console(stderr=True)
+        self._new_block()
+
+    def _new_block(self) -> None:
+        from rich.progress import Progress as Bars
+
         self.bars = Bars(console=self.console, transient=False)
         self._tasks: dict[str, Any] = {}
 
@@ -363,11 +367,16 @@ class _RichProgress:
     def stop(self) -> None:
         self.bars.stop()
 
+    def pause(self) -> None:
+        """Stop drawing so a question can be asked; later stages draw below the answer."""
+        self.bars.stop()
+        self._new_block()
+
 
 def _confirm_plan(progress: Any) -> Callable[[Any], bool]:
     def confirm(preview: Any) -> bool:
         if isinstance(progress, _RichProgress):
-            progress.stop()
+            progress.pause()
         carriers = sorted({order.carrier for order in preview.orders})
         click.echo(
             f"About to create {len(preview.orders)} order(s) with {preview.numbers} number(s) "
