@@ -165,14 +165,8 @@ def _group_keys(rows: pd.DataFrame, today: date) -> pd.DataFrame:
     keys = rows.loc[:, list(GROUP_COLUMNS)].astype(str).fillna("")
     blank_date = keys["desiredPortDate"].str.strip() == ""
     keys.loc[blank_date, "desiredPortDate"] = default_port_date(today).isoformat()
-    keys["onDemandActivation"] = rows["onDemandActivation"].map(_as_bool).map(str)
+    keys["onDemandActivation"] = rows["onDemandActivation"].astype(bool).map(str)
     return keys
-
-
-def _as_bool(value: object) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in {"true", "1", "yes", "y"}
-    return bool(value)
 
 
 def _references(
@@ -201,7 +195,7 @@ def _digest(key: tuple[str, ...], length: int) -> str:
 
 
 def _distinct(references: list[str], keys: list[tuple[tuple[str, ...], int]]) -> list[str]:
-    """The references, each one shared by two orders given a hash of its group and part.
+    """The references, where any reference that names two orders ends in a hash of its group.
 
     User references can collide once suffixed or cut to length (``ACME`` split in two beside a
     literal ``ACME-1of2``); two orders under one reference would defeat the lookup that keeps
