@@ -18,10 +18,11 @@ from pathlib import Path
 import pandas as pd
 
 from batchport.columns import SECRET_KEYS, column
+from batchport.intake import Table
 from batchport.validation import Validation
 from batchport.workbook import FILL_ERROR, FILL_OK, FILL_WARNING, SheetSpec, write_workbook
 
-__all__ = ["default_report_path", "findings_sheet", "write_validation_report"]
+__all__ = ["default_report_path", "findings_sheet", "input_columns", "write_validation_report"]
 
 _STATUS_FILLS = {"invalid": FILL_ERROR, "warnings": FILL_WARNING, "valid": FILL_OK}
 _SEVERITY_FILLS = {"error": FILL_ERROR, "warning": FILL_WARNING}
@@ -61,19 +62,27 @@ def _header_of(validation: Validation, key: str) -> str:
         return key
 
 
+def input_columns(table: Table, leading: Sequence[str]) -> tuple[list[str], dict[str, str]]:
+    """Headers for a sheet of ``leading`` columns followed by every input column, as written.
+
+    Returns the headers (made unique with a ``(2)``-style suffix where the input repeats one)
+    and the map of masked columns (header → secret field) for ``SheetSpec.masked_columns``.
+    """
+    headers = _unique([*leading, *(table.headers.get(n, n) for n in table.frame.columns)])
+    masked = {
+        headers[len(leading) + i]: name
+        for i, name in enumerate(table.frame.columns)
+        if name in SECRET_KEYS
+    }
+    return headers, masked
+
+
 def _rows_sheet(validation: Validation, finding_headers: pd.Series) -> SheetSpec:
-    table = validation.table
-    frame = table.frame
-    input_headers = [table.headers[name] for name in frame.columns]
+    frame = validation.table.frame
     status, messages = _row_status(validation, finding_headers)
     columns = [status, messages, *(frame[name] for name in frame.columns)]
     rows = _zip_rows(frame.index.tolist(), [c.tolist() for c in columns])
-    headers = _unique([*_ROW_HEADERS, *input_headers])
-    masked = {
-        headers[len(_ROW_HEADERS) + i]: name
-        for i, name in enumerate(frame.columns)
-        if name in SECRET_KEYS
-    }
+    headers, masked = input_columns(validation.table, _ROW_HEADERS)
     return SheetSpec("Rows", headers, rows, masked_columns=masked,
                      fill_column="Status", fills=_STATUS_FILLS)  # fmt: skip
 

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from batchport.columns import SECRET_KEYS
 from batchport.errors import BatchportError
 from batchport.outcomes import (
     FINE_OUTCOMES,
@@ -28,7 +27,7 @@ from batchport.outcomes import (
     order_summaries,
     row_outcomes,
 )
-from batchport.report import findings_sheet
+from batchport.report import findings_sheet, input_columns
 from batchport.validation import Validation
 from batchport.workbook import FILL_ERROR, FILL_OK, FILL_WARNING, SheetSpec, write_workbook
 
@@ -127,17 +126,11 @@ def write_result(
 
 
 def _rows_sheet(validation: Validation, outcomes: pd.DataFrame) -> SheetSpec:
-    original = validation.table.frame
-    headers = [validation.table.headers.get(str(name), str(name)) for name in original.columns]
-    masked = {
-        headers[position]: str(name)
-        for position, name in enumerate(original.columns)
-        if str(name) in SECRET_KEYS
-    }
-    combined = pd.concat([outcomes, original.set_axis(headers, axis=1)], axis=1)
+    headers, masked = input_columns(validation.table, ROW_COLUMNS)
+    combined = pd.concat([outcomes, validation.table.frame], axis=1).set_axis(headers, axis=1)
     return SheetSpec(
         name="Rows",
-        columns=(*ROW_COLUMNS, *headers),
+        columns=headers,
         rows=_tuples(combined),
         masked_columns=masked,
         fill_column="Outcome",
