@@ -18,6 +18,7 @@ __all__ = [
     "CA_POSTAL",
     "CA_PROVINCES",
     "E164_NANP",
+    "TIME_ZONES",
     "US_STATES",
     "US_ZIP",
     "NpaKind",
@@ -268,6 +269,9 @@ def normalise_regions(raw: pd.Series) -> pd.Series:
         mapping[value] = lookup.get(token, lookup.get(token.replace(" ", ""), value))
     return text.map(mapping).astype("str")
 
+
+#: The time zones a desired port time may be given in (the API's enumeration).
+TIME_ZONES = ("US/Eastern", "US/Central", "US/Mountain", "US/Pacific", "GMT")
 
 #: A US ZIP code: five digits, or ZIP+4.
 US_ZIP = r"^[0-9]{5}(-[0-9]{4})?$"

@@ -18,7 +18,6 @@ from batchport.columns import COLUMNS
 from batchport.finding_frames import concat_frames, frame_of
 
 __all__ = [
-    "TIME_ZONES",
     "VOICE_TYPES",
     "Normalised",
     "boolean_ok",
@@ -28,7 +27,6 @@ __all__ = [
 ]
 
 #: The API's enumeration of port time zones.
-TIME_ZONES = ("US/Eastern", "US/Central", "US/Mountain", "US/Pacific", "GMT")
 #: Voice configuration types and the id column each one needs.
 VOICE_TYPES = {"RTC": "appId", "EST": "trunkId", "FAX": "serviceId"}
 

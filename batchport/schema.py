@@ -17,7 +17,8 @@ import pandera.pandas as pa
 from batchport import nanp
 from batchport.columns import COLUMNS, END_USER_KEYS, SCHEDULE_KEYS, column
 from batchport.finding_frames import concat_frames, empty_frame, frame_of, masked_values
-from batchport.normalise import TIME_ZONES, VOICE_TYPES, Normalised, boolean_ok
+from batchport.nanp import TIME_ZONES
+from batchport.normalise import VOICE_TYPES, Normalised, boolean_ok
 from batchport.rules import RULES, message_for
 
 __all__ = ["build_schema", "check_across_rows", "check_rows"]

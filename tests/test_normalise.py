@@ -4,7 +4,8 @@ import pandas as pd
 import pytest
 
 from batchport.finding_frames import to_findings
-from batchport.normalise import TIME_ZONES, boolean_ok, normalise, parse_dates, parse_times
+from batchport.nanp import TIME_ZONES
+from batchport.normalise import boolean_ok, normalise, parse_dates, parse_times
 from batchport.rules import RULES
 
 

@@ -12,13 +12,12 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from batchport.nanp import E164_NANP, country_of
+from batchport.nanp import CA_PROVINCES, E164_NANP, TIME_ZONES, US_STATES, US_ZIP, country_of
 from batchport.sandbox.replies import ApiFailure, Violation
 
 __all__ = [
     "FORBIDDEN_REFERENCE_CHARS",
     "MAX_NUMBERS",
-    "TIME_ZONES",
     "Checker",
     "check_configuration",
     "check_number_list",
@@ -29,7 +28,6 @@ __all__ = [
 MAX_NUMBERS = 500
 MAX_REFERENCE = 100
 FORBIDDEN_REFERENCE_CHARS = frozenset("<\\^~`}{>=][!")
-TIME_ZONES = ("US/Eastern", "US/Central", "US/Mountain", "US/Pacific", "GMT")
 END_USER_REQUIRED = ("name", "streetNum", "streetName", "city", "state", "zipCode")
 END_USER_OPTIONAL = (
     "streetPreDir", "streetType", "streetPostDir", "locationType1", "locationValue1",
@@ -40,19 +38,9 @@ PORT_OUT_FIELDS = (
 )  # fmt: skip
 VOICE_ID_FIELD = {"RTC": "appId", "EST": "trunkId", "FAX": "serviceId"}
 
-# INFERRED: the document says only "two-letter abbreviation"; USPS codes and Canadian provinces.
-# fmt: off
-US_STATES = frozenset((
-    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN",
-    "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH",
-    "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT",
-    "VT", "VA", "WA", "WV", "WI", "WY", "PR", "VI", "GU", "AS", "MP",
-))
-CA_PROVINCES = frozenset((
-    "AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT",
-))
-# fmt: on
-_US_ZIP = re.compile(r"^\d{5}(-\d{4})?$")
+# INFERRED: the document says only "two-letter abbreviation"; we take USPS codes (with DC and
+# the inhabited territories) and the Canadian province and territory codes, as the tool does.
+_US_ZIP = re.compile(US_ZIP)
 _CA_POSTAL = re.compile(r"^[A-Z]\d[A-Z] ?\d[A-Z]\d$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d:[0-5]\d$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
