@@ -1,16 +1,44 @@
-"""Findings: one problem in one cell of the input, found before anything is sent.
+"""Findings: one problem in one cell of the input, every code a finding can carry, and findings
+built in bulk.
 
 A ``Finding`` is plain data so that every later stage (planner, pipeline, result workbook) can
-import it without pulling in pandera. Codes are stable snake_case identifiers; messages are for
-people and say how to fix the problem.
+import it without pulling in pandera. Codes are stable snake_case identifiers listed once in
+:data:`CODES` with their severity and advice, so the reader's repairs, the validation checks, the
+reports and the README agree on what each code means. Advice says what is wrong and how to fix it;
+``{header}`` is replaced by the column's header.
+
+Stages that look at whole columns (the reader's repairs, normalisation, the schema, cross-row
+checks) produce finding *frames*, a DataFrame with one row per finding built without a Python
+loop per row; :func:`to_findings` turns the final, usually short, frame into ``Finding`` records
+at the very end. The intake and validation stages both report in this vocabulary, which is why it
+lives beside ``errors.py`` rather than inside either stage.
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from functools import cache
 
-__all__ = ["Finding", "Severity"]
+import numpy as np
+import pandas as pd
+
+from batchport.columns import COLUMNS, SECRET_KEYS
+from batchport.redaction import mask_field
+
+__all__ = [
+    "CODES",
+    "FRAME_COLUMNS",
+    "Finding",
+    "FindingCode",
+    "Severity",
+    "advice_for",
+    "concat_frames",
+    "empty_frame",
+    "frame_of",
+    "masked_values",
+    "to_findings",
+]
 
 
 class Severity(enum.StrEnum):
@@ -41,3 +69,206 @@ class Finding:
     def is_error(self) -> bool:
         """True when this finding keeps its row from being submitted."""
         return self.severity is Severity.ERROR
+
+
+@dataclass(frozen=True)
+class FindingCode:
+    """The severity of a finding code and the advice shown with it."""
+
+    severity: Severity
+    message: str
+
+
+E, W = Severity.ERROR, Severity.WARNING
+_Code = FindingCode  # keeps the table below one entry per line
+
+CODES: dict[str, FindingCode] = {
+    "phone_missing": _Code(E, "No phone number: fill in the number to port or delete the row."),
+    "phone_malformed": _Code(E, "Not a ten-digit North American number: write it like "
+                                "(212) 555-0143 or +12125550143, without extensions."),
+    "phone_invalid": _Code(E, "Not a valid NANP number: the area code and exchange must start "
+                              "with 2-9 and must not be N11 (211, 311, ... 911)."),
+    "phone_unassigned_area_code": _Code(E, "The area code is not in service in the US or Canada "
+                                           "(555 is not an area code): check the number."),
+    "phone_toll_free": _Code(E, "Toll-free numbers (8XX) cannot be ported here: only US and "
+                                "Canadian local numbers can; remove the row."),
+    "phone_premium": _Code(E, "Premium-rate 900 numbers cannot be ported: remove the row."),
+    "phone_non_geographic": _Code(E, "Non-geographic service codes (5XX, 6XX, 7XX) cannot be "
+                                     "ported: only US and Canadian local numbers can."),
+    "phone_other_country": _Code(E, "The area code belongs to another NANP country (e.g. the "
+                                    "Caribbean): only US and Canadian numbers can be ported."),
+    "duplicate_number": _Code(E, "The same number appears earlier in the file; delete this row."),
+    "missing_required": _Code(E, "{header} is required: copy it from the losing carrier's bill."),
+    "too_long": _Code(E, "{header} is too long: shorten it to at most {limit} characters."),
+    "state_invalid": _Code(E, "{header} must be a two-letter US state or Canadian province code "
+                              "(e.g. NY, ON) or its full name."),
+    "state_wrong_country": _Code(E, "{header} is in the other country than the phone number's "
+                                    "area code: check the number or the address."),
+    "postal_code_invalid": _Code(E, "{header} must be a US ZIP (12345 or 12345-6789) or a "
+                                    "Canadian postal code (A1A 1A1)."),
+    "postal_code_wrong_country": _Code(E, "{header} is of the other country than the phone "
+                                          "number: use a ZIP for US, A1A 1A1 for Canada."),
+    "type_of_service_invalid": _Code(E, "{header} must be B (Business) or R (Residential)."),
+    "port_out_credentials_missing": _Code(W, "Neither a port-out PIN nor an account number: most "
+                                             "carriers reject a port without one of them."),
+    "account_phone_invalid": _Code(E, "{header} is not a valid North American number."),
+    "invalid_date": _Code(E, "{header} is not a date: write it as YYYY-MM-DD."),
+    "authorizing_date_future": _Code(E, "{header} is in the future: use the date the "
+                                        "authorisation was signed (today or earlier)."),
+    "port_date_past": _Code(E, "{header} is in the past: choose today or a later date, or leave "
+                               "it blank to let batchport pick one."),
+    "port_date_weekend": _Code(W, "{header} falls on a weekend: carriers rarely port then, "
+                                  "consider a weekday."),
+    "invalid_time": _Code(E, "{header} is not a time: write it as HH:MM:SS, e.g. 09:00:00."),
+    "invalid_time_zone": _Code(E, "{header} must be US/Eastern, US/Central, US/Mountain, "
+                                  "US/Pacific or GMT."),
+    "invalid_boolean": _Code(E, "{header} must be Yes or No."),
+    "forbidden_characters": _Code(E, "{header} contains a character the API refuses "
+                                     "(< > [ ] { } = ! ^ ~ \\ ` or # in an E911 street)."),
+    "reseller_required": _Code(E, "{header} is required for Canadian numbers: name the reseller "
+                                  "(losing carrier)."),
+    "voice_type_invalid": _Code(E, "{header} must be RTC, EST or FAX (or blank)."),
+    "voice_id_missing": _Code(E, "{header} is needed for the chosen voice type (RTC needs an App "
+                                 "ID, EST a SIP Trunk ID, FAX a Fax Service ID)."),
+    "voice_type_missing": _Code(E, "A voice id is given but no {header}: set RTC, EST or FAX."),
+    "e911_incomplete": _Code(E, "{header} is needed once any E911 field is filled in."),
+    "account_details_differ": _Code(W, "Rows with the same account number have different end-user "
+                                       "details; the losing carrier holds one record per account."),
+    "order_group_schedule_conflict": _Code(E, "Rows of one order group must share one desired "
+                                              "port date, time, time zone and activation."),
+    "phone_stored_as_number": _Code(W, "Excel stored this phone number as a number; format the "
+                                       "column as Text."),
+    "stored_as_number": _Code(W, "Excel stored this as a number, so leading zeros may be lost; "
+                                 "format the column as Text and retype it."),
+    "zip_leading_zeros_restored": _Code(W, "The ZIP code had lost its leading zeros; they were "
+                                           "put back."),
+    "excel_date_converted": _Code(W, "Read an Excel date value as an ISO date (YYYY-MM-DD)."),
+    "excel_time_converted": _Code(W, "Read an Excel time value as HH:MM:SS."),
+    "whitespace_cleaned": _Code(W, "Removed stray or non-breaking spaces from this cell."),
+    "phone_reformatted": _Code(W, "Phone number rewritten in E.164 form (+1 and ten digits)."),
+    "state_normalised": _Code(W, "State or province written as its two-letter code."),
+    "postal_code_normalised": _Code(W, "Postal code rewritten in its standard form."),
+    "type_of_service_normalised": _Code(W, "Type of service written as B (Business) or R "
+                                           "(Residential)."),
+    "time_zone_normalised": _Code(W, "Time zone written as the API's name for it."),
+    "voice_type_normalised": _Code(W, "Voice type written as RTC, EST or FAX."),
+    "date_normalised": _Code(W, "Date rewritten as YYYY-MM-DD; check it is the date you meant."),
+    "time_normalised": _Code(W, "Time rewritten as HH:MM:SS (24-hour)."),
+}  # fmt: skip
+
+
+def advice_for(code: str, header: str, limit: int = 0) -> str:
+    """The advice for ``code`` with ``{header}`` (and ``{limit}``, a length) filled in.
+
+    Raises ``KeyError`` for an unknown code.
+    """
+    return CODES[code].message.replace("{header}", header).replace("{limit}", str(limit))
+
+
+#: The columns of a finding frame, in order.
+FRAME_COLUMNS = ("row", "column", "code", "severity", "message", "value")
+_POSITION = {c.key: i for i, c in enumerate(COLUMNS)}
+
+
+def empty_frame() -> pd.DataFrame:
+    """A finding frame with no findings."""
+    return _empty().copy()
+
+
+@cache
+def _empty() -> pd.DataFrame:
+    columns = {name: _repeat("", 0) for name in FRAME_COLUMNS}
+    columns["row"] = pd.Series([], dtype="int64")
+    columns["value"] = pd.Series([], dtype="str")
+    return pd.DataFrame(columns)
+
+
+def frame_of(
+    mask: pd.Series,
+    column: str,
+    code: str,
+    values: pd.Series | None = None,
+    message: str | pd.Series | None = None,
+) -> pd.DataFrame:
+    """One finding of ``code`` for every row where ``mask`` is true.
+
+    ``mask`` is a boolean Series indexed by spreadsheet row number; the severity, and the
+    message unless ``message`` overrides it (one text, or a Series aligned with ``mask``), come
+    from :data:`CODES`; ``values`` (aligned with ``mask``) become the offending
+    values, masked when ``column`` is a secret column. Raises ``KeyError`` for an unknown code.
+    """
+    rule = CODES[code]
+    hits = mask.to_numpy(dtype=bool)
+    rows = mask.index[hits]
+    count = len(rows)
+    if count == 0:
+        return empty_frame()
+    if isinstance(message, pd.Series):
+        texts = _objects(message.to_numpy(dtype=object)[hits])
+    else:
+        texts = _repeat(rule.message if message is None else message, count)
+    if values is None:
+        shown = _repeat("", count).astype("str")
+    else:
+        shown = masked_values(column, values[hits].astype("str").reset_index(drop=True))
+    # The repeated texts are one shared object each, the values stay in Arrow: a file of a
+    # million rows can carry a million findings, and they must not cost more than the rows.
+    return pd.DataFrame(
+        {
+            "row": rows.to_numpy(dtype="int64"),
+            "column": _repeat(column, count),
+            "code": _repeat(code, count),
+            "severity": _repeat(rule.severity.value, count),
+            "message": texts,
+            "value": shown,
+        }
+    )
+
+
+def masked_values(column: str, values: pd.Series) -> pd.Series:
+    """``values`` as shown in findings: masked when ``column`` is a secret column, else as is."""
+    if column not in SECRET_KEYS:
+        return values
+    masked = [str(mask_field(column, v)) for v in values.tolist()]
+    return pd.Series(masked, index=values.index, dtype="str")
+
+
+def _repeat(text: str, count: int) -> pd.Series:
+    shared = np.empty(count, dtype=object)
+    shared.fill(text)  # one reference to one string (np.full would make a copy per row)
+    return pd.Series(shared, dtype=object)
+
+
+def _objects(values: object) -> pd.Series:
+    return pd.Series(np.asarray(values, dtype=object), dtype=object)
+
+
+def concat_frames(frames: list[pd.DataFrame], *, sort: bool = False) -> pd.DataFrame:
+    """All findings of ``frames`` in one frame.
+
+    With ``sort``, ordered by row, then column (in spec order, unknown columns last), findings
+    of one cell in the order given; otherwise all in the order given (sort once, at the end).
+    """
+    useful = [f for f in frames if len(f)]
+    if not useful:
+        return empty_frame()
+    joined = useful[0] if len(useful) == 1 else pd.concat(useful, ignore_index=True)
+    if not sort:
+        return joined.reset_index(drop=True)
+    names = joined["column"]
+    known = names.map(_POSITION)
+    # Unknown columns go after the known ones, in alphabetical order.
+    unknown = pd.Series(pd.factorize(names, sort=True)[0], index=names.index) + len(_POSITION)
+    position = known.fillna(unknown).to_numpy(dtype="int64")
+    order = np.lexsort((position, joined["row"].to_numpy()))  # stable: codes keep their order
+    return joined.take(order).reset_index(drop=True)
+
+
+def to_findings(frame: pd.DataFrame) -> tuple[Finding, ...]:
+    """The rows of a finding frame as ``Finding`` records, in frame order."""
+    severities = {s.value: s for s in Severity}
+    columns = [frame[name].tolist() for name in FRAME_COLUMNS]
+    return tuple(
+        Finding(int(row), str(col), str(code), severities[str(sev)], str(msg), str(value))
+        for row, col, code, sev, msg, value in zip(*columns, strict=True)
+    )

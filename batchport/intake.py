@@ -23,8 +23,7 @@ from python_calamine import CalamineError
 from batchport import sheets
 from batchport.columns import COLUMNS, match_header
 from batchport.errors import InputError
-from batchport.finding_frames import concat_frames, empty_frame, to_findings
-from batchport.findings import Finding
+from batchport.findings import Finding, concat_frames, empty_frame, to_findings
 from batchport.repairs import repair_column
 
 __all__ = ["Table", "read_table"]

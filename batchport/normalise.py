@@ -15,7 +15,7 @@ import pandas as pd
 
 from batchport import nanp
 from batchport.columns import COLUMNS
-from batchport.finding_frames import concat_frames, frame_of
+from batchport.findings import concat_frames, frame_of
 
 __all__ = [
     "VOICE_TYPES",

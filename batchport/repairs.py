@@ -13,7 +13,7 @@ import math
 
 import pandas as pd
 
-from batchport.finding_frames import concat_frames, empty_frame, frame_of
+from batchport.findings import concat_frames, empty_frame, frame_of
 
 __all__ = ["DATE_KEYS", "PHONE_KEYS", "TIME_KEYS", "repair_column"]
 

@@ -16,10 +16,16 @@ import pandera.pandas as pa
 
 from batchport import nanp
 from batchport.columns import COLUMNS, END_USER_KEYS, SCHEDULE_KEYS, column
-from batchport.finding_frames import concat_frames, empty_frame, frame_of, masked_values
+from batchport.findings import (
+    CODES,
+    advice_for,
+    concat_frames,
+    empty_frame,
+    frame_of,
+    masked_values,
+)
 from batchport.nanp import TIME_ZONES
 from batchport.normalise import VOICE_TYPES, Normalised, boolean_ok
-from batchport.rules import RULES, message_for
 
 __all__ = ["build_schema", "check_across_rows", "check_rows"]
 
@@ -198,7 +204,7 @@ def check_rows(norm: Normalised, raw: pd.DataFrame, today: date) -> pd.DataFrame
 
 def _failures_to_frame(cases: pd.DataFrame, raw: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
     cases = cases.dropna(subset=["index", "column", "check"])
-    cases = cases[cases["check"].isin(list(RULES))]
+    cases = cases[cases["check"].isin(list(CODES))]
     found = pd.DataFrame(
         {
             "row": cases["index"].astype("int64").to_numpy(),
@@ -212,8 +218,8 @@ def _failures_to_frame(cases: pd.DataFrame, raw: pd.DataFrame, rows: pd.DataFram
         source = raw[key] if key in raw.columns else rows[key].astype("str")
         values = source.reindex(group["row"]).fillna("").astype("str")
         part = group.assign(
-            severity=RULES[code].severity.value,
-            message=message_for(code, column(key).header, column(key).max_length),
+            severity=CODES[code].severity.value,
+            message=advice_for(code, column(key).header, column(key).max_length),
             value=masked_values(key, values).to_numpy(),
         )
         parts.append(part)

@@ -17,8 +17,7 @@ from typing import TextIO
 
 import pandas as pd
 
-from batchport.finding_frames import concat_frames, to_findings
-from batchport.findings import Finding, Severity
+from batchport.findings import Finding, Severity, concat_frames, to_findings
 from batchport.intake import Table, read_table
 from batchport.normalise import normalise
 from batchport.schema import check_across_rows, check_rows

@@ -3,10 +3,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from batchport.finding_frames import to_findings
+from batchport.findings import CODES, to_findings
 from batchport.nanp import TIME_ZONES
 from batchport.normalise import boolean_ok, normalise, parse_dates, parse_times
-from batchport.rules import RULES
 
 
 def table(key: str, *values: str) -> pd.DataFrame:
@@ -110,6 +109,6 @@ def test_every_change_is_a_warning_with_the_rules_advice() -> None:
         (2, "desiredPortTime"),
     }  # fmt: skip
     for finding in findings:
-        assert finding.severity == RULES[finding.code].severity == "warning"
-        assert finding.message == RULES[finding.code].message
+        assert finding.severity == CODES[finding.code].severity == "warning"
+        assert finding.message == CODES[finding.code].message
     assert {f.value for f in findings if f.column == "zipCode"} == {"k1a0b1"}

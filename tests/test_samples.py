@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from batchport.rules import RULES
+from batchport.findings import CODES
 from batchport.validation import validate_file
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
@@ -40,12 +40,12 @@ def test_csv_export_matches_the_workbook() -> None:
 def test_broken_sample_breaks_every_rule() -> None:
     validation = validate_file(SAMPLES / "broken.xlsx", today=TODAY)
     found = {f.code for f in validation.findings}
-    rule_codes = {code for code, rule in RULES.items() if not code.endswith("_normalised")}
+    rule_codes = {code for code, rule in CODES.items() if not code.endswith("_normalised")}
     rule_codes -= {"phone_reformatted", "excel_time_converted", "date_normalised"}
     assert rule_codes - found == set()
     notes = validation.table.frame["Notes"]
     for row, note in notes.items():
-        if note in RULES and note != "order_group_schedule_conflict":
+        if note in CODES and note != "order_group_schedule_conflict":
             assert note in {f.code for f in validation.findings if f.row == row}, (row, note)
 
 
