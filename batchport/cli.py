@@ -247,7 +247,7 @@ def validate_command(
     """
     if out is not None and no_report:
         raise click.UsageError("--out and --no-report cannot be used together")
-    from batchport.sheets import prefetch
+    from batchport.intake.workbook import prefetch
 
     prefetch(input_path, sheet)  # parse the workbook while the validation stack loads
     from batchport.validation import validate_file

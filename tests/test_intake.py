@@ -194,7 +194,7 @@ def test_duplicate_known_header_is_kept_as_unknown(tmp_path: Path) -> None:
 
 
 def test_prefetched_workbook_reads_the_same(tmp_path: Path) -> None:
-    from batchport import sheets
+    from batchport.intake import workbook as sheets
 
     path = write_xlsx(tmp_path / "in.xlsx", [["Title"], HEADER, ROW])
     plain = read_table(path)
@@ -207,7 +207,7 @@ def test_prefetched_workbook_reads_the_same(tmp_path: Path) -> None:
 
 
 def test_prefetch_keeps_errors_for_the_reader(tmp_path: Path) -> None:
-    from batchport import sheets
+    from batchport.intake import workbook as sheets
 
     path = write_xlsx(tmp_path / "in.xlsx", [["nothing here"]])
     sheets.prefetch(path, "Sheet1")
@@ -218,12 +218,13 @@ def test_prefetch_keeps_errors_for_the_reader(tmp_path: Path) -> None:
 
 
 def test_openpyxl_fallback_reads_the_same_table(tmp_path: Path) -> None:
-    from batchport import intake
+    from batchport.intake import table, workbook
 
     rows: list[list[object]] = [["A title"], HEADER, [2125550143, *ROW[1:]], [], ROW]
     path = write_xlsx(tmp_path / "in.xlsx", rows)
-    name, header_idx, raw = intake._read_excel_openpyxl(path, None, RuntimeError("calamine"))
-    fallback = intake._build_table(path, name, header_idx, raw)
+    name, header_idx, cells = workbook.read_with_openpyxl(path, None, RuntimeError("calamine"))
+    raw = table.frame_of_rows(cells[header_idx:])
+    fallback = table._build_table(path, name, header_idx, raw)
     assert fallback.frame.equals(read_table(path).frame)
     assert list(fallback.frame.index) == [3, 5]
     assert {f.code for f in fallback.findings} == {"phone_stored_as_number"}

@@ -1,19 +1,21 @@
-"""Finding the sheet and header row of a workbook, with calamine and without pandas.
+"""Reading an xlsx workbook: the sheet, the header row and the rows, without pandas.
 
 Kept free of pandas so that parsing can start before pandas and pandera have loaded:
 ``prefetch`` parses a workbook in a background thread (calamine releases the GIL while it
-parses), and ``take`` hands the result to ``batchport.intake`` when it gets there. A command that
-reads a large workbook saves roughly the import time of the validation stack this way.
+parses), and :func:`read_workbook` takes that result when the reader gets there. A command that
+reads a large workbook saves roughly the import time of the validation stack this way. When
+calamine cannot read a file, openpyxl tries it.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineError, CalamineWorkbook
 
 from batchport.columns import match_header
 from batchport.errors import InputError
@@ -26,8 +28,11 @@ __all__ = [
     "no_header",
     "pick_sheet",
     "prefetch",
+    "read_workbook",
     "take",
 ]
+
+log = logging.getLogger(__name__)
 
 #: How many rows from the top are searched for the header row.
 PROBE_ROWS = 30
@@ -35,8 +40,11 @@ PROBE_ROWS = 30
 #: (sheet name, index of the header row, every row of the sheet as Python values)
 SheetRows = tuple[str, int, Sequence[Sequence[object]]]
 
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
 _pending: dict[tuple[Path, str | None], Future[SheetRows]] = {}
 _lock = threading.Lock()
+_prefetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="batchport-prefetch")
 
 
 def find_header(rows: Sequence[Sequence[object]]) -> int | None:
@@ -103,18 +111,8 @@ def prefetch(path: Path, sheet: str | None = None) -> None:
         return
     key = (path.resolve(), sheet)
     with _lock:
-        if key in _pending:
-            return
-        future: Future[SheetRows] = Future()
-        _pending[key] = future
-
-    def work() -> None:
-        try:
-            future.set_result(choose_sheet(path, sheet))
-        except BaseException as exc:
-            future.set_exception(exc)
-
-    threading.Thread(target=work, name="batchport-prefetch", daemon=True).start()
+        if key not in _pending:
+            _pending[key] = _prefetcher.submit(choose_sheet, path, sheet)
 
 
 def take(path: Path, sheet: str | None) -> SheetRows | None:
@@ -125,3 +123,46 @@ def take(path: Path, sheet: str | None) -> SheetRows | None:
     with _lock:
         future = _pending.pop((Path(path).resolve(), sheet), None)
     return None if future is None else future.result()
+
+
+def read_workbook(path: Path, sheet: str | None) -> SheetRows:
+    """The chosen sheet of the workbook at ``path``: its name, header index and every row.
+
+    Uses a prefetched parse when there is one, calamine otherwise, and openpyxl when calamine
+    cannot read the file. Blank cells are ``""``. Raises ``InputError`` for a password-protected
+    or old-format file, an unknown sheet, a workbook neither library reads, or no header row.
+    """
+    with path.open("rb") as handle:
+        magic = handle.read(len(_OLE_MAGIC))
+    if magic == _OLE_MAGIC:
+        raise InputError(
+            f"{path}: the workbook is password-protected or in an old format; "
+            "save an unprotected .xlsx copy and try again"
+        )
+    # calamine directly rather than through pandas.read_excel: one parse of the sheet instead of
+    # two, and the cells keep their Excel types (number, date) so the repairs can report them.
+    try:
+        return take(path, sheet) or choose_sheet(path, sheet)
+    except CalamineError as exc:
+        log.debug("calamine failed on %s, trying openpyxl", path, exc_info=True)
+        return read_with_openpyxl(path, sheet, exc)
+
+
+def read_with_openpyxl(path: Path, sheet: str | None, cause: Exception) -> SheetRows:
+    """:func:`read_workbook` through openpyxl, for a file calamine could not read (``cause``)."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        raise InputError(f"{path}: cannot be read as an .xlsx workbook ({cause})") from exc
+
+    def rows_of(name: str) -> list[list[object]]:
+        return [
+            ["" if v is None else v for v in r] for r in workbook[name].iter_rows(values_only=True)
+        ]
+
+    try:
+        return pick_sheet(path, workbook.sheetnames, sheet, rows_of)
+    finally:
+        workbook.close()
