@@ -5,7 +5,7 @@ import pytest
 
 from batchport.findings import CODES, to_findings
 from batchport.nanp import TIME_ZONES
-from batchport.normalise import boolean_ok, normalise, parse_dates, parse_times
+from batchport.validation.normalise import boolean_ok, normalise, parse_dates, parse_times
 
 
 def table(key: str, *values: str) -> pd.DataFrame:

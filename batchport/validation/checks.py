@@ -1,4 +1,4 @@
-"""The rules: a pandera schema over normalised rows, and the checks that compare rows.
+"""The checks of one row: a pandera schema over normalised rows.
 
 ``build_schema`` returns a lazy pandera ``DataFrameSchema`` whose every check is named by its
 finding code; ``check_rows`` runs it and turns pandera's failure cases into a finding frame
@@ -15,19 +15,18 @@ import pandas as pd
 import pandera.pandas as pa
 
 from batchport import nanp
-from batchport.columns import COLUMNS, END_USER_KEYS, SCHEDULE_KEYS, column
+from batchport.columns import COLUMNS, column
 from batchport.findings import (
     CODES,
     advice_for,
     concat_frames,
     empty_frame,
-    frame_of,
     masked_values,
 )
 from batchport.nanp import TIME_ZONES
-from batchport.normalise import VOICE_TYPES, Normalised, boolean_ok
+from batchport.validation.normalise import VOICE_TYPES, Normalised, boolean_ok
 
-__all__ = ["build_schema", "check_across_rows", "check_rows"]
+__all__ = ["build_schema", "check_rows", "raw_or_blank"]
 
 _REQUIRED = [c.key for c in COLUMNS if c.required and c.key != "phoneNumber"]
 _E911_NEEDED = ("e911StreetNum", "e911StreetInfo", "e911City", "e911State", "e911PostalCode")
@@ -132,7 +131,7 @@ def _port_out_checks(
     iso_today = today.isoformat()
 
     def given(key: str) -> pd.Series:
-        return _raw_or_blank(raw, key) != ""
+        return raw_or_blank(raw, key) != ""
 
     checks["existingPortOutPin"].append(
         _check("port_out_credentials_missing",
@@ -156,11 +155,11 @@ def _port_out_checks(
         _check("invalid_time_zone", lambda s: (s == "") | s.isin(TIME_ZONES))
     )
     checks["onDemandActivation"].append(
-        _check("invalid_boolean", lambda s: boolean_ok(_raw_or_blank(raw, "onDemandActivation")))
+        _check("invalid_boolean", lambda s: boolean_ok(raw_or_blank(raw, "onDemandActivation")))
     )
 
 
-def _raw_or_blank(raw: pd.DataFrame, key: str) -> pd.Series:
+def raw_or_blank(raw: pd.DataFrame, key: str) -> pd.Series:
     """The reader's text of column ``key``, or a blank column when the file has none."""
     if key in raw.columns:
         return raw[key]
@@ -238,75 +237,3 @@ def _name_other_countries(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFra
     extra = " Area code " + npa + " is in " + region + "."
     frame.loc[hit, "message"] = frame.loc[hit, "message"] + extra.to_numpy()
     return frame
-
-
-def check_across_rows(rows: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
-    """Checks that compare rows: duplicates, one record per account, one schedule per group.
-
-    ``rows`` are normalised rows (see ``batchport.normalise``), ``raw`` the reader's text (for
-    the values shown). Returns a finding frame.
-    """
-    return concat_frames([_duplicates(rows, raw), _account_conflicts(rows), _group_conflicts(rows)])
-
-
-def _row_numbers(rows: pd.DataFrame) -> pd.Series:
-    return pd.Series(rows.index.to_numpy(), index=rows.index)
-
-
-def _duplicates(rows: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
-    phone = rows["phoneNumber"]
-    dup = phone.duplicated(keep="first") & (phone != "")
-    if not dup.any():
-        return empty_frame()
-    first = _row_numbers(rows).groupby(phone).transform("min")
-    message = "Same number as row " + first.astype("str") + ": delete this row."
-    shown = _raw_or_blank(raw, "phoneNumber")
-    return frame_of(dup, "phoneNumber", "duplicate_number", shown, message)
-
-
-def _signature(rows: pd.DataFrame, keys: tuple[str, ...]) -> pd.Series:
-    parts = [rows[key].astype("str").str.upper() for key in keys]
-    joined = parts[0]
-    for part in parts[1:]:
-        joined = joined + "\x1f" + part
-    return joined
-
-
-def _account_conflicts(rows: pd.DataFrame) -> pd.DataFrame:
-    account = rows["accountNum"]
-    has = (account != "") & account.duplicated(keep=False)
-    if not has.any():
-        return empty_frame()
-    signature = _signature(rows[has], END_USER_KEYS)
-    varied = signature.groupby(account[has]).transform("nunique") > 1
-    if not varied.any():
-        return empty_frame()
-    flagged = varied[varied].index
-    numbers = _row_numbers(rows).loc[flagged]
-    listing = numbers.groupby(account.loc[flagged]).agg(lambda r: ", ".join(map(str, r[:10])))
-    message = (
-        "Rows " + account.loc[flagged].map(listing) + " share this account number but not the "
-        "same end-user name and address; the losing carrier has one record per account, so "
-        "make them match the bill."
-    )
-    mask = pd.Series(False, index=rows.index)
-    mask.loc[flagged] = True
-    return frame_of(mask, "accountNum", "account_details_differ", account,
-                    message.reindex(rows.index).fillna(""))  # fmt: skip
-
-
-def _group_conflicts(rows: pd.DataFrame) -> pd.DataFrame:
-    group = rows["orderGroup"]
-    has = group != ""
-    if not has.any():
-        return empty_frame()
-    schedule = _signature(rows, SCHEDULE_KEYS)
-    first = schedule[has].groupby(group[has]).transform("first")
-    first_row = _row_numbers(rows)[has].groupby(group[has]).transform("min")
-    conflict = (schedule[has] != first).reindex(rows.index, fill_value=False)
-    message = (
-        "Order group " + group[has] + " must have one schedule, but this row's date, time, "
-        "zone or activation differs from row " + first_row.astype("str") + "."
-    )
-    return frame_of(conflict, "orderGroup", "order_group_schedule_conflict", group,
-                    message.reindex(rows.index).fillna(""))  # fmt: skip

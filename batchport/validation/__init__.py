@@ -19,8 +19,9 @@ import pandas as pd
 
 from batchport.findings import Finding, Severity, concat_frames, to_findings
 from batchport.intake import Table, read_table
-from batchport.normalise import normalise
-from batchport.schema import check_across_rows, check_rows
+from batchport.validation.checks import check_rows
+from batchport.validation.cross_row import check_across_rows
+from batchport.validation.normalise import normalise
 
 __all__ = ["Validation", "validate_file", "validate_table"]
 
