@@ -13,15 +13,10 @@ from enum import StrEnum
 
 import pandas as pd
 
-from batchport.journal import (
-    ActiveNumber,
-    NumberRecord,
-    PortabilityRecord,
-    Submission,
-    SubmissionState,
-    is_closed,
-)
+from batchport.journal import ActiveNumber, NumberRecord
 from batchport.planner import PlannedOrder
+from batchport.portability import PortabilityRecord
+from batchport.submit import Submission, SubmissionState, is_closed
 
 __all__ = [
     "FINE_OUTCOMES",

@@ -30,10 +30,10 @@ import pandas as pd
 
 from batchport.api import RetryPolicy, open_client
 from batchport.errors import BatchportError
-from batchport.journal import Journal, PortabilityRecord, open_journal
+from batchport.journal import Journal, open_journal
 from batchport.outcomes import FINE_OUTCOMES, OrderSummary, Outcome, RunRecords
 from batchport.planner import PlannedOrder, plan_orders
-from batchport.portability import check_numbers
+from batchport.portability import PortabilityRecord, check_numbers
 from batchport.progress import NullProgress, Progress
 from batchport.result import ResultInfo, write_result
 from batchport.settings import Settings

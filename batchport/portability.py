@@ -9,11 +9,11 @@ they arrive, so an interrupted run keeps them.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from batchport.journal import Journal, PortabilityRecord
 from batchport.progress import NullProgress, Progress
 
 __all__ = [
@@ -21,12 +21,36 @@ __all__ = [
     "PORTABILITY_MAX_AGE",
     "PortabilityAnswer",
     "PortabilityChecker",
+    "PortabilityJournal",
+    "PortabilityRecord",
     "check_numbers",
 ]
 
 MAX_CHUNK = 500
 #: How long a journaled portability answer is trusted by later runs.
 PORTABILITY_MAX_AGE = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class PortabilityRecord:
+    """A portability answer for one number."""
+
+    phone_number: str
+    portable: bool
+    carrier: str
+    reason: str
+
+
+class PortabilityJournal(Protocol):
+    """The part of ``batchport.journal.Journal`` this stage uses."""
+
+    def cached_portability(
+        self, target: str, numbers: Iterable[str], *, now: datetime, max_age: timedelta | None
+    ) -> dict[str, PortabilityRecord]: ...
+
+    def record_portability(
+        self, target: str, records: Iterable[PortabilityRecord], *, now: datetime
+    ) -> None: ...
 
 
 class PortabilityAnswer(Protocol):
@@ -52,7 +76,7 @@ async def check_numbers(
     client: PortabilityChecker,
     numbers: Sequence[str],
     *,
-    journal: Journal,
+    journal: PortabilityJournal,
     target: str,
     chunk_size: int = MAX_CHUNK,
     clock: Callable[[], datetime],

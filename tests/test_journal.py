@@ -12,15 +12,10 @@ import pytest
 from run_inputs import planned_order
 
 from batchport.errors import JournalError
-from batchport.journal import (
-    Journal,
-    PortabilityRecord,
-    SubmissionState,
-    open_journal,
-    owner_alive,
-    process_owner,
-)
+from batchport.journal import Journal, open_journal, owner_alive, process_owner
 from batchport.planner import PlannedOrder
+from batchport.portability import PortabilityRecord
+from batchport.submit import SubmissionState
 
 NOW = datetime(2026, 11, 27, 9, 0, 0)
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 from run_inputs import planned_order
 
-from batchport.journal import PortabilityRecord, Submission, SubmissionState
 from batchport.outcomes import ROW_COLUMNS, RunRecords, order_summaries, row_outcomes
+from batchport.portability import PortabilityRecord
+from batchport.submit import Submission, SubmissionState
 
 ROWS = pd.DataFrame(
     {"phoneNumber": [f"+1212555{row:04d}" for row in (2, 3, 4)], "country": ["US"] * 3},

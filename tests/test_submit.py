@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 from run_inputs import planned_order
 
-from batchport.api.models import OrderRequest
+from batchport.api.requests import OrderRequest
 from batchport.api.responses import NumberStatus, Order, OrderNumber, OrderStatus
 from batchport.errors import AmbiguousCreateError, ApiRejected, FieldViolation, TransientApiError
-from batchport.journal import Journal, SubmissionState, open_journal
-from batchport.submit import MAX_TRIES, submit_orders
+from batchport.journal import Journal, open_journal
+from batchport.submit import MAX_TRIES, SubmissionState, submit_orders
 
 NOW = datetime(2026, 11, 27, 9, 0)
 

@@ -10,7 +10,8 @@ call one method per operation of the published contract::
 from __future__ import annotations
 
 from batchport.api.client import PortingClient
-from batchport.api.models import (
+from batchport.api.pacing import Pacer
+from batchport.api.requests import (
     E911,
     EndUser,
     NumberRequest,
@@ -19,7 +20,6 @@ from batchport.api.models import (
     PortOutInfo,
     VoiceConfiguration,
 )
-from batchport.api.pacing import Pacer
 from batchport.api.responses import (
     ActivationGroup,
     Document,

@@ -32,8 +32,8 @@ from batchport.api.errors import (
     nothing_committed,
 )
 from batchport.api.filters import list_params
-from batchport.api.models import OrderRequest, PortingConfiguration
 from batchport.api.pacing import Pacer
+from batchport.api.requests import OrderRequest, PortingConfiguration
 from batchport.api.responses import (
     ActivationGroup,
     Document,

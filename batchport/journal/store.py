@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from batchport.errors import JournalError
-from batchport.journal_schema import APPLICATION_ID, SCHEMA, SCHEMA_VERSION
+from batchport.journal.schema import APPLICATION_ID, SCHEMA, SCHEMA_VERSION
 
 __all__ = ["JournalStore", "owner_alive", "process_owner"]
 

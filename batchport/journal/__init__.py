@@ -19,38 +19,92 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from batchport.errors import JournalError
-from batchport.journal_schema import (
-    INACTIVE_STATUSES,
-    ORDER_FIELDS,
-    ActiveNumber,
-    NumberRecord,
-    PortabilityRecord,
-    Submission,
-    SubmissionState,
-    is_closed,
-    order_values,
-    planned_from,
-)
-from batchport.journal_store import JournalStore, owner_alive, process_owner
+from batchport.journal.store import JournalStore, owner_alive, process_owner
 from batchport.planner import PlannedOrder
+from batchport.portability import PortabilityRecord
+from batchport.submit import Submission, SubmissionState
 
 __all__ = [
     "INACTIVE_STATUSES",
     "ActiveNumber",
     "Journal",
     "NumberRecord",
-    "PortabilityRecord",
-    "Submission",
-    "SubmissionState",
-    "is_closed",
     "open_journal",
     "owner_alive",
     "process_owner",
 ]
+
+#: The columns of the ``orders`` table that hold a planned order, in the order of its fields.
+ORDER_FIELDS = (
+    "reference, order_group, user_reference, country, carrier, desired_port_date, "
+    "desired_port_time, desired_port_time_zone, on_demand_activation, reseller_name"
+)
+
+#: Order or number statuses after which a number is no longer held by an order.
+INACTIVE_STATUSES = frozenset({"CANCELED", "PENDING_CANCELATION", "REJECTED", "EXCLUDED"})
+
+
+@dataclass(frozen=True)
+class NumberRecord:
+    """One planned number: its order, whether it was refused, and what the service said."""
+
+    row: int
+    phone_number: str
+    reference: str
+    refused: bool
+    message: str
+    number_status: str
+    foc_date: str
+
+
+@dataclass(frozen=True)
+class ActiveNumber:
+    """A number this installation already has in an active order of another batch."""
+
+    phone_number: str
+    batch_id: str
+    reference: str
+    order_id: int
+
+
+def order_values(order: PlannedOrder) -> tuple[object, ...]:
+    """The ``orders`` table values of ``order``, in :data:`ORDER_FIELDS` order."""
+    return (
+        order.reference,
+        order.order_group,
+        order.user_reference,
+        order.country,
+        order.carrier,
+        order.desired_port_date.isoformat(),
+        order.desired_port_time,
+        order.desired_port_time_zone,
+        int(order.on_demand_activation),
+        order.reseller_name,
+    )
+
+
+def planned_from(values: Sequence[Any], numbers: list[tuple[int, str]]) -> PlannedOrder:
+    """The planned order from its ``orders`` row and its ``(row, E.164)`` numbers in row order."""
+    return PlannedOrder(
+        reference=values[0],
+        order_group=values[1],
+        user_reference=values[2],
+        country=values[3],
+        carrier=values[4],
+        desired_port_date=date.fromisoformat(values[5]),
+        desired_port_time=values[6],
+        desired_port_time_zone=values[7],
+        on_demand_activation=bool(values[8]),
+        reseller_name=values[9],
+        rows=tuple(row for row, _ in numbers),
+        numbers=tuple(phone for _, phone in numbers),
+    )
 
 
 def open_journal(path: Path) -> Journal:

@@ -21,23 +21,32 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Protocol
 
 import pandas as pd
 
-from batchport.api.models import OrderRequest
+from batchport.api.requests import OrderRequest
 from batchport.api.responses import Order
 from batchport.errors import AmbiguousCreateError, ApiRejected, TransientApiError
-from batchport.journal import Journal, Submission, SubmissionState, is_closed
-from batchport.order_requests import build_order_request
 from batchport.planner import PlannedOrder
 from batchport.progress import NullProgress, Progress
 from batchport.redaction import MASK
+from batchport.submit.requests import build_order_request
 
-__all__ = ["MAX_TRIES", "OrderService", "SubmitReport", "submit_orders"]
+__all__ = [
+    "MAX_TRIES",
+    "OrderService",
+    "Submission",
+    "SubmissionState",
+    "SubmitJournal",
+    "SubmitReport",
+    "is_closed",
+    "submit_orders",
+]
 
 #: Creates of one order (after refusals or unconfirmed creates) before this run gives up on it.
 MAX_TRIES = 6
@@ -57,12 +66,85 @@ _KEPT_REFUSING = (
 _NUMBER_FIELD = re.compile(r"^phoneNumbers\[(\d+)\]")
 
 
+class SubmissionState(StrEnum):
+    """Where one planned order stands.
+
+    ``intent``: the create may have reached the service (sent, or about to be, with no proof
+    either way), so it is looked up by reference before being sent again. ``failed``: proven
+    not created (nothing committed), so it is simply sent again. ``created`` and ``rejected``
+    are closed: a rerun leaves them alone.
+    """
+
+    INTENT = "intent"
+    CREATED = "created"
+    REJECTED = "rejected"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Submission:
+    """The journal's knowledge of one planned order's submission."""
+
+    reference: str
+    state: SubmissionState
+    order_id: int | None
+    status: str
+    attempts: int
+    message: str
+
+    @property
+    def closed(self) -> bool:
+        """True when a rerun must leave this order alone (created, or refused for good)."""
+        return self.state in (SubmissionState.CREATED, SubmissionState.REJECTED)
+
+
+def is_closed(submission: Submission | None) -> bool:
+    """True when a submission exists and is closed (see :attr:`Submission.closed`)."""
+    return submission is not None and submission.closed
+
+
 class OrderService(Protocol):
     """The part of ``PortingClient`` this stage uses."""
 
     async def create_order(self, order: OrderRequest) -> Order: ...
 
     async def find_orders_by_reference(self, reference: str) -> list[Order]: ...
+
+
+class SubmitJournal(Protocol):
+    """The part of ``batchport.journal.Journal`` this stage uses."""
+
+    def submissions(self, batch_id: str) -> dict[str, Submission]: ...
+
+    def known_order_ids(self) -> dict[int, tuple[str, str]]: ...
+
+    def refused_numbers(self, batch_id: str) -> dict[str, set[str]]: ...
+
+    def record_intent(self, batch_id: str, reference: str, now: datetime) -> None: ...
+
+    def record_created(
+        self,
+        batch_id: str,
+        reference: str,
+        *,
+        order_id: int,
+        status: str,
+        numbers: Mapping[str, tuple[str, str]],
+        now: datetime,
+        how: str = "created",
+    ) -> None: ...
+
+    def record_refused_numbers(
+        self, batch_id: str, reference: str, refused: Mapping[str, str], now: datetime
+    ) -> None: ...
+
+    def record_outcome(
+        self, batch_id: str, reference: str, state: SubmissionState, message: str, now: datetime
+    ) -> None: ...
+
+    def record_event(
+        self, batch_id: str, kind: str, reference: str, detail: str, now: datetime
+    ) -> None: ...
 
 
 @dataclass
@@ -77,7 +159,7 @@ class SubmitReport:
 @dataclass(frozen=True)
 class _Context:
     client: OrderService
-    journal: Journal
+    journal: SubmitJournal
     batch_id: str
     rows: pd.DataFrame
     clock: Callable[[], datetime]
@@ -91,7 +173,7 @@ async def submit_orders(
     orders: Sequence[PlannedOrder],
     rows: pd.DataFrame,
     *,
-    journal: Journal,
+    journal: SubmitJournal,
     batch_id: str,
     clock: Callable[[], datetime],
     concurrency: int = 4,

@@ -12,7 +12,7 @@ from typing import cast
 
 import pandas as pd
 
-from batchport.api.models import (
+from batchport.api.requests import (
     E911,
     EndUser,
     NumberRequest,

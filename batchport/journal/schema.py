@@ -1,0 +1,91 @@
+"""The journal's SQLite schema: tables, indexes, and the marks that identify the file.
+
+DDL only; the queries that read and write these tables are in ``batchport.journal``.
+"""
+
+from __future__ import annotations
+
+__all__ = ["APPLICATION_ID", "SCHEMA", "SCHEMA_VERSION"]
+
+#: ``PRAGMA application_id`` of a batchport journal ("BPJ1"), so a foreign file is recognised.
+APPLICATION_ID = 0x42504A31
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE batches (
+    id          TEXT PRIMARY KEY,
+    source      TEXT NOT NULL,
+    target      TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    planned     INTEGER NOT NULL DEFAULT 0,
+    finished_at TEXT,
+    owner       TEXT
+);
+CREATE TABLE input_rows (
+    batch_id  TEXT NOT NULL REFERENCES batches (id),
+    row       INTEGER NOT NULL,
+    phone     TEXT NOT NULL,
+    data_hash TEXT NOT NULL,
+    PRIMARY KEY (batch_id, row)
+) WITHOUT ROWID;
+CREATE TABLE portability (
+    target     TEXT NOT NULL,
+    phone      TEXT NOT NULL,
+    portable   INTEGER NOT NULL,
+    carrier    TEXT NOT NULL,
+    reason     TEXT NOT NULL,
+    checked_at TEXT NOT NULL,
+    PRIMARY KEY (target, phone)
+) WITHOUT ROWID;
+CREATE TABLE orders (
+    batch_id               TEXT NOT NULL REFERENCES batches (id),
+    reference              TEXT NOT NULL,
+    position               INTEGER NOT NULL,
+    order_group            TEXT NOT NULL,
+    user_reference         TEXT NOT NULL,
+    country                TEXT NOT NULL,
+    carrier                TEXT NOT NULL,
+    desired_port_date      TEXT NOT NULL,
+    desired_port_time      TEXT NOT NULL,
+    desired_port_time_zone TEXT NOT NULL,
+    on_demand_activation   INTEGER NOT NULL,
+    reseller_name          TEXT NOT NULL,
+    PRIMARY KEY (batch_id, reference)
+);
+CREATE TABLE order_numbers (
+    batch_id      TEXT NOT NULL,
+    reference     TEXT NOT NULL,
+    row           INTEGER NOT NULL,
+    phone         TEXT NOT NULL,
+    refused       INTEGER NOT NULL DEFAULT 0,
+    message       TEXT NOT NULL DEFAULT '',
+    number_status TEXT NOT NULL DEFAULT '',
+    foc_date      TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (batch_id, row),
+    FOREIGN KEY (batch_id, reference) REFERENCES orders (batch_id, reference)
+);
+CREATE INDEX order_numbers_phone ON order_numbers (phone);
+CREATE INDEX order_numbers_order ON order_numbers (batch_id, reference, phone);
+CREATE TABLE submissions (
+    batch_id   TEXT NOT NULL,
+    reference  TEXT NOT NULL,
+    state      TEXT NOT NULL CHECK (state IN ('intent', 'created', 'rejected', 'failed')),
+    order_id   INTEGER,
+    status     TEXT NOT NULL DEFAULT '',
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    message    TEXT NOT NULL DEFAULT '',
+    intent_at  TEXT,
+    outcome_at TEXT,
+    PRIMARY KEY (batch_id, reference),
+    FOREIGN KEY (batch_id, reference) REFERENCES orders (batch_id, reference)
+);
+CREATE TABLE events (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    batch_id  TEXT NOT NULL,
+    at        TEXT NOT NULL,
+    kind      TEXT NOT NULL,
+    reference TEXT NOT NULL,
+    detail    TEXT NOT NULL
+);
+CREATE INDEX events_batch ON events (batch_id);
+"""
