@@ -255,7 +255,7 @@ def validate_command(
     validation = validate_file(input_path, sheet=sheet)
     report = None
     if not no_report:
-        from batchport.report import default_report_path, write_validation_report
+        from batchport.report.validation import default_report_path, write_validation_report
 
         report = out or default_report_path(input_path)
         try:
@@ -299,7 +299,7 @@ def template_command(out: Path) -> None:
 
     Example: batchport template my-port-list.xlsx
     """
-    from batchport.template import write_template
+    from batchport.report.template import write_template
 
     try:
         write_template(out)

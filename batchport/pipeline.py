@@ -3,7 +3,7 @@
 Stages, each its own module: read and validate (:mod:`batchport.validation`) → numbers already
 in an active order of an earlier batch (:mod:`batchport.journal`) → portability
 (:mod:`batchport.portability`) → plan (:mod:`batchport.planner`) → *dry run stops here* →
-submit (:mod:`batchport.submit`) → result workbook (:mod:`batchport.result`).
+submit (:mod:`batchport.submit`) → result workbook (:mod:`batchport.report.result`).
 
 The batch id is derived from the input file's bytes, the sheet and the target (sandbox or
 project), so running the same command again resumes the same batch: its journaled plan is
@@ -31,11 +31,11 @@ import pandas as pd
 from batchport.api import RetryPolicy, open_client
 from batchport.errors import BatchportError
 from batchport.journal import Journal, open_journal
-from batchport.outcomes import FINE_OUTCOMES, OrderSummary, Outcome, RunRecords
 from batchport.planner import PlannedOrder, plan_orders
 from batchport.portability import PortabilityRecord, check_numbers
 from batchport.progress import NullProgress, Progress
-from batchport.result import ResultInfo, write_result
+from batchport.report.outcomes import FINE_OUTCOMES, OrderSummary, Outcome, RunRecords
+from batchport.report.result import ResultInfo, write_result
 from batchport.settings import Settings
 from batchport.submit import submit_orders
 from batchport.validation import Validation, validate_file

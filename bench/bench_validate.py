@@ -59,20 +59,16 @@ def write_comparison(xlsx: Path) -> None:
     """In one process: batchport's validation workbook vs openpyxl write-only, same cells."""
     from openpyxl import Workbook
 
-    from batchport.report import (
-        _finding_headers,
-        _findings_sheet,
-        _rows_sheet,
-        write_validation_report,
-    )
+    from batchport.report.sheets import finding_headers, findings_sheet
+    from batchport.report.validation import _rows_sheet, write_validation_report
     from batchport.validation import validate_file
 
     validation = validate_file(xlsx)
     out = Path(tempfile.mkdtemp())
     times = {"batchport": [], "openpyxl": []}
     for _ in range(2):
-        headers = _finding_headers(validation)
-        sheets = [_rows_sheet(validation, headers), _findings_sheet(validation, headers)]
+        headers = finding_headers(validation)
+        sheets = [_rows_sheet(validation, headers), findings_sheet(validation, headers)]
         cells = [(s.name, list(s.columns), [list(r) for r in s.rows]) for s in sheets]
         start = time.perf_counter()
         workbook = Workbook(write_only=True)

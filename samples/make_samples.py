@@ -18,7 +18,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from batchport.workbook import atomic_path, make_reproducible
+from batchport.report.xlsx import atomic_path, make_reproducible
 
 HERE = Path(__file__).resolve().parent
 STAMP = dt.datetime(2026, 1, 1)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 from run_inputs import planned_order
 
-from batchport.outcomes import ROW_COLUMNS, RunRecords, order_summaries, row_outcomes
 from batchport.portability import PortabilityRecord
+from batchport.report.outcomes import ROW_COLUMNS, RunRecords, order_summaries, row_outcomes
 from batchport.submit import Submission, SubmissionState
 
 ROWS = pd.DataFrame(

@@ -9,9 +9,9 @@ import pytest
 from run_inputs import HEADER, ca_row, sandbox_settings, us_row, write_input, write_scenario
 
 from batchport.errors import BatchportError
-from batchport.outcomes import ROW_COLUMNS, Outcome
 from batchport.pipeline import RunResult, run_batch
-from batchport.report import write_validation_report
+from batchport.report.outcomes import ROW_COLUMNS, Outcome
+from batchport.report.validation import write_validation_report
 from batchport.validation import validate_file
 
 

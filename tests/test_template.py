@@ -10,7 +10,7 @@ from openpyxl.workbook.workbook import Workbook
 
 from batchport.cli import main
 from batchport.columns import COLUMNS
-from batchport.template import EXAMPLE_ROWS
+from batchport.report.template import EXAMPLE_ROWS
 from batchport.validation import validate_file
 
 COMMITTED = Path(__file__).resolve().parent.parent / "templates" / "port-in-template.xlsx"

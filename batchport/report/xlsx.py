@@ -3,8 +3,8 @@
 One small API: describe each sheet with a ``SheetSpec`` and call ``write_workbook``. openpyxl's
 write-only mode (with lxml) lays out each sheet: a bold frozen header, an autofilter, column
 widths, and row colours chosen by the value of one column (conditional formatting, so colouring
-costs nothing per cell); the data rows are streamed as XML by ``batchport.sheet_rows``, several
-times faster than openpyxl's per-cell path. Guarantees:
+costs nothing per cell); the data rows are streamed as XML by ``batchport.report.xlsx_rows``,
+several times faster than openpyxl's per-cell path. Guarantees:
 
 - no cell is ever a formula or an error value: every text, ``=HYPERLINK(...)`` or ``#N/A``
   included, is written as a text cell, and characters XML cannot carry are dropped; dates are
@@ -42,7 +42,7 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from batchport.sheet_rows import write_rows
+from batchport.report.xlsx_rows import write_rows
 
 __all__ = [
     "FILL_ERROR",
@@ -116,9 +116,9 @@ def write_workbook(path: Path, sheets: Sequence[SheetSpec]) -> Path:
     """Write ``sheets`` to ``path`` atomically and return ``path``.
 
     openpyxl (write-only) lays out the package, styles, views, filters and colouring; the data
-    rows are serialised by ``batchport.sheet_rows`` and spliced into each sheet's XML, which is
-    several times faster than openpyxl's per-cell path. Raises ``OSError`` when the folder is
-    not writable; never leaves a partial file behind.
+    rows are serialised by ``batchport.report.xlsx_rows`` and spliced into each sheet's XML,
+    which is several times faster than openpyxl's per-cell path. Raises ``OSError`` when the
+    folder is not writable; never leaves a partial file behind.
     """
     with (
         atomic_path(path) as temp,  # fails before any work when the folder is not writable

@@ -1,4 +1,4 @@
-"""Serialising worksheet rows straight to SpreadsheetML, for ``batchport.workbook``.
+"""Serialising worksheet rows straight to SpreadsheetML, for ``batchport.report.xlsx``.
 
 openpyxl spends about 8 µs per cell binding and writing a cell object; a validation or result
 workbook of 100k rows has millions of cells. Rows here become XML text directly, with the same

@@ -1,11 +1,11 @@
 """The result workbook of ``batchport run``: what happened to every row and every order.
 
 Sheets: ``Summary`` (the batch in figures and what to do next), ``Rows`` (one row per input
-row, in input order: the :data:`~batchport.outcomes.ROW_COLUMNS` then every original input column
-unchanged), ``Orders`` (one row per order) and ``Findings`` (every validation finding, the
-sheet ``batchport validate`` writes). Written through :mod:`batchport.workbook`: port-out PINs
-and account numbers masked, no cell ever a formula, frozen headers, autofilters, outcome
-colours, and an atomic save.
+row, in input order: the :data:`~batchport.report.outcomes.ROW_COLUMNS` then every original
+input column unchanged), ``Orders`` (one row per order) and ``Findings`` (every validation
+finding, the sheet ``batchport validate`` writes). Written through :mod:`batchport.report.xlsx`:
+port-out PINs and account numbers masked, no cell ever a formula, frozen headers, autofilters,
+outcome colours, and an atomic save.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from batchport.errors import BatchportError
-from batchport.outcomes import (
+from batchport.report.outcomes import (
     FINE_OUTCOMES,
     ROW_COLUMNS,
     OrderSummary,
@@ -27,9 +27,9 @@ from batchport.outcomes import (
     order_summaries,
     row_outcomes,
 )
-from batchport.report import findings_sheet, input_columns
+from batchport.report.sheets import findings_sheet, input_columns
+from batchport.report.xlsx import FILL_ERROR, FILL_OK, FILL_WARNING, SheetSpec, write_workbook
 from batchport.validation import Validation
-from batchport.workbook import FILL_ERROR, FILL_OK, FILL_WARNING, SheetSpec, write_workbook
 
 __all__ = ["ORDER_COLUMNS", "OUTCOME_FILLS", "ResultInfo", "write_result"]
 

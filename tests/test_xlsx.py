@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from batchport.workbook import (
+from batchport.report.xlsx import (
     FILL_ERROR,
     FILL_WARNING,
     SheetSpec,

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
 
-from batchport.report import default_report_path, write_validation_report
+from batchport.report.validation import default_report_path, write_validation_report
 from batchport.validation import validate_file
 
 HEADER = [

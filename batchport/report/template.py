@@ -20,8 +20,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from batchport import nanp
 from batchport.columns import COLUMNS, Column
 from batchport.nanp import TIME_ZONES
+from batchport.report.xlsx import atomic_path, make_reproducible
 from batchport.validation.normalise import VOICE_TYPES
-from batchport.workbook import atomic_path, make_reproducible
 
 __all__ = ["EXAMPLE_ROWS", "TEMPLATE_ROWS", "write_template"]
 

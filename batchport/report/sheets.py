@@ -1,0 +1,90 @@
+"""Sheet builders that the validation and result workbooks share.
+
+- :func:`input_columns`: the headers of a sheet that shows leading columns, then every input
+  column as the user wrote it, and which of them hold secrets (masked when written);
+- :func:`findings_sheet`: the ``Findings`` sheet, one line per finding;
+- :func:`zip_rows`: sheet rows from plain column lists, the fast way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import pandas as pd
+
+from batchport.columns import SECRET_KEYS, column
+from batchport.intake import Table
+from batchport.report.xlsx import FILL_ERROR, FILL_WARNING, SheetSpec
+from batchport.validation import Validation
+
+__all__ = ["finding_headers", "findings_sheet", "input_columns", "zip_rows"]
+
+_SEVERITY_FILLS = {"error": FILL_ERROR, "warning": FILL_WARNING}
+_FINDING_HEADERS = ("Row", "Column", "Header", "Code", "Severity", "Message", "Value")
+
+
+def input_columns(table: Table, leading: Sequence[str]) -> tuple[list[str], dict[str, str]]:
+    """Headers for a sheet of ``leading`` columns followed by every input column, as written.
+
+    Returns the headers (made unique with a ``(2)``-style suffix where the input repeats one)
+    and the map of masked columns (header → secret field) for ``SheetSpec.masked_columns``.
+    """
+    headers = _unique([*leading, *(table.headers.get(n, n) for n in table.frame.columns)])
+    masked = {
+        headers[len(leading) + i]: name
+        for i, name in enumerate(table.frame.columns)
+        if name in SECRET_KEYS
+    }
+    return headers, masked
+
+
+def findings_sheet(validation: Validation, headers: pd.Series | None = None) -> SheetSpec:
+    """The ``Findings`` sheet: one line per finding, as ``validate`` and ``run`` both write it.
+
+    ``headers`` (see :func:`finding_headers`) is worked out when not given.
+    """
+    if headers is None:
+        headers = finding_headers(validation)
+    frame = validation.findings_frame
+    columns = [frame["column"].tolist(), headers.tolist()]
+    columns += [frame[n].tolist() for n in ("code", "severity", "message", "value")]
+    rows = zip_rows(frame["row"].astype("int64").tolist(), columns)
+    return SheetSpec("Findings", _FINDING_HEADERS, rows,
+                     fill_column="Severity", fills=_SEVERITY_FILLS)  # fmt: skip
+
+
+def finding_headers(validation: Validation) -> pd.Series:
+    """The header each finding's column has in the input (or in the spec), aligned to findings.
+
+    Returns a text Series with the index of ``validation.findings_frame``.
+    """
+    keys = validation.findings_frame["column"]
+    return keys.map({key: _header_of(validation, key) for key in keys.unique()}).astype("str")
+
+
+def _header_of(validation: Validation, key: str) -> str:
+    headers = validation.table.headers
+    if key in headers:
+        return headers[key]
+    try:
+        return column(key).header
+    except KeyError:
+        return key
+
+
+def zip_rows(
+    first: Sequence[object], columns: Sequence[Sequence[object]]
+) -> Iterator[tuple[object, ...]]:
+    """Rows of ``first`` followed by one value of each of ``columns`` (equal lengths)."""
+    # zip over plain lists: far faster than DataFrame.itertuples on pandas 3.
+    return zip(first, *columns, strict=True)
+
+
+def _unique(headers: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    result = []
+    for header in headers:
+        count = seen.get(header, 0)
+        seen[header] = count + 1
+        result.append(header if count == 0 else f"{header} ({count + 1})")
+    return result

@@ -1,0 +1,68 @@
+"""The validation workbook: every input row with its status, and every finding.
+
+``write_validation_report`` writes two sheets through ``batchport.report.xlsx``:
+
+- ``Rows``: the input rows in input order, each with its spreadsheet row number, a status
+  (``invalid``, ``warnings`` or ``valid``), its messages, then the input columns exactly as read
+  (unknown columns included; PINs and account numbers masked);
+- ``Findings``: one line per finding (row, column, code, severity, message, value).
+
+Both have a frozen header, an autofilter and error/warning colouring.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from batchport.report.sheets import finding_headers, findings_sheet, input_columns, zip_rows
+from batchport.report.xlsx import FILL_ERROR, FILL_OK, FILL_WARNING, SheetSpec, write_workbook
+from batchport.validation import Validation
+
+__all__ = ["default_report_path", "write_validation_report"]
+
+_STATUS_FILLS = {"invalid": FILL_ERROR, "warnings": FILL_WARNING, "valid": FILL_OK}
+_ROW_HEADERS = ("Row", "Status", "Messages")
+
+
+def default_report_path(source: Path) -> Path:
+    """``<input stem>.validation.xlsx`` beside the input."""
+    return source.with_name(f"{source.stem}.validation.xlsx")
+
+
+def write_validation_report(validation: Validation, path: Path) -> Path:
+    """Write the validation workbook for ``validation`` to ``path`` (atomically); return ``path``.
+
+    Raises ``OSError`` when ``path`` cannot be written.
+    """
+    headers = finding_headers(validation)
+    return write_workbook(
+        path, [_rows_sheet(validation, headers), findings_sheet(validation, headers)]
+    )
+
+
+def _rows_sheet(validation: Validation, finding_headers: pd.Series) -> SheetSpec:
+    frame = validation.table.frame
+    status, messages = _row_status(validation, finding_headers)
+    columns = [status, messages, *(frame[name] for name in frame.columns)]
+    rows = zip_rows(frame.index.tolist(), [c.tolist() for c in columns])
+    headers, masked = input_columns(validation.table, _ROW_HEADERS)
+    return SheetSpec("Rows", headers, rows, masked_columns=masked,
+                     fill_column="Status", fills=_STATUS_FILLS)  # fmt: skip
+
+
+def _row_status(validation: Validation, finding_headers: pd.Series) -> tuple[pd.Series, pd.Series]:
+    index = validation.rows.index
+    frame = validation.findings_frame
+    status = pd.Series("valid", index=index, dtype="str")
+    warned = frame.loc[frame["severity"] == "warning", "row"].unique()
+    status[status.index.isin(warned)] = "warnings"
+    status[status.index.isin(list(validation.error_rows))] = "invalid"
+    if frame.empty:
+        return status, pd.Series("", index=index, dtype="str")
+    frame = frame.sort_values(["row", "severity"], kind="stable")  # errors before warnings
+    headers = finding_headers.reindex(frame.index)
+    lines = frame["severity"].str.upper() + " " + headers + ": " + frame["message"]
+    joined = lines.groupby(frame["row"].to_numpy()).agg("\n".join)
+    return status, joined.reindex(index).fillna("").astype("str")
