@@ -32,7 +32,8 @@ from batchport.errors import (
 )
 
 if TYPE_CHECKING:
-    from batchport.api import PortingClient, open_client
+    from batchport.api import PortingClient
+    from batchport.connection import open_client
     from batchport.findings import Finding, Severity
     from batchport.pipeline import RunResult, run_batch
     from batchport.settings import Settings, resolve_settings
@@ -51,7 +52,7 @@ _LAZY = {
     "Settings": "batchport.settings",
     "Severity": "batchport.findings",
     "Validation": "batchport.validation",
-    "open_client": "batchport.api",
+    "open_client": "batchport.connection",
     "resolve_settings": "batchport.settings",
     "run_batch": "batchport.pipeline",
     "validate_file": "batchport.validation",

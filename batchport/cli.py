@@ -13,7 +13,6 @@ codes, so they never change meaning:
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -23,7 +22,7 @@ import click
 
 from batchport import __version__
 from batchport.errors import BatchportError
-from batchport.settings import MAX_CONCURRENCY, Settings, resolve_settings, served_sandbox_path
+from batchport.settings import MAX_CONCURRENCY, SANDBOX_PROJECT, Settings, resolve_settings
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -201,7 +200,7 @@ def sandbox_serve(
 
     if memory and options["state"] is not None:
         raise click.UsageError("--memory and --state exclude each other: choose one.")
-    state = None if memory else options["state"] or served_sandbox_path(os.environ)
+    state = None if memory else options["state"] or resolve_settings().served_sandbox_path
     config = SandboxConfig.from_options(
         f"rate_limit={rate_limit}",
         seed=options["seed"],
@@ -214,7 +213,7 @@ def sandbox_serve(
         ambiguous_rate=options["ambiguous_rate"],
         scenario=options["scenario"],
     )
-    for line in export_lines(host, port, config):
+    for line in export_lines(host, port, config, SANDBOX_PROJECT):
         click.echo(line)
     click.echo(f"Sandbox listening on http://{host}:{port} (Ctrl-C to stop)", err=True)
     where = config.state_path or "in memory (forgotten on exit)"

@@ -28,7 +28,8 @@ from typing import Any
 import httpx
 import pandas as pd
 
-from batchport.api import RetryPolicy, open_client
+from batchport.api import RetryPolicy
+from batchport.connection import open_client
 from batchport.errors import BatchportError
 from batchport.journal import Journal, open_journal
 from batchport.planner import PlannedOrder, plan_orders

@@ -32,7 +32,6 @@ __all__ = [
     "Settings",
     "default_state_path",
     "resolve_settings",
-    "served_sandbox_path",
 ]
 
 DEFAULT_PORTING_URL = "https://porting.api.sinch.com"
@@ -83,16 +82,6 @@ def default_state_path(env: Mapping[str, str]) -> Path:
     return Path(base) / "batchport" / "journal.sqlite"
 
 
-def served_sandbox_path(env: Mapping[str, str]) -> Path:
-    """Where ``batchport sandbox serve`` keeps its state by default: beside the journal.
-
-    The journal is ``$BATCHPORT_STATE`` when set, else :func:`default_state_path`. The file is
-    not the in-process sandbox's ``sandbox.sqlite``: a served sandbox is another target.
-    """
-    journal = env.get("BATCHPORT_STATE") or default_state_path(env)
-    return Path(journal).parent / "sandbox-served.sqlite"
-
-
 @dataclass(frozen=True)
 class Settings:
     """Everything a run needs to reach the Porting API and keep its state.
@@ -128,6 +117,14 @@ class Settings:
             shown = mask(value) if item.name in _SECRETS else value
             parts.append(f"{item.name}={shown!r}")
         return f"Settings({', '.join(parts)})"
+
+    @property
+    def served_sandbox_path(self) -> Path:
+        """Where ``batchport sandbox serve`` keeps its state by default: beside the journal.
+
+        Not the in-process sandbox's ``sandbox.sqlite``: a served sandbox is another target.
+        """
+        return self.state_path.parent / "sandbox-served.sqlite"
 
     @property
     def uses_oauth(self) -> bool:

@@ -196,7 +196,7 @@ async def sandbox_orders(env: dict[str, str]) -> tuple[list[Any], set[str]]:
     Asked through ``batchport.api`` at the sandbox's rate limit; ``numbers`` to re-check come
     from the generated input, so the check does not trust the journal under test.
     """
-    from batchport.api import open_client
+    from batchport.connection import open_client
     from batchport.settings import Settings
 
     settings = Settings(

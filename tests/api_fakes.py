@@ -14,7 +14,8 @@ from typing import Any, TypeVar
 import httpx
 from openapi_contract import OPENAPI_PATH, load_contract
 
-from batchport.api import Pacer, PortingClient, RetryPolicy, open_client
+from batchport.api import Pacer, PortingClient
+from batchport.connection import open_client, retry_policy
 from batchport.settings import Settings
 
 T = TypeVar("T")
@@ -79,9 +80,7 @@ async def fake_client(
         transport = handler  # None: the real network (loopback in the socket test)
     else:
         transport = httpx.MockTransport(handler)
-    policy = RetryPolicy.from_settings(
-        settings, sleep=clock.sleep, jitter=lambda ceiling: ceiling, clock=clock
-    )
+    policy = retry_policy(settings, sleep=clock.sleep, jitter=lambda ceiling: ceiling, clock=clock)
     pacer = Pacer(settings.rate, settings.concurrency, clock=clock, sleep=clock.sleep)
     with tempfile.TemporaryDirectory() as scratch:
         if settings.trace_path is None:

@@ -10,7 +10,8 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from batchport.api import Order, open_client
+from batchport.api import Order
+from batchport.connection import open_client
 from batchport.planner import PlannedOrder
 from batchport.settings import Settings, resolve_settings
 

@@ -22,8 +22,8 @@ from batchport.api import (
     PortingConfiguration,
     PortOutInfo,
     VoiceConfiguration,
-    open_client,
 )
+from batchport.connection import open_client
 from batchport.errors import ApiRejected
 
 

@@ -22,7 +22,8 @@ from run_inputs import (
     write_scenario,
 )
 
-from batchport.api import EndUser, NumberRequest, OrderRequest, RetryPolicy, open_client
+from batchport.api import EndUser, NumberRequest, OrderRequest
+from batchport.connection import open_client, retry_policy
 from batchport.journal import open_journal
 from batchport.pipeline import PlanPreview, _stop_on_interrupt, default_result_path, run_batch
 from batchport.progress import NullProgress
@@ -206,7 +207,7 @@ def test_faults_and_ambiguous_creates_still_give_one_order_per_group(tmp_path: P
     async def no_wait(delay: float) -> None:
         waits.append(delay)
 
-    policy = RetryPolicy.from_settings(settings, sleep=no_wait, deadline=1e9, max_attempts=50)
+    policy = retry_policy(settings, sleep=no_wait, deadline=1e9, max_attempts=50)
     source = write_input(tmp_path / "in.csv", [us_row(n) for n in range(100, 112)])
     result = run_batch(source, settings, retry_policy=policy)
     assert result.outcomes["submitted"] == 11  # +12125550109 is not portable

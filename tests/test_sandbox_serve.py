@@ -29,6 +29,7 @@ from starlette.routing import Route
 from batchport.cli import main
 from batchport.sandbox import SandboxConfig
 from batchport.sandbox.serve import SandboxServer, build_server, export_lines
+from batchport.settings import SANDBOX_PROJECT
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
@@ -109,7 +110,7 @@ def test_readme_curl_session_works_as_written() -> None:
 
 
 def test_export_lines_point_at_the_server() -> None:
-    lines = export_lines("127.0.0.1", 8080, SandboxConfig())
+    lines = export_lines("127.0.0.1", 8080, SandboxConfig(), SANDBOX_PROJECT)
     assert lines == [
         "export SINCH_PORTING_URL=http://127.0.0.1:8080",
         "export SINCH_AUTH_URL=http://127.0.0.1:8080/oauth2/token",

@@ -17,7 +17,6 @@ from batchport.settings import (
     SANDBOX_PROJECT,
     Settings,
     resolve_settings,
-    served_sandbox_path,
 )
 
 
@@ -263,9 +262,11 @@ def test_api_options_bundle_builds_settings(
 
 def test_served_sandbox_state_lives_beside_the_journal(tmp_path: Path) -> None:
     journal = tmp_path / "state" / "journal.sqlite"
-    assert served_sandbox_path({"BATCHPORT_STATE": str(journal)}) == (
-        tmp_path / "state" / "sandbox-served.sqlite"
-    )
-    assert served_sandbox_path({"XDG_STATE_HOME": str(tmp_path)}) == (
-        tmp_path / "batchport" / "sandbox-served.sqlite"
-    )
+    from_env = resolve_settings(env={"BATCHPORT_STATE": str(journal)})
+    assert from_env.served_sandbox_path == tmp_path / "state" / "sandbox-served.sqlite"
+    from_xdg = resolve_settings(env={"XDG_STATE_HOME": str(tmp_path)})
+    assert from_xdg.served_sandbox_path == tmp_path / "batchport" / "sandbox-served.sqlite"
+    config = tmp_path / "batchport.toml"
+    config.write_text(f'state_path = "{tmp_path / "elsewhere" / "journal.sqlite"}"')
+    from_file = resolve_settings(env={}, config_path=config)
+    assert from_file.served_sandbox_path == tmp_path / "elsewhere" / "sandbox-served.sqlite"

@@ -1,10 +1,14 @@
 """The Porting API client: typed records, authorization, pacing, retries and tracing.
 
-Open a client with :func:`open_client` (the only place an ``httpx.AsyncClient`` is built) and
-call one method per operation of the published contract::
+Open a client with :func:`open_session` (the only place an ``httpx.AsyncClient`` is built) and
+call one method per operation of the published contract; from settings,
+``batchport.connection.open_client`` does it::
 
     async with open_client(settings) as client:
         results = await client.check_portability(["+12125550143"])
+
+The package imports neither ``batchport.settings`` nor ``batchport.sandbox``: the transport
+and the policies are handed in.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from batchport.api.responses import (
     PortabilityResult,
 )
 from batchport.api.retry import RetryPolicy
-from batchport.api.session import open_client
+from batchport.api.session import Endpoint, open_session
 
 __all__ = [
     "E911",
@@ -42,6 +46,7 @@ __all__ = [
     "Document",
     "DocumentContent",
     "EndUser",
+    "Endpoint",
     "GroupActivation",
     "NumberRequest",
     "NumberStatus",
@@ -58,5 +63,5 @@ __all__ = [
     "PortingConfiguration",
     "RetryPolicy",
     "VoiceConfiguration",
-    "open_client",
+    "open_session",
 ]

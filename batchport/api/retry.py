@@ -17,15 +17,12 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from tenacity import AsyncRetrying, RetryCallState, RetryError, retry_if_exception
 
 from batchport.api.errors import RetryableStatus
 from batchport.errors import RetriesExhausted, TransientApiError
-
-if TYPE_CHECKING:
-    from batchport.settings import Settings
 
 __all__ = ["RetryPolicy", "full_jitter", "is_transient"]
 
@@ -46,7 +43,7 @@ def is_transient(exc: BaseException) -> bool:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How one call is retried. Build it with :meth:`from_settings`."""
+    """How one call is retried (``batchport.connection.retry_policy`` builds a run's)."""
 
     max_attempts: int = 5
     deadline: float = 120.0
@@ -55,16 +52,6 @@ class RetryPolicy:
     sleep: Callable[[float], object] = field(default=asyncio.sleep, compare=False)
     jitter: Callable[[float], float] = field(default=full_jitter, compare=False)
     clock: Callable[[], float] = field(default=time.monotonic, compare=False)
-
-    @classmethod
-    def from_settings(cls, settings: Settings, **overrides: object) -> RetryPolicy:
-        """The policy of a run: attempts and deadline from settings, the rest as given."""
-        values: dict[str, object] = {
-            "max_attempts": settings.max_attempts,
-            "deadline": settings.retry_deadline,
-        }
-        values.update(overrides)
-        return cls(**values)  # type: ignore[arg-type]
 
     def backoff(self, attempt: int) -> float:
         """The wait after failed attempt number ``attempt`` (1-based) when no Retry-After came."""

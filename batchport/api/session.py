@@ -1,18 +1,19 @@
 """Opening a client: the one place that builds the ``httpx.AsyncClient`` of a run.
 
-:func:`open_client` turns :class:`~batchport.settings.Settings` into a ready
-:class:`~batchport.api.client.PortingClient`: one connection pool (at most ``concurrency``
-connections, never more than 8), the pacer, the retry policy, the authorizer and the trace.
-With ``settings.sandbox`` and no transport given, it mounts the in-process sandbox instead of
-the network.
+:func:`open_session` turns an :class:`Endpoint` (where the service is and who is calling), a
+transport, and the pacing and retry policies into a ready
+:class:`~batchport.api.client.PortingClient`: one connection pool (at most ``connections``
+connections), the authorizer and the trace. It knows nothing of settings files or of the
+sandbox: whoever opens a client (``batchport.connection``, tests) chooses the transport and the
+policies and hands them in.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import replace
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 
@@ -21,69 +22,63 @@ from batchport.api.client import PortingClient
 from batchport.api.pacing import Pacer
 from batchport.api.retry import RetryPolicy
 from batchport.api.trace import TraceWriter
-from batchport.settings import MAX_CONCURRENCY
 
-if TYPE_CHECKING:
-    from batchport.settings import Settings
-
-__all__ = ["open_client", "sandbox_transport"]
+__all__ = ["Endpoint", "open_session"]
 
 
-def sandbox_transport(settings: Settings) -> httpx.AsyncBaseTransport:
-    """The in-process sandbox, keeping its orders beside the journal (``sandbox.sqlite``)."""
-    from batchport.sandbox import SandboxConfig, asgi_transport, create_app
+@dataclass(frozen=True)
+class Endpoint:
+    """Where the Porting API is and who calls it.
 
-    config = replace(
-        SandboxConfig.from_options(settings.sandbox_options),
-        state_path=settings.state_path.parent / "sandbox.sqlite",
-    )
-    return asgi_transport(create_app(config))
+    ``base_url`` is the service root (the client adds ``/v1/projects/{project_id}``),
+    ``token_url`` the full OAuth2 token URL. Credentials are a static ``access_token``, or a
+    ``key_id`` and ``key_secret`` for client-credentials tokens; ``repr`` shows neither secret.
+    """
+
+    base_url: str
+    token_url: str
+    project_id: str
+    access_token: str = field(default="", repr=False)
+    key_id: str = ""
+    key_secret: str = field(default="", repr=False)
 
 
-def _authorizer(settings: Settings, client: PortingClient, token_url: str) -> Authorizer:
-    if settings.access_token:
-        return StaticToken(settings.access_token)
+def _authorizer(endpoint: Endpoint, client: PortingClient) -> Authorizer:
+    if endpoint.access_token:
+        return StaticToken(endpoint.access_token)
     return ClientCredentials(
-        token_url=token_url,
-        key_id=settings.key_id,
-        key_secret=settings.key_secret,
+        token_url=endpoint.token_url,
+        key_id=endpoint.key_id,
+        key_secret=endpoint.key_secret,
         send=client.exchange,
         policy=client.policy,
     )
 
 
 @asynccontextmanager
-async def open_client(
-    settings: Settings,
+async def open_session(
+    endpoint: Endpoint,
     *,
-    transport: httpx.AsyncBaseTransport | None = None,
-    policy: RetryPolicy | None = None,
-    pacer: Pacer | None = None,
+    transport: httpx.AsyncBaseTransport | None,
+    policy: RetryPolicy,
+    pacer: Pacer,
+    exchange_timeout: float = 30.0,
+    connections: int = 4,
+    trace_path: Path | None = None,
 ) -> AsyncIterator[PortingClient]:
-    """Yield a PortingClient for ``settings``; close its connections and trace on exit.
+    """Yield a PortingClient for ``endpoint``; close its connections and trace on exit.
 
-    ``transport`` replaces the network (tests, the sandbox); ``policy`` and ``pacer`` replace
-    the ones built from settings (tests inject sleeps and clocks through them).
-    Raises ConfigError when credentials are missing or the trace file cannot be written.
+    ``transport`` is the network when ``None``; ``exchange_timeout`` is seconds per HTTP exchange.
+    Raises ConfigError when the trace file cannot be written.
     """
-    settings.require_credentials()
-    base_url, token_url = settings.porting_url, settings.auth_url
-    if settings.sandbox:
-        from batchport.sandbox import BASE_URL
-
-        base_url, token_url = BASE_URL, f"{BASE_URL}/oauth2/token"
-        if transport is None:
-            settings.state_path.parent.mkdir(parents=True, exist_ok=True)
-            transport = sandbox_transport(settings)
-    connections = min(settings.concurrency, MAX_CONCURRENCY)
     async with AsyncExitStack() as stack:
         tracer = None
-        if settings.trace_path is not None:
-            tracer = stack.enter_context(TraceWriter(settings.trace_path))
+        if trace_path is not None:
+            tracer = stack.enter_context(TraceWriter(trace_path))
         http = await stack.enter_async_context(
             httpx.AsyncClient(
                 transport=transport,
-                timeout=settings.timeout,
+                timeout=exchange_timeout,
                 limits=httpx.Limits(
                     max_connections=connections, max_keepalive_connections=connections
                 ),
@@ -91,12 +86,12 @@ async def open_client(
         )
         client = PortingClient(
             http,
-            base_url=base_url,
-            project_id=settings.project_id,
+            base_url=endpoint.base_url,
+            project_id=endpoint.project_id,
             authorizer=StaticToken(""),
-            policy=policy or RetryPolicy.from_settings(settings),
-            pacer=pacer or Pacer(settings.rate, settings.concurrency),
+            policy=policy,
+            pacer=pacer,
             tracer=tracer,
         )
-        client.authorizer = _authorizer(settings, client, token_url)
+        client.authorizer = _authorizer(endpoint, client)
         yield client

@@ -16,12 +16,11 @@ import uvicorn
 from batchport.sandbox.app import create_app
 from batchport.sandbox.config import SandboxConfig
 from batchport.sandbox.faults import DroppedConnection
-from batchport.settings import SANDBOX_PROJECT
 
 __all__ = ["SandboxServer", "build_server", "export_lines", "serve"]
 
 
-def export_lines(host: str, port: int, config: SandboxConfig) -> list[str]:
+def export_lines(host: str, port: int, config: SandboxConfig, project_id: str) -> list[str]:
     """The shell ``export`` lines that point batchport (or curl) at a served sandbox."""
     root = f"http://{host}:{port}"
     return [
@@ -29,7 +28,7 @@ def export_lines(host: str, port: int, config: SandboxConfig) -> list[str]:
         f"export SINCH_AUTH_URL={root}/oauth2/token",
         f"export SINCH_KEY_ID={config.key_id}",
         f"export SINCH_KEY_SECRET={config.key_secret}",
-        f"export SINCH_PROJECT_ID={SANDBOX_PROJECT}",
+        f"export SINCH_PROJECT_ID={project_id}",
     ]
 
 
