@@ -15,12 +15,14 @@ from api_fakes import TOKEN, api_path, base_settings, fake_client, run
 from batchport.api import (
     E911,
     EndUser,
+    Features,
     NumberRequest,
     NumberStatus,
     OrderRequest,
     OrderStatus,
     PortingConfiguration,
     PortOutInfo,
+    SmsConfiguration,
     VoiceConfiguration,
 )
 from batchport.connection import open_client
@@ -29,31 +31,31 @@ from batchport.errors import ApiRejected
 
 def sample_order(reference: str = "acme-1") -> OrderRequest:
     number = NumberRequest(
-        phone_number="+12125550143",
-        end_user=EndUser(
+        phoneNumber="+12125550143",
+        endUser=EndUser(
             name="Acme Corp",
-            street_num="12",
-            street_name="Main",
+            streetNum="12",
+            streetName="Main",
             city="New York",
             state="NY",
-            zip_code="10001",
-            street_type="St",
-            location_type1="Suite",
-            location_value1="200",
+            zipCode="10001",
+            streetType="St",
+            locationType1="Suite",
+            locationValue1="200",
         ),
-        port_out=PortOutInfo(
-            existing_port_out_pin="8642",
-            account_num="ACCT-99812345",
-            authorizing_name="Jo Smith",
-            authorizing_date=date(2026, 11, 20),
+        portOutInfo=PortOutInfo(
+            existingPortOutPin="8642",
+            accountNum="ACCT-99812345",
+            authorizingName="Jo Smith",
+            authorizingDate="2026-11-20",
         ),
-        voice=VoiceConfiguration(type="EST", trunk_id="trunk-7"),
-        sms_app_id="sms-app",
-        e911=E911(street_num="12", street_info="Main St", city="New York", state="NY"),
+        voiceConfiguration=VoiceConfiguration(type="EST", trunkId="trunk-7"),
+        smsConfiguration=SmsConfiguration("sms-app"),
+        features=Features(E911(streetNum="12", streetInfo="Main St", city="New York", state="NY")),
     )
     return OrderRequest(
         desired_port_date=date(2026, 12, 14),
-        phone_numbers=(number, NumberRequest("+14165550123", number.end_user)),
+        phone_numbers=(number, NumberRequest("+14165550123", number.endUser, PortOutInfo())),
         desired_port_time="10:00:00",
         desired_port_time_zone="US/Eastern",
         customer_order_reference=reference,
@@ -159,11 +161,11 @@ def test_order_request_json_has_the_published_shape() -> None:
 
 
 def test_voice_configuration_sends_only_the_id_of_its_type() -> None:
-    assert VoiceConfiguration("RTC", app_id="a", trunk_id="t").to_json() == {
+    assert VoiceConfiguration("RTC", appId="a", trunkId="t").to_json() == {
         "type": "RTC",
         "appId": "a",
     }
-    assert VoiceConfiguration("FAX", service_id="s").to_json() == {"type": "FAX", "serviceId": "s"}
+    assert VoiceConfiguration("FAX", serviceId="s").to_json() == {"type": "FAX", "serviceId": "s"}
 
 
 def test_port_out_secrets_stay_out_of_repr() -> None:

@@ -31,7 +31,7 @@ from batchport.sandbox.serve import build_server
 from batchport.settings import Settings, resolve_settings
 
 TODAY = date(2026, 12, 1)
-END_USER = EndUser("Acme Corp", "12", "Main", "New York", "NY", "10001", street_type="St")
+END_USER = EndUser("Acme Corp", "12", "Main", "New York", "NY", "10001", streetType="St")
 CANDIDATES = [f"+1212555{n:04d}" for n in range(100, 160)]
 
 
@@ -49,8 +49,8 @@ def order_for(numbers: list[str], reference: str, *, on_demand: bool = False) ->
             NumberRequest(
                 number,
                 END_USER,
-                PortOutInfo(existing_port_out_pin="8642", account_num="ACCT-99812345"),
-                voice=VoiceConfiguration("RTC", app_id="app-1"),
+                PortOutInfo(existingPortOutPin="8642", accountNum="ACCT-99812345"),
+                voiceConfiguration=VoiceConfiguration("RTC", appId="app-1"),
             )
             for number in numbers
         ),

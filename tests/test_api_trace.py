@@ -49,7 +49,7 @@ def test_trace_and_logs_hold_no_secret(tmp_path: Path, caplog: pytest.LogCapture
     settings = base_settings(
         tmp_path, access_token="", key_id=KEY_ID, key_secret=KEY_SECRET, trace_path=trace
     )
-    assert sample_order().phone_numbers[0].port_out.existing_port_out_pin == PIN
+    assert sample_order().phone_numbers[0].portOutInfo.existingPortOutPin == PIN
     errors: list[str] = []
 
     async def go() -> None:

@@ -22,7 +22,7 @@ from run_inputs import (
     write_scenario,
 )
 
-from batchport.api import EndUser, NumberRequest, OrderRequest
+from batchport.api import EndUser, NumberRequest, OrderRequest, PortOutInfo
 from batchport.connection import open_client, retry_policy
 from batchport.journal import open_journal
 from batchport.pipeline import PlanPreview, _stop_on_interrupt, default_result_path, run_batch
@@ -139,7 +139,9 @@ def test_numbers_in_another_active_order_are_refused_and_the_rest_resent(tmp_pat
         desired_port_date=date.today() + timedelta(days=10),
         phone_numbers=(
             NumberRequest(
-                "+12125550102", EndUser("Someone", "1", "Main", "New York", "NY", "10001")
+                "+12125550102",
+                EndUser("Someone", "1", "Main", "New York", "NY", "10001"),
+                PortOutInfo(),
             ),
         ),
         customer_order_reference="made-elsewhere",

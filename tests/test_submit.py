@@ -33,7 +33,7 @@ class FakeService:
 
     async def create_order(self, order: OrderRequest) -> Order:
         self.creates += 1
-        numbers = tuple(n.phone_number for n in order.phone_numbers)
+        numbers = tuple(n.phoneNumber for n in order.phone_numbers)
         self.sent.append(numbers)
         violations = tuple(
             FieldViolation(f"phoneNumbers[{i}].phoneNumber", self.blocked[number])

@@ -18,10 +18,12 @@ from batchport.api.pacing import Pacer
 from batchport.api.requests import (
     E911,
     EndUser,
+    Features,
     NumberRequest,
     OrderRequest,
     PortingConfiguration,
     PortOutInfo,
+    SmsConfiguration,
     VoiceConfiguration,
 )
 from batchport.api.responses import (
@@ -47,6 +49,7 @@ __all__ = [
     "DocumentContent",
     "EndUser",
     "Endpoint",
+    "Features",
     "GroupActivation",
     "NumberRequest",
     "NumberStatus",
@@ -62,6 +65,7 @@ __all__ = [
     "PortingClient",
     "PortingConfiguration",
     "RetryPolicy",
+    "SmsConfiguration",
     "VoiceConfiguration",
     "open_session",
 ]

@@ -1,25 +1,31 @@
 """Request records: what batchport sends to the Porting API, built from spreadsheet rows.
 
 Each record is a frozen dataclass whose ``to_json()`` returns the exact JSON shape of the
-published contract, leaving out optional fields that are empty.
+published contract, leaving out optional fields that are empty. The records of one number
+(``NumberRequest`` and its parts) name their fields as the contract does, because
+``batchport.submit.requests`` fills them from each column's place in the request.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, Field, dataclass, field, fields, is_dataclass
 from datetime import date
 from typing import Any, Literal
 
 __all__ = [
     "E911",
     "EndUser",
+    "Features",
     "NumberRequest",
     "OrderRequest",
     "PortOutInfo",
     "PortingConfiguration",
+    "SmsConfiguration",
     "VoiceConfiguration",
     "VoiceType",
+    "contract_json",
+    "is_required",
 ]
 
 VoiceType = Literal["RTC", "EST", "FAX"]
@@ -30,80 +36,74 @@ def _compact(pairs: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in pairs.items() if value not in ("", None)}
 
 
+def is_required(item: Field[Any]) -> bool:
+    """True when the record field ``item`` has no default: the contract requires it."""
+    return item.default is MISSING and item.default_factory is MISSING
+
+
+def contract_json(record: object) -> dict[str, Any]:
+    """A record of contract-named fields as JSON: required fields always, others when not blank.
+
+    Nested records become their own ``to_json()``; an optional nested record that comes out
+    empty is left out.
+    """
+    body: dict[str, Any] = {}
+    for item in fields(record):  # type: ignore[arg-type]
+        value = getattr(record, item.name)
+        if is_dataclass(value):
+            value = value.to_json()  # type: ignore[union-attr]
+        if is_required(item) or value not in ("", None, {}):
+            body[item.name] = value
+    return body
+
+
+# The records of one number carry the contract's own field names (camelCase), so that the
+# request builder fills them by name from ``batchport.columns`` and a field is named once.
+
+
 @dataclass(frozen=True)
 class EndUser:
     """The end user as the losing carrier knows them; the first six fields are required."""
 
     name: str
-    street_num: str
-    street_name: str
+    streetNum: str
+    streetName: str
     city: str
     state: str
-    zip_code: str
-    street_pre_dir: str = ""
-    street_type: str = ""
-    street_post_dir: str = ""
-    location_type1: str = ""
-    location_value1: str = ""
-    location_type2: str = ""
-    location_value2: str = ""
-    location_type3: str = ""
-    location_value3: str = ""
-    type_of_service: str = "B"
+    zipCode: str
+    streetPreDir: str = ""
+    streetType: str = ""
+    streetPostDir: str = ""
+    locationType1: str = ""
+    locationValue1: str = ""
+    locationType2: str = ""
+    locationValue2: str = ""
+    locationType3: str = ""
+    locationValue3: str = ""
+    typeOfService: str = "B"
 
     def to_json(self) -> dict[str, Any]:
         """The ``endUser`` object."""
-        required = {
-            "name": self.name,
-            "streetNum": self.street_num,
-            "streetName": self.street_name,
-            "city": self.city,
-            "state": self.state,
-            "zipCode": self.zip_code,
-        }
-        optional = _compact(
-            {
-                "streetPreDir": self.street_pre_dir,
-                "streetType": self.street_type,
-                "streetPostDir": self.street_post_dir,
-                "locationType1": self.location_type1,
-                "locationValue1": self.location_value1,
-                "locationType2": self.location_type2,
-                "locationValue2": self.location_value2,
-                "locationType3": self.location_type3,
-                "locationValue3": self.location_value3,
-                "typeOfService": self.type_of_service,
-            }
-        )
-        return required | optional
+        return contract_json(self)
 
 
 @dataclass(frozen=True)
 class PortOutInfo:
     """What the losing carrier needs to release the number; usually just the PIN.
 
-    The PIN and account number are secrets: ``repr`` never shows them.
+    The PIN and account number are secrets: ``repr`` never shows them. ``authorizingDate`` is
+    an ISO date (``YYYY-MM-DD``).
     """
 
-    existing_port_out_pin: str = field(default="", repr=False)
-    account_num: str = field(default="", repr=False)
-    account_phone_number: str = ""
-    authorizing_name: str = ""
-    authorizing_date: date | None = None
+    existingPortOutPin: str = field(default="", repr=False)
+    accountNum: str = field(default="", repr=False)
+    accountPhoneNumber: str = ""
+    authorizingName: str = ""
+    authorizingDate: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """The ``portOutInfo`` object (possibly empty: the contract expects it to be present)."""
-        return _compact(
-            {
-                "existingPortOutPin": self.existing_port_out_pin,
-                "accountNum": self.account_num,
-                "accountPhoneNumber": self.account_phone_number,
-                "authorizingName": self.authorizing_name,
-                "authorizingDate": self.authorizing_date.isoformat()
-                if self.authorizing_date
-                else None,
-            }
-        )
+        return contract_json(self)
 
 
 @dataclass(frozen=True)
@@ -111,15 +111,26 @@ class VoiceConfiguration:
     """Where calls go once ported: an RTC app, an EST trunk, or a FAX service."""
 
     type: VoiceType
-    app_id: str = ""
-    trunk_id: str = ""
-    service_id: str = ""
+    appId: str = ""
+    trunkId: str = ""
+    serviceId: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """The ``voiceConfiguration`` object, carrying only the id its type uses."""
-        ids = {"RTC": ("appId", self.app_id), "EST": ("trunkId", self.trunk_id)}
-        key, value = ids.get(self.type, ("serviceId", self.service_id))
+        ids = {"RTC": ("appId", self.appId), "EST": ("trunkId", self.trunkId)}
+        key, value = ids.get(self.type, ("serviceId", self.serviceId))
         return {"type": self.type} | _compact({key: value})
+
+
+@dataclass(frozen=True)
+class SmsConfiguration:
+    """The SMS application the number is attached to once ported."""
+
+    smsAppId: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``smsConfiguration`` object."""
+        return contract_json(self)
 
 
 @dataclass(frozen=True)
@@ -127,56 +138,50 @@ class E911:
     """The emergency address registered for the number (every field optional)."""
 
     name: str = ""
-    street_num: str = ""
-    street_info: str = ""
+    streetNum: str = ""
+    streetInfo: str = ""
     location: str = ""
     city: str = ""
     state: str = ""
-    postal_code: str = ""
-    postal_code_plus_four: str = ""
+    postalCode: str = ""
+    postalCodePlusFour: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """The ``features.e911`` object."""
-        return _compact(
-            {
-                "name": self.name,
-                "streetNum": self.street_num,
-                "streetInfo": self.street_info,
-                "location": self.location,
-                "city": self.city,
-                "state": self.state,
-                "postalCode": self.postal_code,
-                "postalCodePlusFour": self.postal_code_plus_four,
-            }
-        )
+        return contract_json(self)
+
+
+@dataclass(frozen=True)
+class Features:
+    """Optional features of a ported number; today the E911 address."""
+
+    e911: E911 | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``features`` object."""
+        return contract_json(self)
 
 
 @dataclass(frozen=True)
 class NumberRequest:
     """One number of an order, in E.164, with its end user and port-out details."""
 
-    phone_number: str
-    end_user: EndUser
-    port_out: PortOutInfo = field(default_factory=PortOutInfo)
-    voice: VoiceConfiguration | None = None
-    sms_app_id: str = ""
-    e911: E911 | None = None
+    phoneNumber: str
+    endUser: EndUser
+    portOutInfo: PortOutInfo
+    voiceConfiguration: VoiceConfiguration | None = None
+    smsConfiguration: SmsConfiguration | None = None
+    features: Features | None = None
 
     def to_json(self) -> dict[str, Any]:
         """One item of ``phoneNumbers``."""
-        item: dict[str, Any] = {
-            "phoneNumber": self.phone_number,
-            "endUser": self.end_user.to_json(),
-            "portOutInfo": self.port_out.to_json(),
-        }
-        if self.voice is not None:
-            item["voiceConfiguration"] = self.voice.to_json()
-        if self.sms_app_id:
-            item["smsConfiguration"] = {"smsAppId": self.sms_app_id}
-        e911 = self.e911.to_json() if self.e911 is not None else {}
-        if e911:
-            item["features"] = {"e911": e911}
-        return item
+        return contract_json(self)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """The secret values this number carries (port-out PIN, account number), when given."""
+        info = self.portOutInfo
+        return tuple(value for value in (info.existingPortOutPin, info.accountNum) if value)
 
 
 @dataclass(frozen=True)

@@ -320,7 +320,7 @@ def _refused_numbers(exc: ApiRejected, request: OrderRequest) -> dict[str, str]:
     for violation in exc.violations:
         match = _NUMBER_FIELD.match(violation.field)
         if match and int(match.group(1)) < len(request.phone_numbers):
-            number = request.phone_numbers[int(match.group(1))].phone_number
+            number = request.phone_numbers[int(match.group(1))].phoneNumber
             refused.setdefault(number, []).append(
                 f"{violation.field.split('.', 1)[-1]}: {violation.description}"
             )
@@ -334,7 +334,7 @@ def _masked(text: str, request: OrderRequest) -> str:
     left alone, as masking them would garble ordinary words and numbers.
     """
     for number in request.phone_numbers:
-        for secret in (number.port_out.existing_port_out_pin, number.port_out.account_num):
+        for secret in number.secrets:
             if len(secret) >= 4 and secret in text:
                 text = text.replace(secret, MASK)
     return text

@@ -2,55 +2,51 @@
 
 Pure: no I/O. The rows are the ``Validation.rows`` frame (index = spreadsheet row, canonical
 column keys, blanks as ``""``).
+
+A number's request is generated from ``batchport.columns``: each column whose ``api`` place
+starts with ``phoneNumbers[].`` fills the field of that name in the record at that place
+(``endUser.streetPreDir`` → ``EndUser.streetPreDir``), so a field's API name is written once,
+in the column spec. Blank optional fields are left to the record's default (``typeOfService``
+becomes ``B``); an optional part (voice, SMS, E911) whose required fields are blank is left out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
-from typing import cast
+from dataclasses import fields
+from functools import cache
+from typing import Any
 
 import pandas as pd
 
 from batchport.api.requests import (
     E911,
     EndUser,
+    Features,
     NumberRequest,
     OrderRequest,
     PortOutInfo,
+    SmsConfiguration,
     VoiceConfiguration,
-    VoiceType,
+    is_required,
 )
+from batchport.columns import COLUMNS
 from batchport.planner import PlannedOrder
 
-__all__ = ["build_order_request", "number_request"]
+__all__ = ["NUMBER_PREFIX", "build_order_request", "number_request"]
 
-_E911_FIELDS = {
-    "name": "e911Name",
-    "street_num": "e911StreetNum",
-    "street_info": "e911StreetInfo",
-    "location": "e911Location",
-    "city": "e911City",
-    "state": "e911State",
-    "postal_code": "e911PostalCode",
-    "postal_code_plus_four": "e911PostalCodePlusFour",
-}
-_END_USER_FIELDS = {
-    "name": "name",
-    "street_num": "streetNum",
-    "street_name": "streetName",
-    "city": "city",
-    "state": "state",
-    "zip_code": "zipCode",
-    "street_pre_dir": "streetPreDir",
-    "street_type": "streetType",
-    "street_post_dir": "streetPostDir",
-    "location_type1": "locationType1",
-    "location_value1": "locationValue1",
-    "location_type2": "locationType2",
-    "location_value2": "locationValue2",
-    "location_type3": "locationType3",
-    "location_value3": "locationValue3",
+#: How a column's ``api`` place names a field of each number of the order.
+NUMBER_PREFIX = "phoneNumbers[]."
+
+#: The record at each place of a number's request ("" is the number itself).
+_RECORDS: dict[str, type[Any]] = {
+    "": NumberRequest,
+    "endUser": EndUser,
+    "portOutInfo": PortOutInfo,
+    "voiceConfiguration": VoiceConfiguration,
+    "smsConfiguration": SmsConfiguration,
+    "features": Features,
+    "features.e911": E911,
 }
 
 
@@ -85,47 +81,52 @@ def build_order_request(
 
 def number_request(record: Mapping[str, object]) -> NumberRequest:
     """One number's request from one normalised row (canonical keys → values)."""
-
-    def text(key: str) -> str:
-        value = record.get(key, "")
-        return "" if value is None or value != value else str(value)  # NaN guard
-
-    end_user = EndUser(
-        **{field: text(key) for field, key in _END_USER_FIELDS.items()},
-        type_of_service=text("typeOfService") or "B",
-    )
-    port_out = PortOutInfo(
-        existing_port_out_pin=text("existingPortOutPin"),
-        account_num=text("accountNum"),
-        account_phone_number=text("accountPhoneNumber"),
-        authorizing_name=text("authorizingName"),
-        authorizing_date=_date_or_none(text("authorizingDate")),
-    )
-    voice_type = text("voiceType")
-    voice = (
-        VoiceConfiguration(
-            type=cast(VoiceType, voice_type),
-            app_id=text("appId"),
-            trunk_id=text("trunkId"),
-            service_id=text("serviceId"),
-        )
-        if voice_type
-        else None
-    )
-    e911_values = {field: text(key) for field, key in _E911_FIELDS.items()}
-    e911 = E911(**e911_values) if any(e911_values.values()) else None
-    return NumberRequest(
-        phone_number=text("phoneNumber"),
-        end_user=end_user,
-        port_out=port_out,
-        voice=voice,
-        sms_app_id=text("smsAppId"),
-        e911=e911,
-    )
+    values: dict[str, dict[str, object]] = {place: {} for place in _RECORDS}
+    for place, name, key in _number_fields():
+        values[place][name] = _text(record.get(key))
+    made: object = None
+    for place in sorted(_RECORDS, key=_depth, reverse=True):  # parts before what holds them
+        made = _make(place, values[place])
+        if place:
+            parent, _, name = place.rpartition(".")
+            values[parent][name] = made
+    assert isinstance(made, NumberRequest)
+    return made
 
 
-def _date_or_none(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
+@cache
+def _number_fields() -> tuple[tuple[str, str, str], ...]:
+    """``(place, field name, column key)`` of every column sent with each number."""
+    found = []
+    for column in COLUMNS:
+        if column.api.startswith(NUMBER_PREFIX):
+            place, _, name = column.api.removeprefix(NUMBER_PREFIX).rpartition(".")
+            found.append((place, name, column.key))
+    return tuple(found)
+
+
+def _depth(place: str) -> int:
+    return place.count(".") + 1 if place else 0
+
+
+def _make(place: str, values: Mapping[str, object]) -> object:
+    """The record at ``place`` from ``values``, or None for an optional part left blank."""
+    record = _RECORDS[place]
+    required = {item.name for item in fields(record) if is_required(item)}
+    given = {name: v for name, v in values.items() if name in required or v not in ("", None)}
+    if _optional(place) and (not given or any(given.get(name) in ("", None) for name in required)):
         return None
+    return record(**given)
+
+
+def _optional(place: str) -> bool:
+    """True when the record holding ``place`` may go without it (its field defaults to None)."""
+    if not place:
+        return False
+    parent, _, name = place.rpartition(".")
+    holder = {item.name: item for item in fields(_RECORDS[parent])}[name]
+    return not is_required(holder) and holder.default is None
+
+
+def _text(value: object) -> str:
+    return "" if value is None or value != value else str(value)  # NaN guard
