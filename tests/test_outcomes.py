@@ -5,8 +5,16 @@ from __future__ import annotations
 import pandas as pd
 from run_inputs import planned_order
 
+from batchport.journal import ActiveNumber, NumberRecord
 from batchport.portability import PortabilityRecord
-from batchport.report.outcomes import ROW_COLUMNS, RunRecords, order_summaries, row_outcomes
+from batchport.report.outcomes import (
+    ROW_COLUMNS,
+    RowOutcome,
+    RunRecords,
+    order_summaries,
+    outcome_frame,
+    row_outcomes,
+)
 from batchport.submit import Submission, SubmissionState
 
 ROWS = pd.DataFrame(
@@ -17,7 +25,7 @@ NO_FINDINGS = pd.DataFrame(columns=["row", "code", "severity", "message"])
 ORDER = planned_order("A", (2,))
 
 
-def outcomes(**fields: object) -> pd.DataFrame:
+def outcomes(**fields: object) -> dict[int, RowOutcome]:
     values: dict[str, object] = {
         "active": {},
         "portability": {"+12125550003": PortabilityRecord("+12125550003", False, "X", "Gone.")},
@@ -28,37 +36,134 @@ def outcomes(**fields: object) -> pd.DataFrame:
         "plan_saved": True,
     }
     values.update(fields)
-    return row_outcomes(ROWS, NO_FINDINGS, [], RunRecords(**values))  # type: ignore[arg-type]
+    found = row_outcomes(ROWS, NO_FINDINGS, [], RunRecords(**values))  # type: ignore[arg-type]
+    return {outcome.source_row: outcome for outcome in found}
 
 
 def test_every_row_gets_one_outcome_and_a_next_step() -> None:
     created = Submission("A", SubmissionState.CREATED, 42, "PENDING", 1, "")
-    frame = outcomes(submissions={"A": created})
-    assert list(frame.columns) == list(ROW_COLUMNS)
-    assert frame["Outcome"].tolist() == ["submitted", "not_portable", "failed"]
-    assert frame.loc[2, "Order ID"] == 42
-    assert frame.loc[3, "Message"].startswith("Not portable: Gone. Check the number")
+    found = outcomes(submissions={"A": created})
+    assert [o.outcome for o in found.values()] == ["submitted", "not_portable", "failed"]
+    assert found[2].order_id == 42 and found[2].order_reference == "A"
+    assert found[3].message.startswith("Not portable: Gone. Check the number")
+    assert found[3].carrier == "X"
     # no answer, and the plan is saved: rerunning this file would never send it
-    assert "in a new file" in frame.loc[4, "Message"]
+    assert "in a new file" in found[4].message
 
 
 def test_a_row_without_answer_before_planning_is_asked_again_by_a_rerun() -> None:
-    frame = outcomes(plan=(), plan_saved=False)
-    assert frame.loc[4, "Outcome"] == "failed"
-    assert frame.loc[4, "Message"].endswith("run the same command again.")
+    found = outcomes(plan=(), plan_saved=False)
+    assert found[4].outcome == "failed"
+    assert found[4].message.endswith("run the same command again.")
 
 
 def test_an_unconfirmed_create_says_so_and_how_to_resolve_it() -> None:
     said = "the service never confirmed the create; run the same command again"
     pending = Submission("A", SubmissionState.INTENT, None, "", 6, said)
     records = RunRecords({}, {}, (ORDER,), {}, {"A": pending}, dry_run=False, plan_saved=True)
-    frame = row_outcomes(ROWS.loc[[2]], NO_FINDINGS, [], records)
-    assert frame.loc[2, "Outcome"] == "failed" and said in frame.loc[2, "Message"]
+    (found,) = row_outcomes(ROWS.loc[[2]], NO_FINDINGS, [], records)
+    assert found.outcome == "failed" and said in found.message
     (summary,) = order_summaries(records)
     assert summary.status == "UNCONFIRMED" and summary.message == said
 
 
 def test_a_dry_run_plans_and_says_how_to_submit() -> None:
-    frame = outcomes(dry_run=True, plan_saved=False)
-    assert frame.loc[2, "Outcome"] == "planned"
-    assert "without --dry-run" in frame.loc[2, "Message"]
+    found = outcomes(dry_run=True, plan_saved=False)
+    assert found[2].outcome == "planned"
+    assert "without --dry-run" in found[2].message
+
+
+def test_the_rows_sheet_columns_are_the_documented_ones_in_order() -> None:
+    assert ROW_COLUMNS == (
+        "Source row",
+        "Outcome",
+        "E.164",
+        "Country",
+        "Carrier",
+        "Order reference",
+        "Order ID",
+        "Number status",
+        "FOC date",
+        "Message",
+    )
+
+
+def test_each_value_is_written_under_its_own_header() -> None:
+    created = Submission("A", SubmissionState.CREATED, 42, "PENDING", 1, "")
+    number = NumberRecord(2, "+12125550002", "A", False, "", "CONFIRMED", "2026-12-14")
+    found = outcomes(submissions={"A": created}, numbers={2: number})
+    frame = outcome_frame(list(found.values()))
+    assert frame.loc[2].to_dict() == {
+        "Source row": 2,
+        "Outcome": "submitted",
+        "E.164": "+12125550002",
+        "Country": "US",
+        "Carrier": "Verizon",
+        "Order reference": "A",
+        "Order ID": 42,
+        "Number status": "CONFIRMED",
+        "FOC date": "2026-12-14",
+        "Message": "Submitted. The losing carrier answers with a FOC date or a rejection.",
+    }
+    assert frame.loc[3, "Order ID"] == "" and frame.loc[3, "Carrier"] == "X"
+
+
+def test_rows_with_errors_are_invalid_or_duplicate_with_their_messages() -> None:
+    findings = pd.DataFrame(
+        {
+            "row": [2, 3, 3],
+            "code": ["duplicate_number", "duplicate_number", "missing_required"],
+            "severity": ["error", "error", "error"],
+            "message": ["Same number as row 1.", "Same number as row 1.", "City is required."],
+        }
+    )
+    records = RunRecords({}, {}, (), {}, {}, dry_run=False)
+    found = row_outcomes(ROWS, findings, [2, 3], records)
+    assert [(o.outcome, o.message) for o in found[:2]] == [
+        ("duplicate", "Same number as row 1."),
+        ("invalid", "Same number as row 1. City is required."),
+    ]
+
+
+def test_a_number_already_in_an_order_names_that_order() -> None:
+    active = ActiveNumber("+12125550004", "batch-0", "OLD-1", 77)
+    found = outcomes(active={"+12125550004": active})
+    assert found[4].outcome == "already_in_order"
+    assert (found[4].order_reference, found[4].order_id) == ("OLD-1", 77)
+    assert "OLD-1 (id 77)" in found[4].message
+
+
+def test_refused_numbers_and_refused_orders_are_rejected_with_the_reason() -> None:
+    refused = NumberRecord(2, "+12125550002", "A", True, "PIN does not match", "", "")
+    found = outcomes(submissions={}, numbers={2: refused})
+    assert found[2].outcome == "rejected"
+    assert found[2].message.startswith("The service refused this number: PIN does not match.")
+    closed = Submission("A", SubmissionState.REJECTED, None, "", 1, "bad reseller.")
+    found = outcomes(submissions={"A": closed})
+    assert (
+        found[2].outcome == "rejected" and "refused the order: bad reseller. " in found[2].message
+    )
+
+
+def test_a_failed_create_says_why_and_an_unsent_order_says_run_again() -> None:
+    failed = Submission("A", SubmissionState.FAILED, None, "", 1, "service unavailable")
+    found = outcomes(submissions={"A": failed})
+    assert found[2].outcome == "failed"
+    assert found[2].message == "The order was not created: service unavailable."
+    assert outcomes()[2].message.endswith("Run the same command again.")
+
+
+def test_order_summaries_count_numbers_not_refused() -> None:
+    order = planned_order("B", (2, 3))
+    created = Submission("B", SubmissionState.CREATED, 9, "PENDING", 1, "")
+    refused = NumberRecord(3, "+12125550003", "B", True, "no", "", "")
+    records = RunRecords({}, {}, (order,), {3: refused}, {"B": created}, dry_run=False)
+    (summary,) = order_summaries(records)
+    assert (summary.reference, summary.id, summary.status, summary.numbers) == (
+        "B",
+        9,
+        "PENDING",
+        1,
+    )
+    (planned,) = order_summaries(RunRecords({}, {}, (order,), {}, {}, dry_run=True))
+    assert (planned.status, planned.id, planned.numbers) == ("PLANNED", None, 2)

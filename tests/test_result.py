@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import openpyxl
 import pytest
-from run_inputs import HEADER, ca_row, sandbox_settings, us_row, write_input, write_scenario
+from run_inputs import (
+    HEADER,
+    ca_row,
+    planned_order,
+    sandbox_settings,
+    us_row,
+    write_input,
+    write_scenario,
+)
 
 from batchport.errors import BatchportError
+from batchport.journal import NumberRecord
 from batchport.pipeline import RunResult, run_batch
-from batchport.report.outcomes import ROW_COLUMNS, Outcome
+from batchport.report.outcomes import ROW_COLUMNS, Outcome, RunRecords
+from batchport.report.result import ResultInfo, write_result
 from batchport.report.validation import write_validation_report
+from batchport.submit import Submission, SubmissionState
 from batchport.validation import validate_file
 
 
@@ -118,3 +130,32 @@ def test_a_workbook_that_cannot_be_written_is_a_clear_error(tmp_path: Path) -> N
     settings = sandbox_settings(tmp_path, "", rate=1000.0)
     with pytest.raises(BatchportError, match=r"cannot write the result workbook .*taken\.xlsx"):
         run_batch(source, settings, out=blocked, dry_run=True)
+
+
+def test_rows_sheet_shows_each_number_status_and_foc_date_under_its_header(
+    tmp_path: Path,
+) -> None:
+    source = write_input(tmp_path / "customer.csv", [us_row(100), us_row(101)])
+    validation = validate_file(source)
+    order = planned_order("ACME-1", (2, 3), numbers=("+12125550100", "+12125550101"))
+    records = RunRecords(
+        active={},
+        portability={},
+        plan=(order,),
+        numbers={
+            2: NumberRecord(2, "+12125550100", "ACME-1", False, "", "CONFIRMED", "2026-12-14"),
+            3: NumberRecord(3, "+12125550101", "ACME-1", False, "", "PENDING", ""),
+        },
+        submissions={"ACME-1": Submission("ACME-1", SubmissionState.CREATED, 5, "PENDING", 1, "")},
+        dry_run=False,
+    )
+    info = ResultInfo(source, "batch-1", datetime(2026, 12, 3, 9), "sandbox", dry_run=False)
+    out = tmp_path / "result.xlsx"
+    write_result(out, validation, records, info, {"API calls": 0})
+    sheet = openpyxl.load_workbook(out)["Rows"]
+    header, *rows = list(sheet.iter_rows(values_only=True))
+    cells = [dict(zip(header, row, strict=True)) for row in rows]
+    assert [(c["Number status"], c["FOC date"], c["Order ID"]) for c in cells] == [
+        ("CONFIRMED", "2026-12-14", 5),
+        ("PENDING", None, 5),
+    ]

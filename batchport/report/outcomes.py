@@ -1,15 +1,17 @@
 """What happened to every input row, and to every order: pure, from the run's records.
 
-Every input data row ends with exactly one :class:`Outcome` from a closed set, and a message
-that says what went wrong and what to do next. The result workbook and the JSON summary are
-both built from :func:`row_outcomes` and :func:`order_summaries`.
+Every input data row ends with exactly one :class:`RowOutcome`: an :class:`Outcome` from a
+closed set, the order it went into, and a message that says what went wrong and what to do
+next. The result workbook and the JSON summary are both built from :func:`row_outcomes` and
+:func:`order_summaries`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
+from typing import Any
 
 import pandas as pd
 
@@ -23,8 +25,10 @@ __all__ = [
     "ROW_COLUMNS",
     "OrderSummary",
     "Outcome",
+    "RowOutcome",
     "RunRecords",
     "order_summaries",
+    "outcome_frame",
     "row_outcomes",
 ]
 
@@ -45,19 +49,36 @@ class Outcome(StrEnum):
 #: Outcomes that need nothing more from the user.
 FINE_OUTCOMES = frozenset({Outcome.ALREADY_IN_ORDER, Outcome.PLANNED, Outcome.SUBMITTED})
 
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RowOutcome:
+    """What happened to one input row: one field per leading column of the result's Rows sheet.
+
+    The sheet's headers (:data:`ROW_COLUMNS`) and cells (:meth:`cells`) are derived from these
+    fields, in this order, so a value is always written under its own header.
+    """
+
+    source_row: int = field(metadata={"header": "Source row"})
+    outcome: Outcome = field(metadata={"header": "Outcome"})
+    e164: str = field(metadata={"header": "E.164"})
+    country: str = field(metadata={"header": "Country"})
+    carrier: str = field(default="", metadata={"header": "Carrier"})
+    order_reference: str = field(default="", metadata={"header": "Order reference"})
+    order_id: int | None = field(default=None, metadata={"header": "Order ID"})
+    number_status: str = field(default="", metadata={"header": "Number status"})
+    foc_date: str = field(default="", metadata={"header": "FOC date"})
+    message: str = field(metadata={"header": "Message"})
+
+    def cells(self) -> tuple[object, ...]:
+        """The row's leading cells, in :data:`ROW_COLUMNS` order (no order id: blank)."""
+        return tuple(
+            "" if value is None else str(value) if isinstance(value, Outcome) else value
+            for value in (getattr(self, item.name) for item in fields(self))
+        )
+
+
 #: The leading columns of the result's ``Rows`` sheet, in order.
-ROW_COLUMNS = (
-    "Source row",
-    "Outcome",
-    "E.164",
-    "Country",
-    "Carrier",
-    "Order reference",
-    "Order ID",
-    "Number status",
-    "FOC date",
-    "Message",
-)
+ROW_COLUMNS: tuple[str, ...] = tuple(item.metadata["header"] for item in fields(RowOutcome))
 
 _NOT_REACHED = "Not processed: the run stopped before this row. Run the same command again."
 _SUBMITTED = "Submitted. The losing carrier answers with a FOC date or a rejection."
@@ -110,17 +131,16 @@ def row_outcomes(
     findings: pd.DataFrame,
     error_rows: Iterable[int],
     records: RunRecords,
-) -> pd.DataFrame:
-    """One row per input row (same index, same order) with the :data:`ROW_COLUMNS`.
+) -> list[RowOutcome]:
+    """One :class:`RowOutcome` per input row, in the order of ``rows``.
 
-    ``rows`` is the normalised frame (``phoneNumber``, ``country``); ``findings`` the
-    validation's findings frame (``row``, ``code``, ``severity``, ``message``) and
-    ``error_rows`` its rows with errors.
+    ``rows`` is the normalised frame (index = spreadsheet row; ``phoneNumber``, ``country``);
+    ``findings`` the validation's findings frame (``row``, ``code``, ``severity``, ``message``)
+    and ``error_rows`` its rows with errors.
     """
     errors = set(error_rows)
     failing = findings[findings["severity"] == "error"]
-    by_row = failing.groupby("row")
-    joined = by_row["message"].agg(" ".join)
+    joined = failing.groupby("row")["message"].agg(" ".join)
     messages = dict(
         zip(joined.index.astype(int).tolist(), joined.astype(str).tolist(), strict=True)
     )
@@ -128,56 +148,99 @@ def row_outcomes(
     duplicate_only = dict(
         zip(is_duplicate.index.astype(int).tolist(), is_duplicate.tolist(), strict=True)
     )
-    planned = _planned_cells(records)
-    cells = [
-        _row_cells(row, str(phone), errors, messages, duplicate_only, planned, records)
-        for row, phone in zip(rows.index.tolist(), rows["phoneNumber"].tolist(), strict=True)
-    ]
-    derived = ("Source row", "E.164", "Country")
-    frame = pd.DataFrame(
-        cells, index=rows.index, columns=[name for name in ROW_COLUMNS if name not in derived]
-    )
-    frame["Outcome"] = frame["Outcome"].astype(str)
-    frame.insert(0, "Source row", rows.index.to_numpy())
-    frame.insert(2, "E.164", rows["phoneNumber"].astype(str).to_numpy())
-    frame.insert(3, "Country", rows["country"].astype(str).to_numpy())
-    return frame.loc[:, list(ROW_COLUMNS)]
+    planned = _planned(records)
+    outcomes = []
+    for row, phone, country in zip(
+        rows.index.tolist(),
+        rows["phoneNumber"].astype(str).tolist(),
+        rows["country"].astype(str).tolist(),
+        strict=True,
+    ):
+        where = _Where(row, phone, country)
+        if row in errors:
+            outcome = Outcome.DUPLICATE if duplicate_only.get(row) else Outcome.INVALID
+            text = messages.get(row, "The row has errors; see the Findings sheet.")
+            outcomes.append(where.outcome(outcome, message=text))
+        elif row in planned:
+            outcomes.append(_order_outcome(where, *planned[row], dry_run=records.dry_run))
+        else:
+            outcomes.append(_unplanned(where, records))
+    return outcomes
 
 
-def _planned_cells(records: RunRecords) -> dict[int, tuple[object, ...]]:
-    cells: dict[int, tuple[object, ...]] = {}
+def outcome_frame(outcomes: Sequence[RowOutcome]) -> pd.DataFrame:
+    """The outcomes as a frame with the :data:`ROW_COLUMNS`, indexed by source row."""
+    frame = pd.DataFrame([outcome.cells() for outcome in outcomes], columns=list(ROW_COLUMNS))
+    return frame.set_index(pd.Index([o.source_row for o in outcomes], name="row"), drop=False)
+
+
+@dataclass(frozen=True)
+class _Where:
+    """The facts of a row that every outcome carries."""
+
+    row: int
+    phone: str
+    country: str
+
+    def outcome(self, outcome: Outcome, **values: Any) -> RowOutcome:
+        return RowOutcome(
+            source_row=self.row, outcome=outcome, e164=self.phone, country=self.country, **values
+        )
+
+
+_Planned = tuple[PlannedOrder, Submission | None, NumberRecord | None]
+
+
+def _planned(records: RunRecords) -> dict[int, _Planned]:
+    """Each planned row → its order, the order's submission and the row's number record."""
+    planned: dict[int, _Planned] = {}
     for order in records.plan:
         submission = records.submissions.get(order.reference)
         for row in order.rows:
-            cells[row] = _order_row(order, submission, records.numbers.get(row), records.dry_run)
-    return cells
+            planned[row] = (order, submission, records.numbers.get(row))
+    return planned
 
 
-def _order_row(
+def _order_outcome(
+    where: _Where,
     order: PlannedOrder,
     submission: Submission | None,
     number: NumberRecord | None,
+    *,
     dry_run: bool,
-) -> tuple[object, ...]:
-    base = (order.carrier, order.reference)
+) -> RowOutcome:
+    def made(outcome: Outcome, message: str, **values: Any) -> RowOutcome:
+        return where.outcome(
+            outcome,
+            carrier=order.carrier,
+            order_reference=order.reference,
+            message=message,
+            **values,
+        )
+
     if number is not None and number.refused:
-        message = f"The service refused this number: {_sentence(number.message)} {_IN_NEW_FILE}"
-        return (Outcome.REJECTED, *base, "", "", "", message)
+        return made(
+            Outcome.REJECTED,
+            f"The service refused this number: {_sentence(number.message)} {_IN_NEW_FILE}",
+        )
     if dry_run and not is_closed(submission):
-        return (Outcome.PLANNED, *base, "", "", "", _PLANNED)
+        return made(Outcome.PLANNED, _PLANNED)
     if submission is None:
-        return (Outcome.FAILED, *base, "", "", "", _NOT_REACHED)
+        return made(Outcome.FAILED, _NOT_REACHED)
     if submission.state is SubmissionState.CREATED:
-        status = number.number_status if number else ""
-        foc = number.foc_date if number else ""
-        return (Outcome.SUBMITTED, *base, submission.order_id, status, foc, _SUBMITTED)
+        return made(
+            Outcome.SUBMITTED,
+            _SUBMITTED,
+            order_id=submission.order_id,
+            number_status=number.number_status if number else "",
+            foc_date=number.foc_date if number else "",
+        )
     if submission.state is SubmissionState.REJECTED:
-        message = f"The service refused the order: {_sentence(submission.message)} {_IN_NEW_FILE}"
-        return (Outcome.REJECTED, *base, "", "", "", message)
+        said = _sentence(submission.message)
+        return made(Outcome.REJECTED, f"The service refused the order: {said} {_IN_NEW_FILE}")
     if submission.state is SubmissionState.INTENT and not submission.message:
-        return (Outcome.FAILED, *base, "", "", "", _NOT_REACHED)
-    message = f"The order was not created: {_sentence(submission.message)}"
-    return (Outcome.FAILED, *base, "", "", "", message)
+        return made(Outcome.FAILED, _NOT_REACHED)
+    return made(Outcome.FAILED, f"The order was not created: {_sentence(submission.message)}")
 
 
 def _sentence(text: str) -> str:
@@ -185,41 +248,32 @@ def _sentence(text: str) -> str:
     return text.rstrip().rstrip(".") + "."
 
 
-def _row_cells(
-    row: int,
-    phone: str,
-    errors: set[int],
-    messages: Mapping[int, str],
-    duplicate_only: Mapping[int, bool],
-    planned: Mapping[int, tuple[object, ...]],
-    records: RunRecords,
-) -> tuple[object, ...]:
-    if row in errors:
-        outcome = Outcome.DUPLICATE if duplicate_only.get(row) else Outcome.INVALID
-        text = messages.get(row, "The row has errors; see the Findings sheet.")
-        return (outcome, "", "", "", "", "", text)
-    if row in planned:
-        return planned[row]
-    active = records.active.get(phone)
+def _unplanned(where: _Where, records: RunRecords) -> RowOutcome:
+    """The outcome of a row that is valid but in no planned order of this batch."""
+    active = records.active.get(where.phone)
     if active is not None:
         message = (
             f"Already in order {active.reference} (id {active.order_id}) from an earlier run; "
             "not sent again."
         )
-        return (Outcome.ALREADY_IN_ORDER, "", active.reference, active.order_id, "", "", message)
-    answer = records.portability.get(phone)
+        return where.outcome(
+            Outcome.ALREADY_IN_ORDER,
+            order_reference=active.reference,
+            order_id=active.order_id,
+            message=message,
+        )
+    answer = records.portability.get(where.phone)
     if answer is not None and not answer.portable:
-        message = f"Not portable: {_sentence(answer.reason or 'no reason given')} {_NOT_PORTABLE}"
-        return (Outcome.NOT_PORTABLE, answer.carrier, "", "", "", "", message)
-    carrier = answer.carrier if answer is not None else ""
-    return (
+        reason = _sentence(answer.reason or "no reason given")
+        return where.outcome(
+            Outcome.NOT_PORTABLE,
+            carrier=answer.carrier,
+            message=f"Not portable: {reason} {_NOT_PORTABLE}",
+        )
+    return where.outcome(
         Outcome.FAILED,
-        carrier,
-        "",
-        "",
-        "",
-        "",
-        _UNPLANNED if records.plan_saved else _NO_ANSWER,
+        carrier=answer.carrier if answer is not None else "",
+        message=_UNPLANNED if records.plan_saved else _NO_ANSWER,
     )
 
 

@@ -25,6 +25,7 @@ from batchport.report.outcomes import (
     Outcome,
     RunRecords,
     order_summaries,
+    outcome_frame,
     row_outcomes,
 )
 from batchport.report.sheets import findings_sheet, input_columns
@@ -94,8 +95,8 @@ def write_result(
     ``BatchportError`` naming the file when it cannot be written (an earlier workbook at
     ``path`` stays intact).
     """
-    outcomes = row_outcomes(
-        validation.rows, validation.findings_frame, validation.error_rows, records
+    outcomes = outcome_frame(
+        row_outcomes(validation.rows, validation.findings_frame, validation.error_rows, records)
     )
     orders = order_summaries(records)
     counts = {str(k): int(v) for k, v in outcomes["Outcome"].value_counts().items()}
