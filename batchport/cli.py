@@ -24,10 +24,12 @@ from batchport import __version__
 from batchport.errors import BatchportError
 from batchport.settings import MAX_CONCURRENCY, SANDBOX_PROJECT, Settings, resolve_settings
 
+# The exit codes are a contract with schedulers; the README's "Exit codes" table lists them.
 EXIT_OK = 0
 EXIT_FAILED = 1
-EXIT_USAGE = 2
+EXIT_USAGE = 2  # click's own code for a usage error
 EXIT_ATTENTION = 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 
 
 class BatchportGroup(click.Group):
@@ -42,7 +44,7 @@ class BatchportGroup(click.Group):
             fail(str(exc))
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
-            sys.exit(130)
+            sys.exit(EXIT_INTERRUPTED)
 
 
 def fail(message: str) -> NoReturn:
@@ -70,9 +72,6 @@ def main(ctx: click.Context, debug: bool) -> None:
 # --- shared option bundles ------------------------------------------------------------------
 
 _Command = TypeVar("_Command", bound=Callable[..., Any])
-
-#: Keyword arguments that ``api_options`` adds to a command.
-API_OPTION_NAMES = ("sandbox", "project", "rate", "concurrency", "trace", "config", "state")
 
 
 def api_options(command: _Command) -> _Command:
@@ -128,7 +127,7 @@ def api_options(command: _Command) -> _Command:
 def settings_from_options(options: Mapping[str, Any], **overrides: object) -> Settings:
     """Resolve Settings from ``api_options`` values plus extra field overrides.
 
-    ``options`` holds the keyword arguments named in ``API_OPTION_NAMES`` (others are ignored);
+    ``options`` holds the keyword arguments ``api_options`` adds (others are ignored);
     ``overrides`` are further :class:`~batchport.settings.Settings` fields set by the command.
     Raises ConfigError (shown as a one-line message) on invalid settings.
     """
@@ -249,18 +248,9 @@ def validate_command(
     from batchport.intake.workbook import prefetch
 
     prefetch(input_path, sheet)  # parse the workbook while the validation stack loads
-    from batchport.validation import validate_file
+    from batchport.report.validation import validate_and_report
 
-    validation = validate_file(input_path, sheet=sheet)
-    report = None
-    if not no_report:
-        from batchport.report.validation import default_report_path, write_validation_report
-
-        report = out or default_report_path(input_path)
-        try:
-            write_validation_report(validation, report)
-        except OSError as exc:
-            fail(f"cannot write the validation workbook {report}: {exc.strerror or exc}")
+    validation, report = validate_and_report(input_path, sheet=sheet, out=out, write=not no_report)
     if as_json:
         validation.write_json(sys.stdout)  # streamed: the findings can run to millions
         sys.stdout.write("\n")
@@ -460,7 +450,7 @@ def run_command(
         )
     except KeyboardInterrupt:
         click.echo(_RESUME_HINT, err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     finally:
         if isinstance(progress, _RichProgress):
             progress.stop()
@@ -470,7 +460,7 @@ def run_command(
         _render_run(result)
     if result.interrupted:
         click.echo(_RESUME_HINT, err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     if result.declined:
         fail("nothing was submitted (not confirmed)")
     sys.exit(EXIT_ATTENTION if result.needs_attention else EXIT_OK)

@@ -23,7 +23,6 @@ __all__ = [
     "US_ZIP",
     "NpaKind",
     "PhoneProblem",
-    "area_code_kinds",
     "country_of",
     "normalise_phones",
     "normalise_postal_codes",
@@ -87,12 +86,6 @@ def _classify_npa(npa: str) -> NpaKind:
 _SERVICE_CODES = frozenset(
     {500, 521, 522, 523, 524, 525, 526, 527, 528, 529, 533, 544, 566, 577, 588, 600, 622, 700, 710}
 )
-
-
-@cache
-def area_code_kinds() -> dict[str, NpaKind]:
-    """Map every three-digit area code ``"200"``..``"999"`` to its ``NpaKind`` (built once)."""
-    return {str(npa): _kind_of_area_code(str(npa)) for npa in range(200, 1000)}
 
 
 #: Names of the NANP members other than the US and Canada, for messages.

@@ -5,7 +5,11 @@ from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
 
-from batchport.report.validation import default_report_path, write_validation_report
+from batchport.report.validation import (
+    default_report_path,
+    validate_and_report,
+    write_validation_report,
+)
 from batchport.validation import validate_file
 
 HEADER = [
@@ -80,3 +84,18 @@ def test_findings_sheet_lists_every_finding(tmp_path: Path) -> None:
 
 def test_default_report_path_is_beside_the_input() -> None:
     assert default_report_path(Path("/x/list.csv")) == Path("/x/list.validation.xlsx")
+
+
+def test_validate_and_report_writes_beside_the_input_unless_told_otherwise(
+    tmp_path: Path,
+) -> None:
+    source = make_input(tmp_path / "customer.xlsx")
+    validation, report = validate_and_report(source)
+    assert report == tmp_path / "customer.validation.xlsx" and report.is_file()
+    assert validation.row_count == len(list(load_workbook(report)["Rows"].iter_rows())) - 1
+    elsewhere = tmp_path / "out" / "checked.xlsx"
+    elsewhere.parent.mkdir()
+    assert validate_and_report(source, out=elsewhere)[1] == elsewhere and elsewhere.is_file()
+    report.unlink()
+    assert validate_and_report(source, write=False)[1] is None
+    assert not report.exists()

@@ -16,11 +16,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from batchport.errors import BatchportError
 from batchport.report.sheets import finding_headers, findings_sheet, input_columns, zip_rows
 from batchport.report.xlsx import FILL_ERROR, FILL_OK, FILL_WARNING, SheetSpec, write_workbook
-from batchport.validation import Validation
+from batchport.validation import Validation, validate_file
 
-__all__ = ["default_report_path", "write_validation_report"]
+__all__ = ["default_report_path", "validate_and_report", "write_validation_report"]
 
 _STATUS_FILLS = {"invalid": FILL_ERROR, "warnings": FILL_WARNING, "valid": FILL_OK}
 _ROW_HEADERS = ("Row", "Status", "Messages")
@@ -29,6 +30,29 @@ _ROW_HEADERS = ("Row", "Status", "Messages")
 def default_report_path(source: Path) -> Path:
     """``<input stem>.validation.xlsx`` beside the input."""
     return source.with_name(f"{source.stem}.validation.xlsx")
+
+
+def validate_and_report(
+    source: Path, *, sheet: str | None = None, out: Path | None = None, write: bool = True
+) -> tuple[Validation, Path | None]:
+    """Validate ``source`` and write its validation workbook: ``batchport validate`` in one call.
+
+    The workbook goes to ``out``, else :func:`default_report_path`; ``write=False`` writes none.
+    Returns the validation and the workbook's path (None when none was written). Raises
+    ``InputError`` when the input cannot be used and ``BatchportError`` naming the workbook when
+    it cannot be written.
+    """
+    validation = validate_file(source, sheet=sheet)
+    if not write:
+        return validation, None
+    report = out or default_report_path(source)
+    try:
+        write_validation_report(validation, report)
+    except OSError as exc:
+        raise BatchportError(
+            f"cannot write the validation workbook {report}: {exc.strerror or exc}"
+        ) from exc
+    return validation, report
 
 
 def write_validation_report(validation: Validation, path: Path) -> Path:
