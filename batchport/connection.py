@@ -36,20 +36,14 @@ def retry_policy(settings: Settings, **overrides: object) -> RetryPolicy:
 
 def endpoint_of(settings: Settings) -> Endpoint:
     """The service and credentials ``settings`` name; the sandbox's own when ``sandbox`` is on."""
+    base_url, token_url = settings.porting_url, settings.auth_url
     if settings.sandbox:
         from batchport.sandbox import BASE_URL
 
-        return Endpoint(
-            base_url=BASE_URL,
-            token_url=f"{BASE_URL}/oauth2/token",
-            project_id=settings.project_id,
-            access_token=settings.access_token,
-            key_id=settings.key_id,
-            key_secret=settings.key_secret,
-        )
+        base_url, token_url = BASE_URL, f"{BASE_URL}/oauth2/token"
     return Endpoint(
-        base_url=settings.porting_url,
-        token_url=settings.auth_url,
+        base_url=base_url,
+        token_url=token_url,
         project_id=settings.project_id,
         access_token=settings.access_token,
         key_id=settings.key_id,
