@@ -66,9 +66,23 @@ def test_full_jitter_draws_below_the_exponential_ceiling() -> None:
     assert waits == [0.125, 0.25, 0.5]
 
 
-def test_default_jitter_stays_within_bounds() -> None:
-    policy = RetryPolicy()
-    assert all(0 <= policy.backoff(3) <= 2.0 for _ in range(200))
+def test_default_jitter_is_a_random_draw_below_each_ceiling() -> None:
+    draws: list[list[float]] = []
+    for _ in range(50):
+        waits: list[float] = []
+        policy = RetryPolicy(max_attempts=5, base_delay=0.5, max_delay=3.0, sleep=waits.append)
+
+        async def fails() -> None:
+            raise busy()
+
+        with pytest.raises(RetriesExhausted):
+            run(policy.call("op", fails))
+        draws.append(waits)
+    ceilings = [0.5, 1.0, 2.0, 3.0]
+    assert all(len(waits) == 4 for waits in draws)
+    assert all(0 <= w <= c for waits in draws for w, c in zip(waits, ceilings, strict=True))
+    assert all(len({waits[n] for waits in draws}) > 40 for n in range(4))  # drawn, not fixed
+    assert max(waits[3] for waits in draws) > 2.0  # the last ceiling is max_delay, not 2.0
 
 
 def test_deadline_stops_before_a_wait_that_would_pass_it() -> None:
@@ -148,10 +162,10 @@ def test_retry_after_seconds_is_honoured_and_logged(
         _, calls, clock = run_op(tmp_path, handler, lambda c: c.get_configuration())
     assert calls == 2
     assert 7.0 in clock.sleeps
-    retries = [r for r in caplog.records if "retrying" in r.getMessage()]
-    assert len(retries) == 1
-    assert "get_configuration" in retries[0].getMessage() and "7.00 s" in retries[0].getMessage()
-    assert "429" in retries[0].getMessage()
+    retries = [r for r in caplog.records if r.getMessage().startswith("Retrying")]
+    assert len(retries) == 1 and retries[0].levelno == logging.INFO
+    assert retries[0].getMessage().startswith("Retrying get_configuration in 7.00 seconds as it")
+    assert "HTTP 429" in retries[0].getMessage()
 
 
 def test_retry_after_http_date_is_honoured(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from api_fakes import base_settings, fake_client, run
-from test_api_auth import KEY_ID, KEY_SECRET, FakeSinch
+from test_api_auth import KEY_ID, KEY_SECRET, FakeSinch, streamed
 from test_api_client import ORDER_JSON, sample_order
 
 from batchport.api.trace import TraceWriter, body_for_trace
@@ -110,6 +110,57 @@ def test_failed_exchange_is_traced_with_its_error(tmp_path: Path) -> None:
     lines = [json.loads(line) for line in trace.read_text().splitlines()]
     assert [(line["attempt"], line["status"]) for line in lines] == [(1, None), (2, None)]
     assert "ConnectError" in lines[0]["error"]
+
+
+def test_token_requests_are_traced_as_fetch_token_with_their_own_attempts(tmp_path: Path) -> None:
+    trace = tmp_path / "t.jsonl"
+    failures = [httpx.ConnectError]
+
+    class Sinch(FakeSinch):
+        def token(self, request: httpx.Request) -> httpx.Response:
+            if failures:
+                raise failures.pop(0)("refused", request=request)
+            return super().token(request)
+
+    async def go() -> None:
+        settings = base_settings(
+            tmp_path, access_token="", key_id=KEY_ID, key_secret=KEY_SECRET, trace_path=trace
+        )
+        async with fake_client(Sinch(), settings) as client:
+            await client.get_configuration()
+
+    run(go())
+    lines = [json.loads(line) for line in trace.read_text().splitlines()]
+    assert [(line["operation"], line["attempt"], line["status"]) for line in lines] == [
+        ("fetch_token", 1, None),
+        ("fetch_token", 2, 200),
+        ("get_configuration", 2, 200),
+    ]
+    assert "ConnectError" in lines[0]["error"] and lines[0]["path"] == "/oauth2/token"
+    assert lines[1]["response"]["access_token"] == "****"
+
+
+def test_streamed_answers_are_read_for_the_token_and_the_trace(tmp_path: Path) -> None:
+    trace = tmp_path / "t.jsonl"
+    sinch = FakeSinch()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        answer = sinch(request)  # token answers come streamed already
+        return answer if request.url.host == "auth.test" else streamed(answer)
+
+    async def go() -> Any:
+        settings = base_settings(
+            tmp_path, access_token="", key_id=KEY_ID, key_secret=KEY_SECRET, trace_path=trace
+        )
+        async with fake_client(handler, settings) as client:
+            return await client.get_configuration()
+
+    run(go())
+    lines = [json.loads(line) for line in trace.read_text().splitlines()]
+    assert [line["response"] for line in lines] == [
+        {"access_token": "****", "token_type": "Bearer", "expires_in": 3600},
+        {"path": "/configuration"},
+    ]
 
 
 @pytest.mark.parametrize(

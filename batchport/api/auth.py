@@ -1,48 +1,40 @@
-"""Authorization for the Porting API: a static bearer token, or OAuth2 client credentials.
+"""Authorization for the Porting API as httpx auth flows: a static bearer token, or OAuth2
+client credentials.
 
-With client credentials the token is fetched from the token URL (HTTP Basic with the key id and
-secret, form body ``grant_type=client_credentials``), cached, and fetched again shortly before it
-expires; one fetch serves every concurrent caller. The client asks for a fresh token once when a
-call is answered 401 (:meth:`ClientCredentials.invalidate`), then retries that call once.
+Both are ``httpx.Auth`` objects handed to the client when it is built; neither needs the
+client. With :class:`ClientCredentials` the flow itself yields the token request (HTTP Basic
+with the key id and secret, form body ``grant_type=client_credentials``) before the API request
+when no fresh token is cached, so the ``httpx.AsyncClient`` sends it like any other request:
+its event hooks count and trace it (operation ``fetch_token``), and a failure to get a token
+is a failure of the call, retried by the call's retry policy. The token is cached and fetched
+again shortly before it expires, one fetch serving every concurrent caller; a call answered
+401 makes the flow fetch a new token once and send the call once more.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 import time
-from collections.abc import Awaitable, Callable
-from typing import Protocol
+from collections.abc import AsyncGenerator, Callable, Generator
 
 import httpx
 
 from batchport.api.errors import error_from_token_response
-from batchport.api.retry import RetryPolicy
+from batchport.api.trace import label, label_of
 from batchport.errors import ApiError
 
-__all__ = ["Authorizer", "ClientCredentials", "StaticToken"]
+__all__ = ["FETCH_TOKEN", "ClientCredentials", "StaticToken"]
 
-Send = Callable[[str, httpx.Request, int], Awaitable[httpx.Response]]
+logger = logging.getLogger(__name__)
 
-_OPERATION = "fetch_token"
-
-
-class Authorizer(Protocol):
-    """Supplies the ``Authorization`` header value for API calls."""
-
-    renewable: bool
-
-    async def authorization(self) -> str:
-        """The header value to send now."""
-
-    def invalidate(self, header: str) -> None:
-        """Forget ``header`` because the service refused it."""
+#: The operation name of token requests in the trace and in errors.
+FETCH_TOKEN = "fetch_token"
 
 
-class StaticToken:
-    """A bearer token given by the user; it cannot be renewed."""
-
-    renewable = False
+class StaticToken(httpx.Auth):
+    """A bearer token given by the user; it cannot be renewed, so a 401 stands."""
 
     def __init__(self, token: str) -> None:
         self._header = f"Bearer {token}"
@@ -50,24 +42,19 @@ class StaticToken:
     def __repr__(self) -> str:
         return "StaticToken(****)"
 
-    async def authorization(self) -> str:
-        """The configured token as a bearer header."""
-        return self._header
-
-    def invalidate(self, header: str) -> None:
-        """Nothing to do: a static token cannot be replaced."""
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Send ``request`` with the configured token."""
+        request.headers["Authorization"] = self._header
+        yield request
 
 
-class ClientCredentials:
+class ClientCredentials(httpx.Auth):
     """OAuth2 client-credentials tokens, cached until shortly before they expire.
 
-    ``send(operation, request, attempt)`` performs one HTTP exchange (the client passes its own,
-    so token fetches are traced and counted); ``policy`` retries transient failures of the
-    fetch; ``clock`` is injectable. A token is renewed when less than a tenth of its lifetime
-    (at most 60 s) is left.
+    A token is renewed when less than a tenth of its lifetime (at most 60 s) is left, by the
+    injectable ``clock``. ``fetches`` counts the token requests made (each is traced as that
+    attempt of ``fetch_token``).
     """
-
-    renewable = True
 
     def __init__(
         self,
@@ -75,15 +62,11 @@ class ClientCredentials:
         token_url: str,
         key_id: str,
         key_secret: str,
-        send: Send,
-        policy: RetryPolicy,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._token_url = token_url
         basic = base64.b64encode(f"{key_id}:{key_secret}".encode()).decode("ascii")
         self._basic = f"Basic {basic}"
-        self._send = send
-        self._policy = policy
         self._clock = clock
         self._header = ""
         self._renew_at = float("-inf")
@@ -93,36 +76,47 @@ class ClientCredentials:
     def __repr__(self) -> str:
         return f"ClientCredentials(token_url={self._token_url!r}, key=****)"
 
-    async def authorization(self) -> str:
-        """A valid bearer header, fetching a new token when needed.
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        """Send ``request`` with a valid token; after a 401 renew the token and send it once more.
 
-        Raises AuthError when the key is refused, RetriesExhausted when the token service
-        stays unreachable, ApiError on an unusable answer.
+        Raises AuthError when the key is refused, the call's errors of
+        :func:`~batchport.api.errors.error_from_token_response` when the token service fails,
+        ApiError when its answer holds no token.
         """
-        async with self._lock:
-            if not self._header or self._clock() >= self._renew_at:
-                await self._policy.call(_OPERATION, self._fetch)
-            return self._header
+        refused: str | None = None
+        while True:
+            # The lock is held across the token request so that one fetch serves every caller.
+            async with self._lock:
+                if self._header == refused or self._clock() >= self._renew_at:
+                    answer = yield self._token_request(request)
+                    await self._store(answer)
+                request.headers["Authorization"] = self._header
+            response = yield request
+            if response.status_code != 401 or refused is not None:
+                return
+            logger.info("%s: token refused, renewing it once", label_of(request).operation)
+            refused = request.headers["Authorization"]
 
-    def invalidate(self, header: str) -> None:
-        """Drop the cached token if it is the one refused (another caller may have renewed)."""
-        if header == self._header:
-            self._header = ""
-
-    async def _fetch(self) -> None:
+    def _token_request(self, request: httpx.Request) -> httpx.Request:
+        """The token request, with the API request's timeouts (httpx adds none to it)."""
         self.fetches += 1
-        request = httpx.Request(
+        extensions = label(FETCH_TOKEN, self.fetches)
+        if "timeout" in request.extensions:
+            extensions["timeout"] = request.extensions["timeout"]
+        return httpx.Request(
             "POST",
             self._token_url,
             data={"grant_type": "client_credentials"},
             headers={"Authorization": self._basic, "Accept": "application/json"},
+            extensions=extensions,
         )
-        response = await self._send(_OPERATION, request, self.fetches)
-        if not response.is_success:
-            raise error_from_token_response(response, _OPERATION)
-        self._store(response)
 
-    def _store(self, response: httpx.Response) -> None:
+    async def _store(self, response: httpx.Response) -> None:
+        await response.aread()
+        if not response.is_success:
+            raise error_from_token_response(response, FETCH_TOKEN)
         try:
             data = response.json()
             token = str(data["access_token"])
@@ -131,7 +125,7 @@ class ClientCredentials:
             raise ApiError(
                 "The token service sent an answer without an access token",
                 status=response.status_code,
-                operation=_OPERATION,
+                operation=FETCH_TOKEN,
             ) from None
         self._header = f"Bearer {token}"
         self._renew_at = self._clock() + lifetime - min(60.0, lifetime / 10)

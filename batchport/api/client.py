@@ -1,8 +1,14 @@
 """The Porting API client: one async method per operation of the published contract.
 
 Every call goes through the same path: the shared :class:`~batchport.api.pacing.Pacer` (rate
-and concurrency), authorization (one token renewal and resend on a 401), the trace, the error
-mapping of :mod:`batchport.api.errors`, and the :class:`~batchport.api.retry.RetryPolicy`.
+and concurrency), the auth flow of :mod:`batchport.api.auth` (a token fetched when needed, one
+renewal and resend on a 401), the trace, the error mapping of :mod:`batchport.api.errors`, and
+the :class:`~batchport.api.retry.RetryPolicy`.
+
+Counting and tracing are event hooks on the ``httpx.AsyncClient``, which sees every request an
+auth flow yields; each request carries its operation and attempt as a
+:func:`~batchport.api.trace.label`. A failure to get a token is a failure of the call (retried
+by its policy) that cannot have committed anything.
 
 Reads and idempotent writes (GET, PUT, DELETE) are retried on any transient failure. Writes
 that could take effect twice (create, notes, documents, activate, configuration create) are
@@ -22,7 +28,7 @@ from urllib.parse import quote
 
 import httpx
 
-from batchport.api.auth import Authorizer
+from batchport.api.auth import FETCH_TOKEN
 from batchport.api.errors import (
     RetryableStatus,
     error_from_response,
@@ -45,12 +51,37 @@ from batchport.api.responses import (
     PortabilityResult,
 )
 from batchport.api.retry import RetryPolicy, is_transient
-from batchport.api.trace import TraceWriter
-from batchport.errors import AmbiguousCreateError, ApiError, ApiRejected
+from batchport.api.trace import TraceWriter, label, label_of
+from batchport.errors import AmbiguousCreateError, ApiError, ApiRejected, RetriesExhausted
 
 __all__ = ["PortingClient"]
 
 logger = logging.getLogger(__name__)
+
+# When the client's request hook saw a request leave, in the request's extensions.
+_SENT_AT = "batchport.sent_at"
+
+
+def _failed_request(exc: httpx.HTTPError) -> httpx.Request | None:
+    """The request ``exc`` happened to, when httpx attached one."""
+    try:
+        return exc.request
+    except RuntimeError:
+        return None
+
+
+def _token_failure(exc: BaseException) -> bool:
+    """True when ``exc``, or the last failure behind RetriesExhausted, is a failure to get a token.
+
+    The call was then not sent, or sent and refused with a 401: it cannot have taken effect.
+    """
+    cause = exc.__cause__ if isinstance(exc, RetriesExhausted) else exc
+    return isinstance(cause, ApiError) and cause.operation == FETCH_TOKEN
+
+
+def _resendable_write(exc: BaseException) -> bool:
+    """True when a failed write surely had no effect (``nothing_committed``, or no token)."""
+    return nothing_committed(exc) or (is_transient(exc) and _token_failure(exc))
 
 
 def _ambiguous(order: OrderRequest, why: str, status: int | None) -> AmbiguousCreateError:
@@ -66,8 +97,10 @@ def _ambiguous(order: OrderRequest, why: str, status: int | None) -> AmbiguousCr
 class PortingClient:
     """Typed access to one project of the Porting API over an injected ``httpx.AsyncClient``.
 
-    ``base_url`` is the service root (the client adds ``/v1/projects/{project_id}``). ``calls``
-    counts the HTTP requests sent, token requests and retries included.
+    ``base_url`` is the service root (the client adds ``/v1/projects/{project_id}``); ``auth``
+    authorizes every call (:mod:`batchport.api.auth`). The client adds its event hooks to
+    ``http``: ``calls`` counts the HTTP requests ``http`` sends, token requests, resends after a
+    401 and retries included, and ``tracer`` records each of them.
     """
 
     def __init__(
@@ -76,74 +109,70 @@ class PortingClient:
         *,
         base_url: str,
         project_id: str,
-        authorizer: Authorizer,
+        auth: httpx.Auth,
         policy: RetryPolicy,
         pacer: Pacer,
         tracer: TraceWriter | None = None,
     ) -> None:
         self._http = http
         self._root = f"{base_url.rstrip('/')}/v1/projects/{quote(project_id, safe='')}"
-        self.authorizer = authorizer
+        self.auth = auth
         self.policy = policy
         self.pacer = pacer
         self._tracer = tracer
         self.calls = 0
+        http.event_hooks["request"].append(self._request_sent)
+        http.event_hooks["response"].append(self._response_received)
 
     # -- the exchange path ---------------------------------------------------------------------
 
-    async def exchange(
-        self, operation: str, request: httpx.Request, attempt: int
-    ) -> httpx.Response:
-        """Send one request as is (no auth, no retry), counting and tracing it.
-
-        Raises TransportFailure when no answer arrives.
-        """
+    async def _request_sent(self, request: httpx.Request) -> None:
+        """Event hook: count every request ``http`` sends, and note when it left."""
         self.calls += 1
-        started = time.perf_counter()
-        try:
-            response = await self._http.send(request)
-        except httpx.HTTPError as exc:
-            failure = error_from_transport(exc, operation)
-            self._trace(operation, attempt, request, None, started, str(failure))
-            raise failure from exc
-        self._trace(operation, attempt, request, response, started)
+        request.extensions[_SENT_AT] = time.perf_counter()
+
+    async def _response_received(self, response: httpx.Response) -> None:
+        """Event hook: trace every answer ``http`` receives (read first, for its body)."""
+        request = response.request
         logger.debug(
-            "%s %s %s -> %d", operation, request.method, request.url.path, response.status_code
+            "%s %s %s -> %d",
+            label_of(request).operation,
+            request.method,
+            request.url.path,
+            response.status_code,
         )
-        return response
+        if self._tracer is not None:
+            await response.aread()
+            self._trace(request, response)
 
     def _trace(
-        self,
-        operation: str,
-        attempt: int,
-        request: httpx.Request,
-        response: httpx.Response | None,
-        started: float,
-        error: str = "",
+        self, request: httpx.Request, response: httpx.Response | None, error: str = ""
     ) -> None:
         if self._tracer is not None:
+            sent_at = request.extensions.get(_SENT_AT, time.perf_counter())
+            named = label_of(request)
             self._tracer.record(
-                operation=operation,
-                attempt=attempt,
+                operation=named.operation,
+                attempt=named.attempt,
                 request=request,
                 response=response,
-                duration=time.perf_counter() - started,
+                duration=time.perf_counter() - sent_at,
                 error=error,
             )
 
-    async def _authorized(
-        self, operation: str, request: httpx.Request, attempt: int
-    ) -> httpx.Response:
-        """Send with authorization; on a 401 renew the token once and send again."""
-        header = await self.authorizer.authorization()
-        request.headers["Authorization"] = header
-        response = await self.exchange(operation, request, attempt)
-        if response.status_code == 401 and self.authorizer.renewable:
-            logger.info("%s: token refused, renewing it once", operation)
-            self.authorizer.invalidate(header)
-            request.headers["Authorization"] = await self.authorizer.authorization()
-            response = await self.exchange(operation, request, attempt)
-        return response
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` through the auth flow: the token request too, when one is needed.
+
+        Raises TransportFailure when no answer arrives (for the call or for its token, named
+        by the failure's operation), and the errors of the auth flow.
+        """
+        try:
+            return await self._http.send(request, auth=self.auth)
+        except httpx.HTTPError as exc:
+            failed = _failed_request(exc) or request
+            failure = error_from_transport(exc, label_of(failed).operation)
+            self._trace(failed, None, str(failure))
+            raise failure from exc
 
     async def _attempt(
         self,
@@ -160,9 +189,10 @@ class PortingClient:
             json=body,
             params=params or None,
             headers={"Accept": "application/json"},
+            extensions=label(operation, attempt),
         )
         async with self.pacer.slot():
-            response = await self._authorized(operation, request, attempt)
+            response = await self._send(request)
         if not response.is_success:
             failure = error_from_response(response, operation)
             if isinstance(failure, RetryableStatus) and failure.status == 429:
@@ -189,7 +219,7 @@ class PortingClient:
             attempts += 1
             return await self._attempt(operation, method, path, body, params or {}, attempts)
 
-        retryable = is_transient if idempotent else nothing_committed
+        retryable = is_transient if idempotent else _resendable_write
         return await self.policy.call(operation, attempt, retryable=retryable)
 
     # -- portability and orders ----------------------------------------------------------------
@@ -205,8 +235,8 @@ class PortingClient:
     async def create_order(self, order: OrderRequest) -> Order:
         """Create a port-in order.
 
-        Retried only after a 429 or a connection that never opened. Raises
-        AmbiguousCreateError when the order may have been created (timeout, dropped
+        Retried only after a 429, a connection that never opened, or a failure to get a token.
+        Raises AmbiguousCreateError when the order may have been created (timeout, dropped
         connection, 5xx after sending): look it up with :meth:`find_orders_by_reference`.
         ApiRejected carries the field violations of a refused order.
         """
@@ -215,7 +245,7 @@ class PortingClient:
                 "create_order", "POST", "/orders/portIns", body=order.to_json(), idempotent=False
             )
         except ApiError as exc:
-            if not maybe_committed(exc):
+            if _token_failure(exc) or not maybe_committed(exc):
                 raise
             raise _ambiguous(order, exc.message, exc.status) from exc
         created = Order.from_json(data)

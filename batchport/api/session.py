@@ -3,7 +3,7 @@
 :func:`open_session` turns an :class:`Endpoint` (where the service is and who is calling), a
 transport, and the pacing and retry policies into a ready
 :class:`~batchport.api.client.PortingClient`: one connection pool (at most ``connections``
-connections), the authorizer and the trace. It knows nothing of settings files or of the
+connections), the auth flow and the trace. It knows nothing of settings files or of the
 sandbox: whoever opens a client (``batchport.connection``, tests) chooses the transport and the
 policies and hands them in.
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from batchport.api.auth import Authorizer, ClientCredentials, StaticToken
+from batchport.api.auth import ClientCredentials, StaticToken
 from batchport.api.client import PortingClient
 from batchport.api.pacing import Pacer
 from batchport.api.retry import RetryPolicy
@@ -43,15 +43,12 @@ class Endpoint:
     key_secret: str = field(default="", repr=False)
 
 
-def _authorizer(endpoint: Endpoint, client: PortingClient) -> Authorizer:
+def _auth_for(endpoint: Endpoint) -> httpx.Auth:
+    """The auth flow for ``endpoint``: its static token if it has one, else its access key."""
     if endpoint.access_token:
         return StaticToken(endpoint.access_token)
     return ClientCredentials(
-        token_url=endpoint.token_url,
-        key_id=endpoint.key_id,
-        key_secret=endpoint.key_secret,
-        send=client.exchange,
-        policy=client.policy,
+        token_url=endpoint.token_url, key_id=endpoint.key_id, key_secret=endpoint.key_secret
     )
 
 
@@ -84,14 +81,12 @@ async def open_session(
                 ),
             )
         )
-        client = PortingClient(
+        yield PortingClient(
             http,
             base_url=endpoint.base_url,
             project_id=endpoint.project_id,
-            authorizer=StaticToken(""),
+            auth=_auth_for(endpoint),
             policy=policy,
             pacer=pacer,
             tracer=tracer,
         )
-        client.authorizer = _authorizer(endpoint, client)
-        yield client

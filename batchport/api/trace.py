@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -21,7 +22,28 @@ import httpx
 from batchport.errors import ConfigError
 from batchport.redaction import redact_json
 
-__all__ = ["TraceWriter", "body_for_trace"]
+__all__ = ["Label", "TraceWriter", "body_for_trace", "label", "label_of"]
+
+_LABEL = "batchport.label"
+
+
+@dataclass(frozen=True)
+class Label:
+    """The operation a request serves and which attempt of it the request is (1-based)."""
+
+    operation: str
+    attempt: int
+
+
+def label(operation: str, attempt: int) -> dict[str, object]:
+    """Request ``extensions`` naming ``operation`` and ``attempt`` (httpx passes them along)."""
+    return {_LABEL: Label(operation, attempt)}
+
+
+def label_of(request: httpx.Request) -> Label:
+    """The label given to ``request``; ``unlabelled``, attempt 0, when it has none."""
+    found = request.extensions.get(_LABEL)
+    return found if isinstance(found, Label) else Label("unlabelled", 0)
 
 
 def body_for_trace(content: bytes, content_type: str) -> Any:
