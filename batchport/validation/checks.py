@@ -56,6 +56,7 @@ def _no_characters(characters: str) -> pa.Check:
 
 
 def _weekday(values: pd.Series) -> pd.Series:
+    # pandera has no built-in for days of the week.
     days = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
     return ~days.dt.day_of_week.isin([5, 6])
 
@@ -96,8 +97,8 @@ def _across(code: str, key: str, ok: Rule) -> pa.Check:
     return pa.Check(ok, name=key, error=code, ignore_na=False, n_failure_cases=0)
 
 
-def _given(key: str) -> Rule:
-    return lambda frame: frame[key].notna()
+def _blank(key: str) -> Rule:
+    return lambda frame: frame[key].isna()
 
 
 def _flag(key: str) -> Rule:
@@ -118,7 +119,8 @@ def _phone_is_not(code: str) -> Rule:
 
 
 def _in_other_country(code: str, key: str, us_form: Rule, ca_form: Rule) -> pa.Check:
-    """Column ``key`` must not be of the other country's form than the number's country."""
+    """Column ``key`` must not have the other country's form (``us_form`` / ``ca_form``) than
+    the number's country, e.g. a US number with a Canadian province."""
 
     def ok(frame: pd.DataFrame) -> pd.Series:
         country = frame["_country"]
@@ -146,7 +148,7 @@ _RULES: list[pa.Check] = [
     _in_other_country("postal_code_wrong_country", "zipCode",
                       _matches("zipCode", nanp.US_ZIP), _matches("zipCode", nanp.CA_POSTAL)),
     *(_needed("e911_incomplete", key, _flag("_any_e911")) for key in _E911_NEEDED),
-    _needed("port_out_credentials_missing", "existingPortOutPin", lambda f: f["accountNum"].isna()),
+    _needed("port_out_credentials_missing", "existingPortOutPin", _blank("accountNum")),
     _across("account_phone_invalid", "accountPhoneNumber", _account_phone_ok),
     _needed("invalid_date", "authorizingDate", _flag("_given_authorizingDate")),
     _needed("invalid_date", "desiredPortDate", _flag("_given_desiredPortDate")),
@@ -161,7 +163,7 @@ _RULES: list[pa.Check] = [
 ]  # fmt: skip
 
 #: The context columns of a checked frame: what the frame-wide rules compare with.
-CONTEXT = {
+CONTEXT: dict[str, pa.Column] = {
     "_country": pa.Column(nullable=True, description="US or CA; NA when the number is not."),
     "_phone_problem": pa.Column(nullable=True, description="PhoneProblem value, NA when fine."),
     "_account_phone_problem": pa.Column(nullable=True, description="Same, for the account."),
