@@ -4,10 +4,16 @@ import datetime as dt
 from pathlib import Path
 
 import pandas as pd
+import pandera.pandas as pa
 import pytest
+from pandera.errors import SchemaError
 
+from batchport.columns import COLUMNS
+from batchport.findings import CODES
 from batchport.intake import Table
 from batchport.validation import Validation, validate_table
+from batchport.validation.checks import CONTEXT, ROW_SCHEMA, checked_frame, failed_cells
+from batchport.validation.normalise import normalise
 
 TODAY = dt.date(2026, 11, 27)  # a Friday
 US = {
@@ -207,3 +213,71 @@ def test_other_country_message_names_the_country() -> None:
     (finding,) = [f for f in validation.findings if f.code == "phone_other_country"]
     assert finding.is_error and finding.row == 2
     assert finding.message.endswith("Area code 876 is in Jamaica.")
+
+
+def schema_checks() -> list[tuple[str, pa.Check]]:
+    """Every check of the row schema with the column it reports on."""
+    on_columns = [(key, check) for key, col in ROW_SCHEMA.columns.items() for check in col.checks]
+    return on_columns + [(str(check.name), check) for check in ROW_SCHEMA.checks]
+
+
+def test_every_check_carries_a_known_code_and_reports_on_an_input_column() -> None:
+    keys = {c.key for c in COLUMNS}
+    for key, check in schema_checks():
+        assert check.error in CODES, (key, check)
+        assert key in keys, (key, check)
+    assert set(CONTEXT) == {k for k in ROW_SCHEMA.columns if k not in keys}
+
+
+def test_every_code_of_the_schema_is_reachable() -> None:
+    codes = {str(check.error) for _, check in schema_checks()} | {"missing_required"}
+    rows = [
+        {**US, "name": "", "phoneNumber": "212-111-0100"},
+        {**US, "phoneNumber": "555-555-0100", "existingPortOutPin": "", "typeOfService": "Gov"},
+        {**US, "phoneNumber": "900-555-0100"},
+        {**US, "phoneNumber": "212-555-0199", "state": "ON", "zipCode": "M5X 1A9"},
+        {**US, "phoneNumber": "500-555-0100", "state": "ZZ", "zipCode": "1011X"},
+        {**US, "phoneNumber": "123", "accountPhoneNumber": "123", "authorizingDate": "x"},
+        {**US, "phoneNumber": "", "authorizingDate": "2026-11-28", "desiredPortDate": "x"},
+        {**US, "phoneNumber": "800-555-0100", "desiredPortDate": "2026-11-21"},
+        {**US, "phoneNumber": "876-555-0100", "desiredPortDate": "2026-11-29"},
+        {**US, "desiredPortTime": "25:00", "desiredPortTimeZone": "Mars", "voiceType": "SMS"},
+        {**US, "onDemandActivation": "maybe", "customerOrderReference": "PO<1>", "name": "x" * 101},
+        {**CA, "resellerName": "", "voiceType": "EST", "e911Name": "Desk"},
+        {**US, "appId": "A1", "e911PostalCodePlusFour": "12", "e911StreetInfo": "Main #2"},
+    ]
+    validation = validate_rows(*rows)
+    found = {f.code for f in validation.findings}
+    assert codes <= found, codes - found
+
+
+def test_context_columns_never_appear_in_findings() -> None:
+    validation = validate_rows({**CA, "phoneNumber": "876-555-0100", "resellerName": ""})
+    assert {f.column for f in validation.findings} <= {c.key for c in COLUMNS}
+
+
+def test_checked_frame_has_blanks_as_na_and_the_context() -> None:
+    frame = pd.DataFrame([{**CA, "desiredPortDate": "soon"}], dtype="str", index=[7])
+    norm = normalise(frame)
+    checked = checked_frame(norm, frame, TODAY)
+    assert pd.isna(checked.loc[7, "desiredPortDate"]) and pd.isna(checked.loc[7, "appId"])
+    assert checked.loc[7, "_country"] == "CA" and pd.isna(checked.loc[7, "_phone_problem"])
+    assert checked.loc[7, "_today"] == "2026-11-27"
+    assert checked.loc[7, "_given_desiredPortDate"]
+    assert not checked.loc[7, "_given_authorizingDate"] and not checked.loc[7, "_any_e911"]
+
+
+def test_a_crashing_check_raises_instead_of_passing_rows() -> None:
+    schema = pa.DataFrameSchema(checks=[pa.Check(lambda f: f["absent"] != "", error="too_long")])
+    with pytest.raises(SchemaError):
+        failed_cells(schema, pd.DataFrame({"name": ["x"]}, index=[2]))
+
+
+def test_frame_wide_failures_name_their_column_and_every_row() -> None:
+    frame = pd.DataFrame({"resellerName": [None, "R", None], "_country": ["CA", "CA", "US"]})
+    frame.index = pd.Index([5, 6, 9])
+    schema = pa.DataFrameSchema(checks=[c for c in ROW_SCHEMA.checks if c.name == "resellerName"])
+    cells = failed_cells(schema, frame)
+    assert cells.to_dict("records") == [
+        {"row": 5, "column": "resellerName", "code": "reseller_required"}
+    ]

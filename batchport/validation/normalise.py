@@ -18,6 +18,7 @@ from batchport.columns import COLUMNS
 from batchport.findings import concat_frames, frame_of
 
 __all__ = [
+    "BOOLEAN_WORDS",
     "VOICE_TYPES",
     "Normalised",
     "boolean_ok",
@@ -49,6 +50,8 @@ _VOICE = {"RTC": "RTC", "VOICE API": "RTC", "PROGRAMMABLE VOICE": "RTC", "APP": 
           "TRUNK": "EST", "FAX": "FAX"}  # fmt: skip
 _TRUE = frozenset({"YES", "Y", "TRUE", "T", "1", "ON", "X"})
 _FALSE = frozenset({"NO", "N", "FALSE", "F", "0", "OFF", ""})
+#: Every upper-case yes/no answer batchport understands (blank counts as no).
+BOOLEAN_WORDS = _TRUE | _FALSE
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%Y/%m/%d", "%m-%d-%Y", "%m.%d.%Y",
                  "%b %d %Y", "%B %d %Y", "%d %b %Y", "%d %B %Y", "%Y%m%d",
                  "%d/%m/%Y")  # day first only when month first cannot be meant  # fmt: skip
@@ -122,7 +125,7 @@ def _lookup(values: pd.Series, table: dict[str, str]) -> pd.Series:
 
 def boolean_ok(values: pd.Series) -> pd.Series:
     """True where ``values`` is a recognisable yes/no (blank counts as no)."""
-    return values.str.upper().isin(_TRUE | _FALSE)
+    return values.str.upper().isin(BOOLEAN_WORDS)
 
 
 def parse_dates(values: pd.Series) -> pd.Series:
