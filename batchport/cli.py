@@ -195,7 +195,7 @@ def sandbox_serve(
     Example: batchport sandbox serve --port 8080 --state sandbox.sqlite --seed 7
     """
     from batchport.sandbox import SandboxConfig
-    from batchport.sandbox.serve import export_lines, serve
+    from batchport.sandbox.serve import export_lines, listen, serve
 
     if memory and options["state"] is not None:
         raise click.UsageError("--memory and --state exclude each other: choose one.")
@@ -212,12 +212,14 @@ def sandbox_serve(
         ambiguous_rate=options["ambiguous_rate"],
         scenario=options["scenario"],
     )
+    sock = listen(host, port)  # a busy port fails here, before any export line
+    port = sock.getsockname()[1]
     for line in export_lines(host, port, config, SANDBOX_PROJECT):
         click.echo(line)
     click.echo(f"Sandbox listening on http://{host}:{port} (Ctrl-C to stop)", err=True)
     where = config.state_path or "in memory (forgotten on exit)"
     click.echo(f"Sandbox state: {where}", err=True)
-    serve(config, host, port)
+    serve(config, sock)
     click.echo("Sandbox stopped.", err=True)
 
 
@@ -245,8 +247,10 @@ def validate_command(
     """
     if out is not None and no_report:
         raise click.UsageError("--out and --no-report cannot be used together")
+    from batchport.intake import require_input
     from batchport.intake.workbook import prefetch
 
+    require_input(input_path)
     prefetch(input_path, sheet)  # parse the workbook while the validation stack loads
     from batchport.report.validation import validate_and_report
 
@@ -385,9 +389,7 @@ def _is_terminal() -> bool:
 
 
 @main.command("run")
-@click.argument(
-    "input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False, path_type=Path)
-)
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
 @api_options
 @click.option(
     "--out",
@@ -428,8 +430,10 @@ def run_command(
     """
     import json
 
+    from batchport.intake import require_input
     from batchport.pipeline import run_batch
 
+    require_input(input_path)  # the same message as every command, before anything else
     overrides = {"max_per_order": max_per_order} if max_per_order else {}
     settings = settings_from_options(api, **overrides)
     settings.require_credentials()  # before reading a file that may take a minute
@@ -470,10 +474,15 @@ def _render_run(result: Any) -> None:
     counts = ", ".join(f"{name} {count}" for name, count in result.outcomes.items() if count)
     verb = "planned" if result.dry_run else "in this batch"
     click.echo(f"Batch {result.batch_id}: {result.rows} rows ({counts or 'none'}).")
-    click.echo(
-        f"{len(result.orders)} order(s) {verb}; {result.api_calls} API calls in "
-        f"{result.seconds:.1f} s."
-    )
+    if result.nothing_sent_again:
+        when = result.first_submitted.strftime("%Y-%m-%d %H:%M UTC")
+        click.echo(f"Batch {result.batch_id} was submitted on {when}: nothing sent in this run.")
+    else:
+        sent = "" if result.dry_run else f"{result.sent} create(s) sent, "
+        click.echo(
+            f"{len(result.orders)} order(s) {verb}; {sent}{result.api_calls} API calls in "
+            f"{result.seconds:.1f} s."
+        )
     click.echo(f"Result workbook: {result.result_path}")
     if result.needs_attention:
         click.echo("Some rows need attention: see the Message column of the Rows sheet.")

@@ -57,7 +57,7 @@ def sandbox_transport(settings: Settings) -> httpx.AsyncBaseTransport:
 
     config = replace(
         SandboxConfig.from_options(settings.sandbox_options),
-        state_path=settings.state_path.parent / "sandbox.sqlite",
+        state_path=settings.sandbox_state_path,
     )
     return asgi_transport(create_app(config))
 

@@ -30,13 +30,15 @@ import pandas as pd
 
 from batchport.api import RetryPolicy
 from batchport.connection import open_client
-from batchport.errors import BatchportError
+from batchport.errors import InputError
+from batchport.intake import require_input
 from batchport.journal import Journal, open_journal
+from batchport.outputs import output_path, refuse_clobbering, require_writable
 from batchport.planner import PlannedOrder, plan_orders
 from batchport.portability import PortabilityRecord, check_numbers
 from batchport.progress import NullProgress, Progress
 from batchport.report.outcomes import FINE_OUTCOMES, OrderSummary, Outcome, RunRecords
-from batchport.report.result import ResultInfo, write_result
+from batchport.report.result import ResultInfo, is_real_result, write_result
 from batchport.settings import Settings
 from batchport.submit import submit_orders
 from batchport.validation import Validation, validate_file
@@ -73,6 +75,15 @@ class RunResult:
     interrupted: bool = False
     declined: bool = False
     stages: Mapping[str, float] = field(default_factory=dict)
+    #: Creates sent by this run (0 when a rerun found every order already submitted).
+    sent: int = 0
+    #: When the batch's first create was sent, by this run or an earlier one.
+    first_submitted: datetime | None = None
+
+    @property
+    def nothing_sent_again(self) -> bool:
+        """True for a rerun of a batch submitted earlier that sent nothing now."""
+        return self.sent == 0 and self.first_submitted is not None and not self.dry_run
 
     @property
     def needs_attention(self) -> bool:
@@ -96,6 +107,8 @@ class RunResult:
                 }
                 for order in self.orders
             ],
+            "sent": self.sent,
+            "first_submitted": self.first_submitted.isoformat() if self.first_submitted else None,
             "api_calls": self.api_calls,
             "seconds": round(self.seconds, 3),
             "stages": {name: round(seconds, 3) for name, seconds in self.stages.items()},
@@ -103,18 +116,28 @@ class RunResult:
 
 
 def default_result_path(source: Path) -> Path:
-    """``<input stem>.result.xlsx`` beside the input."""
-    return source.with_name(f"{source.stem}.result.xlsx")
+    """``<input stem>.result.xlsx`` beside the input (see :func:`batchport.outputs.output_path`)."""
+    return output_path(source, "result")
 
 
 def batch_id_for(source: Path, sheet: str | None, target: str) -> str:
     """A batch id from the file's bytes, the sheet and the target (16 hex characters)."""
+    return _batch_id(_file_hash(source), sheet, target)
+
+
+def _file_hash(source: Path) -> Any:
+    """The SHA-256 state after every byte of ``source`` (a ``hashlib`` object)."""
     digest = hashlib.sha256()
     with source.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
+    return digest
+
+
+def _batch_id(file_hash: Any, sheet: str | None, target: str) -> str:
+    digest = file_hash.copy()
     digest.update(f"\x00{sheet or ''}\x00{target}".encode())
-    return digest.hexdigest()[:16]
+    return str(digest.hexdigest()[:16])
 
 
 def target_of(settings: Settings) -> str:
@@ -152,22 +175,36 @@ def run_batch(
     now = clock or (lambda: datetime.now(UTC))
     day = today or now().date()
     report = progress or NullProgress()
-    result_path = _usable_result_path(out or default_result_path(path))
+    result_path = _check_files(path, out or default_result_path(path), settings)
     report.start("validate", 1)
     stages = _StageTimer()
-    with stages.timing("validate"):
-        validation = validate_file(path, sheet=sheet, today=day)
-    report.advance("validate")
     target = target_of(settings)
-    batch_id = batch_id_for(path, sheet, target)
+    with stages.timing("validate"):
+        before = _file_hash(path)
+        validation = validate_file(path, sheet=sheet, today=day)
+        if _file_hash(path).digest() != before.digest():
+            raise InputError(
+                f"{path} changed while batchport read it; nothing was sent: run the same "
+                "command again once the file is complete"
+            )
+    report.advance("validate")
+    batch_id = _batch_id(before, sheet, target)
     with open_journal(settings.state_path) as journal:
         with stages.timing("journal"):
-            rows = _row_hashes(validation)
-            journal.begin_batch(batch_id, source=str(path), target=target, rows=rows, now=now())
+            rows = list(_row_hashes(validation))
+            new = journal.begin_batch(
+                batch_id, source=str(path), target=target, rows=rows, now=now()
+            )
+            if not new:
+                _refuse_changed_rows(journal, batch_id, path, rows)
             run = _Run(
                 settings, journal, batch_id, target, validation, now, report, dry_run, day, stages
             )
         records = run.execute(transport, retry_policy, confirm)
+        first_submitted = journal.first_submitted(batch_id)
+    if records.dry_run and is_real_result(result_path):
+        # A plan must not replace the result of the run that submitted: write it beside.
+        result_path = result_path.with_name(f"{result_path.stem}.dry-run.xlsx")
     info = ResultInfo(source=path, batch_id=batch_id, when=now(), target=target, dry_run=dry_run)
     stats = {**run.stats(), "Duration (s)": round(time.monotonic() - started, 1)}
     report.start("write", 1)
@@ -187,17 +224,45 @@ def run_batch(
         interrupted=run.interrupted,
         declined=run.declined,
         stages=dict(stages.seconds),
+        sent=run.creates,
+        first_submitted=first_submitted,
     )
 
 
-def _usable_result_path(path: Path) -> Path:
-    """``path``, once its folder is known to exist (checked before anything is sent)."""
-    if not path.parent.is_dir():
-        raise BatchportError(
-            f"the folder of the result workbook {path} does not exist; create it or "
-            "choose another --out"
+def _check_files(source: Path, result: Path, settings: Settings) -> Path:
+    """``result``, once no output would clobber another file and it can be written.
+
+    Checked before anything is read or sent. Raises InputError for a missing input and
+    ConfigError for clobbering or an unwritable result.
+    """
+    require_input(source)
+    refuse_clobbering(
+        source,
+        {
+            "the result workbook (--out)": result,
+            "the trace (--trace)": settings.trace_path,
+            "the journal (--state)": settings.state_path,
+            "the sandbox's state": settings.sandbox_state_path if settings.sandbox else None,
+        },
+    )
+    require_writable(result, "the result workbook")
+    return result
+
+
+def _refuse_changed_rows(
+    journal: Journal, batch_id: str, source: Path, rows: list[tuple[int, str, str]]
+) -> None:
+    """Raise InputError when the rows read now differ from those journaled for the batch."""
+    journaled = journal.input_rows(batch_id)
+    changed = [row for row, phone, data in rows if journaled.get(row) != (phone, data)]
+    changed += [row for row in journaled.keys() - {row for row, _, _ in rows}]
+    if changed:
+        raise InputError(
+            f"the rows read from {source} differ from those journaled for batch {batch_id} "
+            f"({len(changed)} rows, first row {min(changed)}): the file, or how it is read, "
+            "changed; nothing was sent. Put the rows to send in a new file: numbers already "
+            "submitted are recognised and skipped"
         )
-    return path
 
 
 def _row_hashes(validation: Validation) -> Iterator[tuple[int, str, str]]:

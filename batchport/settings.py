@@ -119,6 +119,11 @@ class Settings:
         return f"Settings({', '.join(parts)})"
 
     @property
+    def sandbox_state_path(self) -> Path:
+        """Where the in-process sandbox (``--sandbox``) keeps its orders: beside the journal."""
+        return self.state_path.parent / "sandbox.sqlite"
+
+    @property
     def served_sandbox_path(self) -> Path:
         """Where ``batchport sandbox serve`` keeps its state by default: beside the journal.
 

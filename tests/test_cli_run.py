@@ -55,8 +55,10 @@ def test_json_summary_and_exit_0_when_every_row_is_submitted(tmp_path: Path) -> 
     assert code == 0
     summary = json.loads(out)
     assert set(summary) == {
-        "batch", "result", "rows", "outcomes", "orders", "api_calls", "seconds", "stages"
+        "batch", "result", "rows", "outcomes", "orders", "sent", "first_submitted",
+        "api_calls", "seconds", "stages",
     }  # fmt: skip
+    assert summary["sent"] == len(summary["orders"]) and summary["first_submitted"]
     stages = ("validate", "journal", "portability", "plan", "submit", "report")
     assert list(summary["stages"]) == list(stages)
     assert all(seconds >= 0 for seconds in summary["stages"].values())

@@ -18,7 +18,16 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "batchport"
 
-FOUNDATION = {"errors", "redaction", "progress", "columns", "nanp", "findings", "settings"}
+FOUNDATION = {
+    "errors",
+    "redaction",
+    "progress",
+    "columns",
+    "nanp",
+    "findings",
+    "outputs",
+    "settings",
+}
 STAGES = (
     "intake",
     "validation",

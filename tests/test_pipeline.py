@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import csv
 import os
 import signal
+import sqlite3
+import stat
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import httpx
 import openpyxl
+import pytest
 from api_fakes import check_traced_requests
 from openapi_contract import OPENAPI_PATH
 from run_inputs import (
+    HEADER,
     ca_row,
     sandbox_orders,
     sandbox_settings,
@@ -22,8 +29,10 @@ from run_inputs import (
     write_scenario,
 )
 
+from batchport import pipeline
 from batchport.api import EndUser, NumberRequest, OrderRequest, PortOutInfo
-from batchport.connection import open_client, retry_policy
+from batchport.connection import open_client, retry_policy, sandbox_transport
+from batchport.errors import ConfigError, InputError, JournalError
 from batchport.journal import open_journal
 from batchport.pipeline import PlanPreview, _stop_on_interrupt, default_result_path, run_batch
 from batchport.progress import NullProgress
@@ -221,3 +230,128 @@ def test_faults_and_ambiguous_creates_still_give_one_order_per_group(tmp_path: P
     # What the run sent, and what the sandbox answered, faults included, keeps to the contract.
     checked = check_traced_requests(trace, responses=True)
     assert checked >= 12 or not OPENAPI_PATH.is_file()
+
+
+def test_outputs_that_would_clobber_the_input_or_each_other_are_refused_before_reading(
+    tmp_path: Path,
+) -> None:
+    settings = settings_for(tmp_path)
+    source = sample(tmp_path)
+    before = source.read_bytes()
+    with pytest.raises(ConfigError, match=r"the result workbook .* and the input file"):
+        run_batch(source, settings, out=source)
+    with pytest.raises(ConfigError, match=r"the trace .* and the input file"):
+        run_batch(source, replace(settings, trace_path=source))
+    journal_as_result = settings.state_path.with_suffix(".xlsx")
+    with pytest.raises(ConfigError, match=r"the journal .* and the result workbook"):
+        run_batch(source, replace(settings, state_path=journal_as_result), out=journal_as_result)
+    with pytest.raises(ConfigError, match=r"must be an \.xlsx file"):
+        run_batch(source, settings, out=tmp_path / "result.csv")
+    assert source.read_bytes() == before
+    assert not settings.state_path.exists()  # refused before the journal was opened
+
+
+def test_customer_data_files_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    result = run_batch(sample(tmp_path), settings)
+    for path in (settings.state_path, settings.sandbox_state_path, result.result_path):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+def test_an_empty_file_at_the_journal_path_is_not_taken_for_a_new_journal(
+    tmp_path: Path,
+) -> None:
+    settings = settings_for(tmp_path)
+    settings.state_path.parent.mkdir(parents=True)
+    settings.state_path.write_bytes(b"")
+    with pytest.raises(JournalError, match="would lose track of the orders already created"):
+        run_batch(sample(tmp_path), settings)
+
+
+def test_a_dry_run_never_replaces_the_result_of_a_real_run(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    source = sample(tmp_path)
+    real = run_batch(source, settings)
+    written = real.result_path.read_bytes()
+    plan = run_batch(source, settings, dry_run=True)
+    assert plan.result_path == real.result_path.with_name("numbers.result.dry-run.xlsx")
+    assert real.result_path.read_bytes() == written and plan.result_path.is_file()
+
+
+def test_a_rerun_that_sends_nothing_says_when_the_batch_was_submitted(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    source = sample(tmp_path)
+    first = run_batch(source, settings)
+    assert first.sent == len(first.orders) and first.first_submitted is not None
+    again = run_batch(source, settings)
+    assert again.sent == 0 and again.nothing_sent_again
+    assert again.first_submitted == first.first_submitted
+    assert again.to_json()["sent"] == 0
+
+
+def test_a_file_whose_rows_changed_since_they_were_journaled_is_refused(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    source = sample(tmp_path)
+    run_batch(source, settings, dry_run=True)
+    with sqlite3.connect(settings.state_path) as db:
+        db.execute("UPDATE input_rows SET data_hash = 'changed' WHERE row = 4")
+    with pytest.raises(InputError, match=r"differ from those journaled .* first row 4"):
+        run_batch(source, settings)
+    assert sandbox_orders(settings) == []
+
+
+def test_a_file_that_changes_while_it_is_read_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = settings_for(tmp_path)
+    source = sample(tmp_path)
+    read = pipeline.validate_file
+
+    def read_then_append(*args: Any, **kwargs: Any) -> Any:
+        validation = read(*args, **kwargs)
+        with source.open("a", encoding="utf-8") as handle:
+            handle.write("(212) 555-0199,Late Row,1,Main,New York,NY,10001,,,,,\n")
+        return validation
+
+    monkeypatch.setattr(pipeline, "validate_file", read_then_append)
+    with pytest.raises(InputError, match="changed while batchport read it"):
+        run_batch(source, settings)
+
+
+def test_a_planned_row_that_no_longer_validates_is_left_out_and_the_rest_goes_on(
+    tmp_path: Path,
+) -> None:
+    settings = settings_for(tmp_path)
+    day1 = date.today()
+    port_day = day1 + timedelta(days=10)
+    while port_day.weekday() >= 5:
+        port_day += timedelta(days=1)
+    rows = [[*us_row(n), ""] for n in (100, 101)] + [[*us_row(102), port_day.isoformat()]]
+    source = tmp_path / "dated.csv"
+    with source.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([[*HEADER, "Desired Port Date"], *rows])
+    sandbox = sandbox_transport(settings)
+
+    async def creates_unavailable(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and request.url.path.endswith("/orders/portIns"):
+            return httpx.Response(503, json={"code": 503, "message": "maintenance"})
+        return await sandbox.handle_async_request(request)
+
+    once = retry_policy(settings, max_attempts=1)
+    first = run_batch(
+        source,
+        settings,
+        today=day1,
+        transport=httpx.MockTransport(creates_unavailable),
+        retry_policy=once,
+    )
+    assert first.outcomes["failed"] == 3  # the plan is saved, nothing was created
+    # Resumed after the third row's port date has passed: that row alone is held back.
+    later = port_day + timedelta(days=1)
+    result = run_batch(source, settings, today=later)
+    assert result.outcomes["invalid"] == 1 and result.outcomes["submitted"] == 2
+    sheet = openpyxl.load_workbook(result.result_path)["Rows"]
+    cells = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert cells[4][1] == "invalid" and "in the past" in str(cells[4][9])
+    numbers = {n.phone_number for order in sandbox_orders(settings) for n in order.phone_numbers}
+    assert numbers == {"+12125550100", "+12125550101"}

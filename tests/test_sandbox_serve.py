@@ -152,7 +152,7 @@ def test_serve_command_prints_exports_and_stops_cleanly_on_ctrl_c(
         started = []
         for line in process.stderr:
             started.append(line)
-            if "Uvicorn running" in line:
+            if "Application startup complete" in line:
                 break
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)
@@ -221,3 +221,39 @@ def test_served_sandbox_delivers_webhooks_with_its_own_client() -> None:
     assert received == [
         {"type": "NEW_ORDER_NOTE", "orderId": str(order_id), "note": "over the wire"}
     ]
+
+
+def test_port_zero_prints_the_port_really_bound_and_serves_there(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "batchport", "sandbox", "serve", "--port", "0", "--memory"]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        assert process.stdout is not None
+        url = ""
+        for line in iter(process.stdout.readline, ""):
+            if line.startswith("export SINCH_PORTING_URL="):
+                url = line.strip().split("=", 1)[1]
+            if line.startswith("export SINCH_PROJECT_ID="):
+                break
+        assert url.startswith("http://127.0.0.1:")
+        port = int(url.rsplit(":", 1)[1])
+        assert port != 0
+        with socket.create_connection(("127.0.0.1", port), timeout=10):
+            pass  # the socket the exports name accepts connections
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)
+
+
+def test_a_busy_port_is_one_line_before_any_export(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        args = ["sandbox", "serve", "--port", str(port), "--memory"]
+        result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1
+    assert "export" not in result.stdout
+    assert result.stderr.strip().startswith(f"Error: cannot listen on 127.0.0.1:{port}")
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -13,17 +13,27 @@
 from __future__ import annotations
 
 from importlib import import_module
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from batchport.errors import InputError
 
 if TYPE_CHECKING:
     from batchport.intake.table import Table, read_table
 
-__all__ = ["Table", "read_table"]
+__all__ = ["Table", "read_table", "require_input"]
+_LAZY = ("Table", "read_table")
+
+
+def require_input(path: Path) -> None:
+    """Raise InputError when ``path`` is not a file to read (every command says it alike)."""
+    if not Path(path).is_file():
+        raise InputError(f"{path}: no such file")
 
 
 def __getattr__(name: str) -> Any:
     """Import ``read_table`` or ``Table`` from ``batchport.intake.table`` on first use."""
-    if name not in __all__:
+    if name not in _LAZY:
         raise AttributeError(f"module 'batchport.intake' has no attribute {name!r}")
     value = getattr(import_module("batchport.intake.table"), name)
     globals()[name] = value

@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from batchport.columns import COLUMNS, match_header
 from batchport.errors import InputError
 from batchport.findings import Finding, concat_frames, empty_frame, to_findings
+from batchport.intake import require_input
 from batchport.intake.csv import read_csv
 from batchport.intake.repairs import repair_column
 from batchport.intake.workbook import read_workbook
@@ -61,8 +62,7 @@ def read_table(path: Path, *, sheet: str | None = None) -> Table:
     file is missing, unreadable, empty, password-protected, has no header row or no data.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such file")
+    require_input(path)
     if path.stat().st_size == 0:
         raise InputError(f"{path}: the file is empty")
     suffix = path.suffix.lower()

@@ -148,6 +148,22 @@ class Journal(JournalStore):
             )
         return True
 
+    def input_rows(self, batch_id: str) -> dict[int, tuple[str, str]]:
+        """The batch's journaled input rows: spreadsheet row → ``(E.164, data hash)``."""
+        rows = self._query(
+            "SELECT row, phone, data_hash FROM input_rows WHERE batch_id = ?", (batch_id,)
+        )
+        return {int(row): (phone, data_hash) for row, phone, data_hash in rows}
+
+    def first_submitted(self, batch_id: str) -> datetime | None:
+        """When the batch's first create was sent, or None when none was."""
+        rows = self._query(
+            "SELECT min(at) FROM events WHERE batch_id = ? AND kind = 'create_intent'",
+            (batch_id,),
+        )
+        first = rows[0][0] if rows else None
+        return datetime.fromisoformat(first) if first else None
+
     def claim_batch(self, batch_id: str, owner: str | None = None) -> None:
         """Mark the batch as being run by ``owner`` (default: this process, ``host:pid``).
 

@@ -10,9 +10,11 @@ builds on it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import sqlite3
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,9 +35,21 @@ class JournalStore:
 
     @classmethod
     def open(cls, path: Path) -> Self:
-        """Open or create the journal file; raises JournalError naming the file when unusable."""
+        """Open or create the journal file; raises JournalError naming the file when unusable.
+
+        A new journal is created readable by its owner only (0600): it holds customer data. An
+        empty file at ``path`` is refused rather than taken for a new journal, since a journal
+        started afresh there would lose track of the orders already created.
+        """
+        if path.is_file() and path.stat().st_size == 0:
+            raise JournalError(
+                f"{path} is empty, not a batchport journal: a new journal there would lose track "
+                "of the orders already created; restore the journal, or point --state or "
+                "BATCHPORT_STATE at a new file"
+            )
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists():
+                _create(path)
             connection = sqlite3.connect(path, isolation_level=None, timeout=30)
         except (OSError, sqlite3.Error) as exc:
             raise JournalError(f"cannot open the journal {path}: {exc}") from exc
@@ -75,11 +89,7 @@ class JournalStore:
                 self._create_schema()
 
     def _create_schema(self) -> None:
-        for statement in SCHEMA.split(";"):
-            if statement.strip():
-                self._db.execute(statement)
-        self._db.execute(f"PRAGMA application_id={APPLICATION_ID}")
-        self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        _write_schema(self._db)
 
     def close(self) -> None:
         """Close the connection."""
@@ -109,6 +119,34 @@ class JournalStore:
             return self._db.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
             raise JournalError(f"the journal {self.path} failed: {exc}") from exc
+
+
+def _create(path: Path) -> None:
+    """Create a journal at ``path`` whole: schema written aside, then linked into place.
+
+    A crash at any instant leaves either no file at ``path`` or a complete empty journal, never
+    an empty file; the file is readable by its owner only (0600). Another process creating the
+    same journal at the same moment wins harmlessly.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
+    os.close(handle)
+    temp = Path(name)
+    try:
+        with contextlib.closing(sqlite3.connect(temp, isolation_level=None)) as db:
+            _write_schema(db)
+        with contextlib.suppress(FileExistsError):
+            os.link(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _write_schema(db: sqlite3.Connection) -> None:
+    for statement in SCHEMA.split(";"):
+        if statement.strip():
+            db.execute(statement)
+    db.execute(f"PRAGMA application_id={APPLICATION_ID}")
+    db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
 
 def process_owner() -> str:

@@ -29,10 +29,24 @@ from batchport.report.outcomes import (
     row_outcomes,
 )
 from batchport.report.sheets import findings_sheet, input_columns
-from batchport.report.xlsx import FILL_ERROR, FILL_OK, FILL_WARNING, SheetSpec, write_workbook
+from batchport.report.xlsx import (
+    FILL_ERROR,
+    FILL_OK,
+    FILL_WARNING,
+    SheetSpec,
+    workbook_subject,
+    write_workbook,
+)
 from batchport.validation import Validation
 
-__all__ = ["ORDER_COLUMNS", "OUTCOME_FILLS", "ResultInfo", "write_result"]
+__all__ = [
+    "ORDER_COLUMNS",
+    "OUTCOME_FILLS",
+    "ResultInfo",
+    "is_real_result",
+    "result_subject",
+    "write_result",
+]
 
 ORDER_COLUMNS = (
     "Order reference",
@@ -69,6 +83,16 @@ _NEXT_STEPS = {
     ),
     Outcome.PLANNED: "Run the same command without --dry-run (and confirm) to submit the orders.",
 }
+
+
+def result_subject(dry_run: bool) -> str:
+    """The document subject that tells a dry run's result from a real run's."""
+    return f"batchport result: {'dry run' if dry_run else 'submitted'}"
+
+
+def is_real_result(path: Path) -> bool:
+    """True when ``path`` holds the result workbook of a run that submitted (not a dry run)."""
+    return workbook_subject(path) == result_subject(dry_run=False)
 
 
 @dataclass(frozen=True)
@@ -117,7 +141,7 @@ def write_result(
         findings_sheet(validation),
     ]
     try:
-        write_workbook(path, sheets)
+        write_workbook(path, sheets, private=True, subject=result_subject(records.dry_run))
     except OSError as exc:
         raise BatchportError(
             f"cannot write the result workbook {path}: {exc.strerror or exc}; "

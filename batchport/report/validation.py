@@ -17,6 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from batchport.errors import BatchportError
+from batchport.intake import require_input
+from batchport.outputs import output_path, refuse_clobbering, require_writable
 from batchport.report.sheets import finding_headers, findings_sheet, input_columns, zip_rows
 from batchport.report.xlsx import FILL_ERROR, FILL_OK, FILL_WARNING, SheetSpec, write_workbook
 from batchport.validation import Validation, validate_file
@@ -28,8 +30,8 @@ _ROW_HEADERS = ("Row", "Status", "Messages")
 
 
 def default_report_path(source: Path) -> Path:
-    """``<input stem>.validation.xlsx`` beside the input."""
-    return source.with_name(f"{source.stem}.validation.xlsx")
+    """``<input stem>.validation.xlsx`` beside the input (see ``batchport.outputs``)."""
+    return output_path(source, "validation")
 
 
 def validate_and_report(
@@ -40,12 +42,17 @@ def validate_and_report(
     The workbook goes to ``out``, else :func:`default_report_path`; ``write=False`` writes none.
     Returns the validation and the workbook's path (None when none was written). Raises
     ``InputError`` when the input cannot be used and ``BatchportError`` naming the workbook when
-    it cannot be written.
+    it cannot be written; ``ConfigError`` before reading anything when the workbook would replace
+    the input or its folder cannot take it.
     """
+    require_input(source)
+    report = out or default_report_path(source)
+    if write:
+        refuse_clobbering(source, {"the validation workbook": report})
+        require_writable(report, "the validation workbook")
     validation = validate_file(source, sheet=sheet)
     if not write:
         return validation, None
-    report = out or default_report_path(source)
     try:
         write_validation_report(validation, report)
     except OSError as exc:
@@ -61,9 +68,8 @@ def write_validation_report(validation: Validation, path: Path) -> Path:
     Raises ``OSError`` when ``path`` cannot be written.
     """
     headers = finding_headers(validation)
-    return write_workbook(
-        path, [_rows_sheet(validation, headers), findings_sheet(validation, headers)]
-    )
+    sheets = [_rows_sheet(validation, headers), findings_sheet(validation, headers)]
+    return write_workbook(path, sheets, private=True, subject="batchport validation")
 
 
 def _rows_sheet(validation: Validation, finding_headers: pd.Series) -> SheetSpec:

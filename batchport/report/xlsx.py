@@ -24,6 +24,7 @@ Example::
 from __future__ import annotations
 
 import contextlib
+import html
 import os
 import re
 import shutil
@@ -51,6 +52,7 @@ __all__ = [
     "SheetSpec",
     "atomic_path",
     "make_reproducible",
+    "workbook_subject",
     "write_workbook",
 ]
 
@@ -88,18 +90,21 @@ class SheetSpec:
 
 
 @contextlib.contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
+def atomic_path(path: Path, *, private: bool = False) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; move it onto ``path`` only if the block succeeds.
 
-    Raises whatever the block raises, after removing the temporary file.
+    The temporary file is readable by its owner only while it is written; the finished file
+    keeps that (0600) when ``private`` (it holds customer data), else it gets the usual mode
+    (0666 less the umask). Raises whatever the block raises, after removing the temporary file.
     """
     path = Path(path)
     handle, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
     os.close(handle)
     temp = Path(name)
-    temp.chmod(0o666 & ~_umask())  # mkstemp makes it private; a workbook is shared like any file
     try:
         yield temp
+        if not private:
+            temp.chmod(0o666 & ~_umask())
         temp.replace(path)
     finally:
         temp.unlink(missing_ok=True)
@@ -112,8 +117,14 @@ def _umask() -> int:
     return mask
 
 
-def write_workbook(path: Path, sheets: Sequence[SheetSpec]) -> Path:
+def write_workbook(
+    path: Path, sheets: Sequence[SheetSpec], *, private: bool = False, subject: str = ""
+) -> Path:
     """Write ``sheets`` to ``path`` atomically and return ``path``.
+
+    ``private`` keeps the file readable by its owner only (see :func:`atomic_path`);
+    ``subject`` goes into the document properties (``dc:subject``), where
+    :func:`workbook_subject` reads it back.
 
     openpyxl (write-only) lays out the package, styles, views, filters and colouring; the data
     rows are serialised by ``batchport.report.xlsx_rows`` and spliced into each sheet's XML,
@@ -121,10 +132,11 @@ def write_workbook(path: Path, sheets: Sequence[SheetSpec]) -> Path:
     folder is not writable; never leaves a partial file behind.
     """
     with (
-        atomic_path(path) as temp,  # fails before any work when the folder is not writable
+        atomic_path(path, private=private) as temp,  # fails at once if the folder is read-only
         tempfile.TemporaryDirectory(dir=Path(path).parent) as scratch,
     ):
         workbook = Workbook(write_only=True)
+        workbook.properties.subject = subject or None
         bodies = []
         for number, spec in enumerate(sheets, start=1):
             body = Path(scratch) / f"rows{number}.xml"
@@ -238,3 +250,14 @@ def _stamp_core(xml: str, iso: str) -> str:
     for tag in ("dcterms:created", "dcterms:modified"):
         xml = re.sub(rf"(<{tag}[^>]*>)[^<]*(</{tag}>)", rf"\g<1>{iso}\g<2>", xml)
     return xml
+
+
+def workbook_subject(path: Path) -> str:
+    """The ``dc:subject`` property of the workbook at ``path`` ("" when none or unreadable)."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            core = package.read("docProps/core.xml").decode("utf-8", errors="replace")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return ""
+    match = re.search(r"<dc:subject\b[^>]*>([^<]*)</dc:subject>", core)
+    return html.unescape(match.group(1)) if match else ""

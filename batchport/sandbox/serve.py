@@ -13,11 +13,12 @@ import threading
 
 import uvicorn
 
+from batchport.errors import ConfigError
 from batchport.sandbox.app import create_app
 from batchport.sandbox.config import SandboxConfig
 from batchport.sandbox.faults import DroppedConnection
 
-__all__ = ["SandboxServer", "build_server", "export_lines", "serve"]
+__all__ = ["SandboxServer", "build_server", "export_lines", "listen", "serve"]
 
 
 def export_lines(host: str, port: int, config: SandboxConfig, project_id: str) -> list[str]:
@@ -81,8 +82,30 @@ def build_server(
     return SandboxServer(uvicorn_config)
 
 
-def serve(config: SandboxConfig, host: str, port: int) -> None:
-    """Serve until interrupted (Ctrl-C or SIGTERM); returns after a clean shutdown."""
+def listen(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host``:``port`` (0 picks a free port) and listening.
+
+    Bound before anything is printed, so the exports name the port really bound. Raises
+    ConfigError with one line when the address is taken or cannot be used.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}; choose another --port "
+            "(--port 0 picks a free one)"
+        ) from exc
+    return sock
+
+
+def serve(config: SandboxConfig, sock: socket.socket) -> None:
+    """Serve on ``sock`` until interrupted (Ctrl-C or SIGTERM); returns after a clean shutdown."""
+    host, port = sock.getsockname()[:2]
     # uvicorn re-raises the Ctrl-C it caught once its own shutdown has finished.
     with contextlib.suppress(KeyboardInterrupt):
-        build_server(config, host, port, log_level="info").run()
+        build_server(config, host, port, log_level="info").run(sockets=[sock])

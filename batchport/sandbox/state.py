@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from batchport.errors import JournalError
+from batchport.outputs import create_private
 
 __all__ = ["ACTIVE_STATUSES", "OrderRecord", "Store"]
 
@@ -176,7 +177,7 @@ class Store:
 
     def _open(self, path: Path) -> None:
         try:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            create_private(Path(path))  # it holds the orders' end users and PINs
             db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")

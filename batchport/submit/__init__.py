@@ -63,6 +63,12 @@ _KEPT_REFUSING = (
     "rest (refused numbers are not sent again)"
 )
 
+#: Why an order is not sent when none of its rows validates any more.
+_NO_VALID_ROW = (
+    "no row of this order validates any more (see each row's findings); correct the rows and "
+    "run them in a new file"
+)
+
 _NUMBER_FIELD = re.compile(r"^phoneNumbers\[(\d+)\]")
 
 
@@ -226,14 +232,22 @@ async def _submit_one(ctx: _Context, order: PlannedOrder, previous: Submission |
     # the service; a failed submission was proven not committed, so it needs no lookup.
     maybe_sent = previous is not None and previous.state is SubmissionState.INTENT
     refused = set(ctx.refused.get(order.reference, ()))
+    # A planned row that no longer validates (its date has passed since the plan was saved) is
+    # not sent; its own findings say why, and the rest of the order goes on.
+    invalid = {
+        n for row, n in zip(order.rows, order.numbers, strict=True) if row not in ctx.rows.index
+    }
     for _ in range(MAX_TRIES):
         if maybe_sent and await _adopt_existing(ctx, order):
             return
-        remaining = [number for number in order.numbers if number not in refused]
+        remaining = [number for number in order.numbers if number not in refused | invalid]
+        if not remaining and not refused:
+            _close(ctx, order, SubmissionState.FAILED, _NO_VALID_ROW)
+            return
         if not remaining:
             _close(ctx, order, SubmissionState.REJECTED, "the service refused every number")
             return
-        request = build_order_request(order, ctx.rows, skip=tuple(refused))
+        request = build_order_request(order, ctx.rows, skip=tuple(refused | invalid))
         ctx.journal.record_intent(ctx.batch_id, order.reference, ctx.clock())
         try:
             ctx.report.creates += 1
