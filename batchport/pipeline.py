@@ -168,7 +168,14 @@ def run_batch(
                 settings, journal, batch_id, target, validation, now, report, dry_run, day, stages
             )
         records = run.execute(transport, retry_policy, confirm)
-    info = ResultInfo(source=path, batch_id=batch_id, when=now(), target=target, dry_run=dry_run)
+    info = ResultInfo(
+        source=path,
+        batch_id=batch_id,
+        when=now(),
+        target=target,
+        dry_run=dry_run,
+        sent=run.creates,
+    )
     stats = {**run.stats(), "Duration (s)": round(time.monotonic() - started, 1)}
     report.start("write", 1)
     with stages.timing("report"):
