@@ -205,7 +205,15 @@ def run_batch(
     if records.dry_run and is_real_result(result_path):
         # A plan must not replace the result of the run that submitted: write it beside.
         result_path = result_path.with_name(f"{result_path.stem}.dry-run.xlsx")
-    info = ResultInfo(source=path, batch_id=batch_id, when=now(), target=target, dry_run=dry_run)
+    info = ResultInfo(
+        source=path,
+        batch_id=batch_id,
+        when=now(),
+        target=target,
+        dry_run=dry_run,
+        sent=run.creates,
+        first_submitted=first_submitted,
+    )
     stats = {**run.stats(), "Duration (s)": round(time.monotonic() - started, 1)}
     report.start("write", 1)
     with stages.timing("report"):

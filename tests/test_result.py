@@ -21,7 +21,7 @@ from batchport.errors import BatchportError
 from batchport.journal import NumberRecord
 from batchport.pipeline import RunResult, run_batch
 from batchport.report.outcomes import ROW_COLUMNS, Outcome, RunRecords
-from batchport.report.result import ResultInfo, write_result
+from batchport.report.result import OUTCOME_FILLS, ResultInfo, write_result
 from batchport.report.validation import write_validation_report
 from batchport.submit import Submission, SubmissionState
 from batchport.validation import validate_file
@@ -92,15 +92,146 @@ def test_secrets_masked_and_no_formula(finished: tuple[RunResult, Path]) -> None
     assert rows[0][ROW_COLUMNS.__len__() + HEADER.index("Account Number")] == "****4567"
 
 
-def test_summary_and_orders(finished: tuple[RunResult, Path]) -> None:
+def summary_cells(path: Path) -> dict[tuple[int, int], object]:
+    """The Summary sheet's non-empty cells by (row, column), both 1-based."""
+    sheet = openpyxl.load_workbook(path)["Summary"]
+    return {
+        (cell.row, cell.column): cell.value
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.value is not None
+    }
+
+
+def heading_place(path: Path, heading: str) -> tuple[int, int]:
+    """Where a block's heading (bold, 12 points) is on the Summary sheet."""
+    sheet = openpyxl.load_workbook(path)["Summary"]
+    (place,) = [
+        (cell.row, cell.column)
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.value == heading and cell.font.sz == 12
+    ]
+    return place
+
+
+def summary_table(path: Path, heading: str) -> list[dict[str, object]]:
+    """The table under ``heading`` on the Summary sheet, as one dict per row (header keys)."""
+    cells = summary_cells(path)
+    top, left = heading_place(path, heading)
+    width = 0
+    while (top + 1, left + width) in cells:
+        width += 1
+    header = [str(cells[(top + 1, left + i)]) for i in range(width)]
+    rows, row = [], top + 2
+    while sum((row, left + i) in cells for i in range(width)) > 1:  # a note is one cell
+        rows.append({h: cells.get((row, left + i)) for i, h in enumerate(header)})
+        row += 1
+    return rows
+
+
+def summary_lines(path: Path, heading: str | None = None) -> list[tuple[object, ...]]:
+    """The lines under ``heading`` (the facts under the title when None), to a blank row."""
+    cells = summary_cells(path)
+    top, left = heading_place(path, heading) if heading else (2, 1)
+    lines, row = [], top + 1
+    while (row, left) in cells:
+        last = max(column for r, column in cells if r == row)
+        lines.append(tuple(cells.get((row, c)) for c in range(left, last + 1)))
+        row += 1
+    return lines
+
+
+def test_summary_facts(finished: tuple[RunResult, Path]) -> None:
+    result, path = finished
+    assert summary_cells(path)[(1, 1)] == "Port-in result: customer.csv"
+    facts = dict(summary_lines(path))  # type: ignore[arg-type]
+    assert facts["Batch id"] == result.batch_id
+    assert facts["Input file"] == str(result.source)
+    assert facts["Target"] == "sandbox" and facts["Dry run"] == "no"
+    assert facts["This run"] == "Sent 2 order requests to the service."
+    assert facts["Rows"] == 8
+    assert facts["Orders"] == "2 created of 2 planned; 5 numbers in them (CA 1, US 4)"
+
+
+def test_summary_outcomes_only_those_that_occurred(finished: tuple[RunResult, Path]) -> None:
+    _, path = finished
+    table = summary_table(path, "Outcomes")
+    assert [(row["Outcome"], row["Rows"]) for row in table] == [
+        ("Submitted", 5), ("Not portable", 1), ("Invalid", 1), ("Duplicate", 1), ("Total", 8),
+    ]  # fmt: skip
+    assert [row["Share"] for row in table] == [5 / 8, 1 / 8, 1 / 8, 1 / 8, 1]
+    sheet = openpyxl.load_workbook(path)["Summary"]
+    top, _ = heading_place(path, "Outcomes")
+    colours = [sheet.cell(top + 2 + i, 1).fill.fgColor.rgb[-6:] for i in range(4)]
+    assert colours == [
+        OUTCOME_FILLS[o] for o in ("submitted", "not_portable", "invalid", "duplicate")
+    ]
+
+
+def test_summary_chart_references_the_outcome_table(finished: tuple[RunResult, Path]) -> None:
+    _, path = finished
+    sheet = openpyxl.load_workbook(path)["Summary"]
+    top, _ = heading_place(path, "Outcomes")
+    (chart,) = sheet._charts
+    (series,) = chart.series
+    first, last = top + 2, top + 5  # the four outcomes, not the totals row
+    assert series.val.numRef.f == f"'Summary'!$B${first}:$B${last}"
+    assert series.cat.numRef.f == f"'Summary'!$A${first}:$A${last}"
+
+
+def test_summary_carriers_by_outcome_add_up(finished: tuple[RunResult, Path]) -> None:
+    _, path = finished
+    table = summary_table(path, "Numbers per carrier and outcome")
+    outcomes = ["Submitted", "Not portable", "Invalid", "Duplicate"]
+    assert list(table[0]) == ["Carrier", *outcomes, "Total"]  # only outcomes that occurred
+    *carriers, total = table
+    assert total["Carrier"] == "Total" and carriers[-1]["Carrier"] == "(carrier unknown)"
+    for row in carriers:
+        counted = [v for k, v in row.items() if k not in ("Carrier", "Total") and v is not None]
+        assert row["Total"] == sum(counted)  # type: ignore[arg-type]
+    assert total["Total"] == 8 and total["Submitted"] == 5
+    assert carriers[-1]["Invalid"] == 1 and carriers[-1]["Duplicate"] == 1
+    in_orders: dict[object, int] = {}
+    for order in openpyxl.load_workbook(path)["Orders"].iter_rows(min_row=2, values_only=True):
+        in_orders[order[4]] = in_orders.get(order[4], 0) + int(order[3])  # type: ignore[arg-type]
+    submitted = {row["Carrier"]: row["Submitted"] for row in carriers if row["Submitted"]}
+    assert submitted == in_orders  # the numbers in orders, carrier by carrier
+
+
+def test_summary_orders_steps_and_api_figures(finished: tuple[RunResult, Path]) -> None:
+    result, path = finished
+    orders = summary_table(path, "Orders")
+    assert {row["Order reference"] for row in orders} == {o.reference for o in result.orders}
+    assert all(row["Port date"] and row["Order ID"] and row["Status"] for row in orders)
+    assert sorted(row["Numbers"] for row in orders) == [1, 4]  # type: ignore[type-var]
+    steps = [line[0] for line in summary_lines(path, "What to do next")]
+    assert len(steps) == 4 and not any("Nothing to fix" in str(step) for step in steps)
+    assert any("the 1 row marked Invalid" in str(step) for step in steps)
+    assert any("each of the 5 numbers submitted" in str(step) for step in steps)
+    figures = dict(summary_lines(path, "API figures"))  # type: ignore[arg-type]
+    assert figures["API calls"] == result.api_calls
+    assert figures["Creates sent"] == 2
+
+
+def test_summary_prints_landscape_on_one_page(finished: tuple[RunResult, Path]) -> None:
+    _, path = finished
+    sheet = openpyxl.load_workbook(path)["Summary"]
+    assert sheet.page_setup.orientation == "landscape"
+    assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 1)
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert str(sheet.print_area).startswith("'Summary'!$A$1:")
+    labels = [str(line[0]) for line in summary_lines(path)]
+    labels += [str(row["Outcome"]) for row in summary_table(path, "Outcomes")]
+    carriers = summary_table(path, "Numbers per carrier and outcome")
+    labels += [str(row["Carrier"]) for row in carriers]
+    assert "(carrier unknown)" in labels and "Not portable" in labels
+    assert sheet.column_dimensions["A"].width >= max(len(label) for label in labels) + 2
+
+
+def test_orders_sheet(finished: tuple[RunResult, Path]) -> None:
     result, path = finished
     book = openpyxl.load_workbook(path)
-    summary = {row[0]: row[1] for row in book["Summary"].iter_rows(min_row=2, values_only=True)}
-    assert summary["Batch id"] == result.batch_id
-    assert summary["Outcome: submitted"] == 5
-    assert summary["Orders created"] == len(result.orders) == 2
-    assert summary["Numbers in country: CA"] == 1
-    assert summary["API calls"] == result.api_calls
     orders = list(book["Orders"].iter_rows(min_row=2, values_only=True))
     assert sorted(row[3] for row in orders) == [1, 4]
     assert {row[0] for row in orders} == {order.reference for order in result.orders}
@@ -159,3 +290,68 @@ def test_rows_sheet_shows_each_number_status_and_foc_date_under_its_header(
         ("CONFIRMED", "2026-12-14", 5),
         ("PENDING", None, 5),
     ]
+
+
+def test_dry_run_summary_shows_twenty_orders_and_points_to_the_rest(tmp_path: Path) -> None:
+    source = write_input(tmp_path / "customer.csv", [us_row(100 + i) for i in range(23)])
+    plan = tuple(
+        planned_order(f"ACME-{row}", (row,), numbers=(f"+1212555{row + 98:04d}",))
+        for row in range(2, 25)
+    )
+    records = RunRecords(
+        active={}, portability={}, plan=plan, numbers={}, submissions={}, dry_run=True
+    )
+    info = ResultInfo(source, "batch-1", datetime(2026, 12, 3, 9), "sandbox", dry_run=True)
+    out = tmp_path / "result.xlsx"
+    write_result(out, validate_file(source), records, info, {"API calls": 1})
+    assert [(r["Outcome"], r["Rows"]) for r in summary_table(out, "Outcomes")] == [
+        ("Planned (dry run)", 23),
+        ("Total", 23),
+    ]
+    orders = summary_table(out, "Orders planned")
+    assert [row["Order reference"] for row in orders] == [f"ACME-{row}" for row in range(2, 22)]
+    assert {(row["Port date"], row["Status"], row["Order ID"]) for row in orders} == {
+        ("2026-12-04", "PLANNED", None)
+    }
+    top, left = heading_place(out, "Orders planned")
+    assert summary_cells(out)[(top + 22, left)] == "and 3 more — see the Orders sheet"
+    facts = dict(summary_lines(out))  # type: ignore[arg-type]
+    assert facts["Dry run"] == "yes"
+    assert facts["This run"] == "Nothing sent: a dry run only plans the orders."
+    steps = [line[0] for line in summary_lines(out, "What to do next")]
+    assert steps[-1] == (
+        "Run the same command without --dry-run (and confirm) to submit the 23 numbers planned."
+    )
+    carriers = summary_table(out, "Numbers per carrier and outcome")
+    assert carriers == [
+        {"Carrier": "Verizon", "Planned (dry run)": 23, "Total": 23},
+        {"Carrier": "Total", "Planned (dry run)": 23, "Total": 23},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sent", "first", "line"),
+    [
+        (3, None, "Sent 3 order requests to the service."),
+        (1, None, "Sent 1 order request to the service."),
+        (0, None, "Nothing sent in this run."),
+        (
+            0,
+            datetime(2026, 12, 1, 8, 30),
+            "Batch batch-1 was submitted on 2026-12-01 08:30 UTC: nothing sent in this run.",
+        ),
+    ],
+)
+def test_summary_says_what_this_run_sent(
+    tmp_path: Path, sent: int, first: datetime | None, line: str
+) -> None:
+    source = write_input(tmp_path / "customer.csv", [us_row(100)])
+    records = RunRecords(
+        active={}, portability={}, plan=(), numbers={}, submissions={}, dry_run=False
+    )
+    info = ResultInfo(
+        source, "batch-1", datetime(2026, 12, 3, 9), "sandbox", False, sent, first_submitted=first
+    )
+    out = tmp_path / "result.xlsx"
+    write_result(out, validate_file(source), records, info, {})
+    assert dict(summary_lines(out))["This run"] == line  # type: ignore[arg-type]

@@ -8,10 +8,15 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from batchport.report.xlsx import (
     FILL_ERROR,
+    FILL_OK,
     FILL_WARNING,
+    Block,
+    PageSpec,
     SheetSpec,
     atomic_path,
     make_reproducible,
@@ -151,3 +156,126 @@ def test_numbers_of_any_kind_and_missing_values(tmp_path: Path) -> None:
     row: list[object] = [np.int64(7), float("nan"), np.float64(2.5)]
     path = write_workbook(tmp_path / "out.xlsx", [spec([row])])
     assert list(load_workbook(path)["Data"].values)[1] == (7, None, 2.5)
+
+
+def page(*blocks: Block, title: str = "Result") -> PageSpec:
+    return PageSpec("Summary", title, blocks)
+
+
+def print_area(sheet: Worksheet) -> tuple[str, int]:
+    """The print area's first cell and its last column (1-based)."""
+    start, end = str(sheet.print_area).split("!")[-1].replace("$", "").split(":")
+    return start, column_index_from_string(end.rstrip("0123456789"))
+
+
+OUTCOMES = Block(
+    "Outcomes",
+    [("Submitted", 6, 0.75), ("Invalid", 2, 0.25), ("Total", 8, 1.0)],
+    columns=("Outcome", "Rows", "Share"),
+    fills=(FILL_OK, FILL_ERROR),
+    total=True,
+    formats={2: "0.0%"},
+    chart="Rows by outcome",
+)
+
+
+def test_page_places_title_blocks_fills_and_totals(tmp_path: Path) -> None:
+    facts = Block("", [("Batch id", "b1"), ("Rows", 8)])
+    path = write_workbook(tmp_path / "p.xlsx", [page(facts, OUTCOMES, title="Port-in result")])
+    sheet = load_workbook(path)["Summary"]
+    assert sheet["A1"].value == "Port-in result" and sheet["A1"].font.b
+    assert [sheet["A3"].value, sheet["B3"].value, sheet["B4"].value] == ["Batch id", "b1", 8]
+    assert sheet["A6"].value == "Outcomes"
+    table = [[cell.value for cell in row] for row in sheet["A7:C10"]]
+    assert table == [
+        ["Outcome", "Rows", "Share"],
+        ["Submitted", 6, 0.75],
+        ["Invalid", 2, 0.25],
+        ["Total", 8, 1],
+    ]
+    fills = [sheet[f"{c}{r}"].fill.fgColor.rgb[-6:] for r in (8, 9) for c in "ABC"]
+    assert fills == [FILL_OK] * 3 + [FILL_ERROR] * 3
+    assert sheet["A10"].fill.fill_type is None
+    assert sheet["B10"].font.b and not sheet["B8"].font.b
+    assert sheet["C8"].number_format == "0.0%"
+    assert sheet.freeze_panes is None and not sheet.auto_filter.ref
+
+
+def test_page_columns_show_every_label_but_run_on_text_widens_nothing(tmp_path: Path) -> None:
+    carriers = Block(
+        "Carriers",
+        [("Frontier Communications of America", 3)],
+        columns=("Carrier", "Submitted"),
+    )
+    steps = Block("Next", [("x" * 150,)])
+    path = write_workbook(tmp_path / "p.xlsx", [page(carriers, steps)])
+    sheet = load_workbook(path)["Summary"]
+    assert sheet.column_dimensions["A"].width >= len("Frontier Communications of America") + 2
+    assert sheet.column_dimensions["A"].width < 60  # the 150 characters run on to the right
+    assert sheet.column_dimensions["B"].width >= len("Submitted") + 2
+    start, end = print_area(sheet)
+    reach = sum(sheet.column_dimensions[get_column_letter(c)].width or 8.43 for c in range(1, end))
+    assert start == "A1" and reach >= 150 - 8.43  # the print area reaches as far as they run
+
+
+def test_page_chart_references_its_table(tmp_path: Path) -> None:
+    path = write_workbook(tmp_path / "p.xlsx", [page(OUTCOMES)])
+    sheet = load_workbook(path)["Summary"]
+    (chart,) = sheet._charts
+    (series,) = chart.series
+    assert series.val.numRef.f == "'Summary'!$B$5:$B$6"  # the totals row left out
+    assert series.cat.numRef.f == "'Summary'!$A$5:$A$6"
+    assert [point.graphicalProperties.solidFill.srgbClr for point in series.dPt] == [
+        FILL_OK,
+        FILL_ERROR,
+    ]
+    assert chart.anchor._from.col == 4  # E: beside the table, one column apart
+    assert chart.anchor._from.row == 2  # from the block's heading row (3)
+    assert chart.anchor.to.row - chart.anchor._from.row >= 9  # not squeezed to the table
+
+
+def test_page_without_rows_to_chart_has_no_chart(tmp_path: Path) -> None:
+    empty = Block("Outcomes", [("Total", 0, 0.0)], columns=("Outcome", "Rows"), total=True,
+                  chart="Rows by outcome")  # fmt: skip
+    path = write_workbook(tmp_path / "p.xlsx", [page(empty)])
+    assert load_workbook(path)["Summary"]._charts == []
+
+
+def test_page_prints_landscape_on_one_page(tmp_path: Path) -> None:
+    path = write_workbook(tmp_path / "p.xlsx", [page(OUTCOMES)])
+    sheet = load_workbook(path)["Summary"]
+    assert sheet.page_setup.orientation == "landscape"
+    assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 1)
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    start, end = print_area(sheet)
+    assert start == "A1" and end >= sheet._charts[0].anchor.to.col  # the chart is printed
+
+
+def test_page_block_beside_the_one_before(tmp_path: Path) -> None:
+    left = Block("Carriers", [("Verizon", 2)], columns=("Carrier", "Numbers"))
+    right = Block("Orders", [("REF-1", "2026-12-04")], columns=("Order", "Port date"),
+                  beside=True)  # fmt: skip
+    below = Block("API", [("API calls", 3)])
+    sheet = load_workbook(write_workbook(tmp_path / "p.xlsx", [page(left, right, below)]))[
+        "Summary"
+    ]
+    assert [sheet["A3"].value, sheet["D3"].value] == ["Carriers", "Orders"]
+    assert [sheet["D5"].value, sheet["E5"].value] == ["REF-1", "2026-12-04"]
+    assert sheet["C5"].value is None
+    assert sheet.column_dimensions["C"].width < 3  # the gap between them
+    assert [sheet["A7"].value, sheet["B8"].value] == ["API", 3]
+    with pytest.raises(ValueError, match="beside a block with a chart"):
+        write_workbook(tmp_path / "q.xlsx", [page(OUTCOMES, right)])
+
+
+@pytest.mark.parametrize("text", ['=HYPERLINK("http://x")', "=1+2", "-5", "@SUM(A1)", "#N/A"])
+def test_no_page_cell_is_ever_a_formula_or_error(tmp_path: Path, text: str) -> None:
+    blocks = (
+        Block(text, [(text, text)]),
+        Block("T", [(text, 1, dt.date(2026, 1, 2))], columns=(text, "n", "d"), note=text),
+    )
+    path = write_workbook(tmp_path / "p.xlsx", [page(*blocks, title=text)])
+    cells = [c for row in load_workbook(path)["Summary"].iter_rows() for c in row if c.value]
+    assert {c.value for c in cells if c.data_type == "s"} >= {text, "2026-01-02"}
+    assert all(c.data_type in ("s", "n") for c in cells)
+    assert sum(c.value == text for c in cells) == 7

@@ -4,7 +4,9 @@ One small API: describe each sheet with a ``SheetSpec`` and call ``write_workboo
 write-only mode (with lxml) lays out each sheet: a bold frozen header, an autofilter, column
 widths, and row colours chosen by the value of one column (conditional formatting, so colouring
 costs nothing per cell); the data rows are streamed as XML by ``batchport.report.xlsx_rows``,
-several times faster than openpyxl's per-cell path. Guarantees:
+several times faster than openpyxl's per-cell path. A small sheet meant for reading and printing
+(a summary: titled tables, coloured rows, a chart) is a ``PageSpec`` of ``Block`` s instead,
+laid out by ``batchport.report.xlsx_page``. Guarantees:
 
 - no cell is ever a formula or an error value: every text, ``=HYPERLINK(...)`` or ``#N/A``
   included, is written as a text cell, and characters XML cannot carry are dropped; dates are
@@ -37,18 +39,20 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import Cell
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from batchport.report.xlsx_page import Block, PageSpec, safe_cell, write_page
 from batchport.report.xlsx_rows import write_rows
 
 __all__ = [
     "FILL_ERROR",
     "FILL_OK",
     "FILL_WARNING",
+    "Block",
+    "PageSpec",
     "SheetSpec",
     "atomic_path",
     "make_reproducible",
@@ -118,7 +122,11 @@ def _umask() -> int:
 
 
 def write_workbook(
-    path: Path, sheets: Sequence[SheetSpec], *, private: bool = False, subject: str = ""
+    path: Path,
+    sheets: Sequence[SheetSpec | PageSpec],
+    *,
+    private: bool = False,
+    subject: str = "",
 ) -> Path:
     """Write ``sheets`` to ``path`` atomically and return ``path``.
 
@@ -128,8 +136,9 @@ def write_workbook(
 
     openpyxl (write-only) lays out the package, styles, views, filters and colouring; the data
     rows are serialised by ``batchport.report.xlsx_rows`` and spliced into each sheet's XML,
-    which is several times faster than openpyxl's per-cell path. Raises ``OSError`` when the
-    folder is not writable; never leaves a partial file behind.
+    which is several times faster than openpyxl's per-cell path. A ``PageSpec`` is laid out
+    whole by ``batchport.report.xlsx_page``. Raises ``OSError`` when the folder is not writable;
+    never leaves a partial file behind.
     """
     with (
         atomic_path(path, private=private) as temp,  # fails at once if the folder is read-only
@@ -137,11 +146,16 @@ def write_workbook(
     ):
         workbook = Workbook(write_only=True)
         workbook.properties.subject = subject or None
-        bodies = []
+        bodies: list[Path | None] = []
         for number, spec in enumerate(sheets, start=1):
+            sheet = workbook.create_sheet(spec.name[:31])
+            if isinstance(spec, PageSpec):
+                write_page(sheet, spec)
+                bodies.append(None)  # written whole, nothing to splice
+                continue
             body = Path(scratch) / f"rows{number}.xml"
             count, widths = _write_body(body, spec)
-            _write_frame(workbook.create_sheet(spec.name[:31]), spec, count, widths)
+            _write_frame(sheet, spec, count, widths)
             bodies.append(body)
         layout = Path(scratch) / "layout.xlsx"
         workbook.save(layout)
@@ -170,7 +184,7 @@ def _write_frame(sheet: _Sheet, spec: SheetSpec, count: int, widths: list[float]
         _add_fills(sheet, spec, last, count + 1)
 
 
-def _splice(layout: Path, bodies: list[Path], target: Path) -> None:
+def _splice(layout: Path, bodies: list[Path | None], target: Path) -> None:
     """Copy ``layout`` to ``target``, putting each body's rows into its sheet's ``sheetData``."""
     with (
         zipfile.ZipFile(layout) as source,
@@ -179,11 +193,11 @@ def _splice(layout: Path, bodies: list[Path], target: Path) -> None:
         for info in source.infolist():
             data = source.read(info.filename)
             match = _SHEET_PART.fullmatch(info.filename)
-            if match is None:
+            body = None if match is None else bodies[int(match.group(1)) - 1]
+            if body is None:
                 out.writestr(info, data)
                 continue
             head, tail = data.decode("utf-8").rsplit("</sheetData>", 1)
-            body = bodies[int(match.group(1)) - 1]
             part = zipfile.ZipInfo(info.filename, date_time=info.date_time)
             part.compress_type = zipfile.ZIP_DEFLATED
             large = body.stat().st_size > _ZIP64_FROM
@@ -195,11 +209,7 @@ def _splice(layout: Path, bodies: list[Path], target: Path) -> None:
 
 
 def _header_cell(sheet: _Sheet, text: str) -> Cell:
-    cell = WriteOnlyCell(sheet, value=None)
-    cell.value = ILLEGAL_CHARACTERS_RE.sub("", text)
-    cell.data_type = "s"  # a header that looks like a formula stays text
-    cell.font = Font(bold=True)
-    return cell
+    return safe_cell(sheet, text, font=Font(bold=True))  # a header like a formula stays text
 
 
 def _chain(
