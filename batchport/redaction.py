@@ -190,7 +190,8 @@ class SecretRegistry:
     def scrub_json(self, data: Any) -> Any:
         """A copy of a JSON-like value with every string (keys too) scrubbed.
 
-        A number that spells a secret (a PIN sent back as ``1234``) becomes the masked string.
+        A number that is a secret (a PIN sent back as ``1234``) becomes :data:`MASK`; a number
+        that merely contains one (an order id) is left as it is.
         """
         if isinstance(data, str):
             return self.scrub(data)
@@ -199,8 +200,7 @@ class SecretRegistry:
         if isinstance(data, list | tuple):
             return [self.scrub_json(item) for item in data]
         if isinstance(data, int | float) and not isinstance(data, bool):
-            shown = self.scrub(str(data))
-            return data if shown == str(data) else shown
+            return MASK if self.scrub(str(data)) == MASK else data
         return data
 
 

@@ -87,8 +87,9 @@ def test_values_shorter_than_the_minimum_are_not_registered(registry: SecretRegi
 def test_percent_encoded_values_and_numbers_are_masked(registry: SecretRegistry) -> None:
     registry.remember("s3cr/t+key", "4321")
     assert registry.scrub("client_secret=s3cr%2Ft%2Bkey&x=1") == "client_secret=****&x=1"
-    scrubbed = registry.scrub_json({"pin": 4321, "id": 7, "ok": True, "s3cr/t+key": ["4321x"]})
-    assert scrubbed == {"pin": "****", "id": 7, "ok": True, "****": ["****x"]}
+    data = {"pin": 4321, "id": 143210, "ok": True, "s3cr/t+key": ["4321x", 4321.0]}
+    scrubbed = registry.scrub_json(data)
+    assert scrubbed == {"pin": "****", "id": 143210, "ok": True, "****": ["****x", 4321.0]}
 
 
 def test_exempt_values_are_never_masked(registry: SecretRegistry) -> None:
