@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import traceback
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -22,6 +23,7 @@ import click
 
 from batchport import __version__
 from batchport.errors import BatchportError
+from batchport.redaction import ScrubFilter, scrub
 from batchport.settings import MAX_CONCURRENCY, SANDBOX_PROJECT, Settings, resolve_settings
 
 # The exit codes are a contract with schedulers; the README's "Exit codes" table lists them.
@@ -40,7 +42,9 @@ class BatchportGroup(click.Group):
             return super().invoke(ctx)
         except BatchportError as exc:
             if ctx.meta.get("batchport.debug"):
-                raise
+                # The traceback Python would print, with every known secret masked.
+                click.echo(scrub(traceback.format_exc()).rstrip(), err=True)
+                sys.exit(EXIT_FAILED)
             fail(str(exc))
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
@@ -48,9 +52,13 @@ class BatchportGroup(click.Group):
 
 
 def fail(message: str) -> NoReturn:
-    """Print ``Error: message`` on stderr and exit 1."""
-    click.echo(f"Error: {message}", err=True)
+    """Print ``Error: message`` on stderr, every known secret masked, and exit 1."""
+    click.echo(f"Error: {scrub(message)}", err=True)
     sys.exit(EXIT_FAILED)
+
+
+# One filter for every log handler: a secret quoted by the service never reaches a log line.
+_SCRUB_LOGS = ScrubFilter()
 
 
 @click.group(cls=BatchportGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -67,6 +75,8 @@ def main(ctx: click.Context, debug: bool) -> None:
         level=logging.DEBUG if debug else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    for handler in logging.getLogger().handlers:  # basicConfig's, or those already installed
+        handler.addFilter(_SCRUB_LOGS)
 
 
 # --- shared option bundles ------------------------------------------------------------------

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from openapi_contract import OPENAPI_PATH
+
+from batchport.redaction import SECRETS
 
 
 @pytest.fixture(scope="session")
@@ -14,3 +17,11 @@ def openapi_path() -> Path:
     if not OPENAPI_PATH.is_file():
         pytest.skip(f"contract reference not found: {OPENAPI_PATH}")
     return OPENAPI_PATH
+
+
+@pytest.fixture(autouse=True)
+def _forget_secrets() -> Iterator[None]:
+    """Each test starts with no secret registered: a PIN of one test must not mask another's."""
+    SECRETS.forget()
+    yield
+    SECRETS.forget()

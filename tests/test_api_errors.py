@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -20,6 +21,7 @@ from batchport.api.errors import (
     parse_retry_after,
 )
 from batchport.errors import ApiError, ApiRejected, AuthError, FieldViolation
+from batchport.redaction import remember
 
 ZIP = FieldViolation("phoneNumbers[3].endUser.zipCode", "must be 5 digits")
 SCHEMA_STYLE = {
@@ -179,3 +181,49 @@ def test_token_endpoint_refusals_are_auth_errors_naming_the_key(
     assert type(error) is kind and error.status == status
     if kind is AuthError:
         assert "SINCH_KEY_ID and SINCH_KEY_SECRET" in error.message
+
+
+def test_service_words_are_scrubbed_of_every_registered_secret() -> None:
+    remember("Q7z", "ACCT-Q55XR9021")
+    body = {
+        "message": "PIN Q7z and account ACCT-Q55XR9021 do not match",
+        "details": {"fieldViolations": [{"field": "pin[Q7z]", "description": "not Q7z"}]},
+    }
+    message, violations = parse_error_body(json.dumps(body).encode())
+    assert message == "PIN **** and account **** do not match"
+    assert violations == (FieldViolation("pin[****]", "not ****"),)
+    error = error_from_response(httpx.Response(422, json=body), "create_order")
+    assert "Q7z" not in str(error) and "ACCT-Q55XR9021" not in str(error)
+
+
+def test_token_errors_name_the_token_service_and_quote_it_masked() -> None:
+    remember("key-s3cret")
+    request = httpx.Request("POST", "https://auth.test/oauth2/token?x=1")
+    body = {"error": "invalid_client", "error_description": "x"}
+    refused = error_from_token_response(httpx.Response(401, json=body, request=request), "t")
+    assert refused.message == (
+        "t (the token service https://auth.test/oauth2/token) refused the access key "
+        "(HTTP 401: invalid_client); check SINCH_KEY_ID and SINCH_KEY_SECRET"
+    )
+    failing = httpx.Response(502, json={"message": "key-s3cret?"}, request=request)
+    failed = error_from_token_response(failing, "t")
+    assert failed.message == (
+        "t (the token service https://auth.test/oauth2/token) failed with HTTP 502: ****?"
+    )
+
+
+def test_a_token_service_that_does_not_answer_is_named(tmp_path: Path) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    settings = base_settings(
+        tmp_path, access_token="", key_id="k", key_secret="s3c", max_attempts=1
+    )
+
+    async def go() -> None:
+        async with fake_client(handler, settings) as client:
+            await client.get_configuration()
+
+    with pytest.raises(ApiError, match="fetch_token") as caught:
+        run(go())
+    assert "no answer from the token service https://auth.test/oauth2/token" in str(caught.value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import logging
 from pathlib import Path
@@ -10,12 +11,14 @@ from typing import Any
 
 import httpx
 import pytest
+import quoting_sinch as quoting
 from api_fakes import base_settings, fake_client, run
 from test_api_auth import KEY_ID, KEY_SECRET, FakeSinch, streamed
 from test_api_client import ORDER_JSON, sample_order
 
+from batchport.api import OrderRequest, PortOutInfo
 from batchport.api.trace import TraceWriter, body_for_trace
-from batchport.errors import ApiError
+from batchport.errors import AmbiguousCreateError, ApiError, ApiRejected, AuthError
 
 ISSUED_TOKEN = "token-1"
 PIN = "8642"
@@ -185,3 +188,82 @@ def test_unwritable_trace_is_a_config_error(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(Exception, match="Cannot write the trace file"):
         TraceWriter(blocker / "trace.jsonl")
+
+
+# --- a service quoting the request's secrets back ---------------------------------------------
+
+
+def quoted_order(reference: str) -> OrderRequest:
+    """An order of four numbers carrying the PINs (3, 4, 6, 8 characters) and account numbers."""
+    number = sample_order().phone_numbers[0]
+    numbers = tuple(
+        dataclasses.replace(
+            number,
+            phoneNumber=f"+1212555014{i}",
+            portOutInfo=PortOutInfo(existingPortOutPin=pin, accountNum=account),
+        )
+        for i, (pin, account) in enumerate(zip(quoting.PINS, quoting.ACCOUNTS, strict=True))
+    )
+    return dataclasses.replace(
+        sample_order(reference), phone_numbers=numbers, customer_order_reference=reference
+    )
+
+
+def quoting_settings(tmp_path: Path, trace: Path, **changes: Any) -> Any:
+    values = {"access_token": "", "key_id": quoting.KEY_ID, "key_secret": quoting.KEY_SECRET}
+    return base_settings(tmp_path, trace_path=trace, **(values | changes))
+
+
+def shown(exc: ApiError) -> list[str]:
+    """Everything an error can show a person or a log."""
+    return [str(exc), repr(exc), *(f"{v.field} {v.description}" for v in exc.violations)]
+
+
+def test_secrets_quoted_in_4xx_and_5xx_answers_leak_nowhere(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    trace = tmp_path / "trace.jsonl"
+    errors: list[ApiError] = []
+
+    async def go() -> None:
+        async with fake_client(quoting.QuotingSinch(), quoting_settings(tmp_path, trace)) as c:
+            for reference in quoting.CREATE_ANSWERS:  # a 422, a 500 echo, a 400, in turn
+                try:
+                    await c.create_order(quoted_order(reference))
+                except ApiError as exc:
+                    errors.append(exc)
+
+    with caplog.at_level(logging.DEBUG):
+        run(go())
+    assert [type(exc) for exc in errors] == [ApiRejected, AmbiguousCreateError, ApiRejected]
+    texts = [trace.read_text(), caplog.text] + [text for exc in errors for text in shown(exc)]
+    assert quoting.leaks(texts) == {}
+    # The service's words are still there, with the secrets masked.
+    assert errors[0].violations[0].description == "does not match any of " + ", ".join(["****"] * 8)
+    assert "invalid port-out info: ****, ****" in errors[0].message
+    assert "order refused; the carrier rejects ****" in errors[2].message
+    echoed = [json.loads(line) for line in trace.read_text().splitlines()][2]["response"]
+    assert echoed["request"]["phoneNumbers"][0]["portOutInfo"]["existingPortOutPin"] == "****"
+    assert '"existingPortOutPin": "****"' in echoed["message"]
+
+
+@pytest.mark.parametrize(("answer", "kind"), [("refuse", AuthError), ("fail", ApiError)])
+def test_a_token_service_echoing_the_key_leaks_it_nowhere(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, answer: str, kind: type[ApiError]
+) -> None:
+    trace = tmp_path / "trace.jsonl"
+    settings = quoting_settings(tmp_path, trace, max_attempts=2)
+
+    async def go() -> None:
+        async with fake_client(quoting.QuotingSinch(token=answer), settings) as client:
+            await client.check_portability(["+12125550143"])
+
+    with caplog.at_level(logging.DEBUG), pytest.raises(kind) as caught:
+        run(go())
+    texts = [trace.read_text(), caplog.text, *shown(caught.value)]
+    assert quoting.leaks(texts) == {}
+    message = caught.value.message
+    assert "fetch_token (the token service https://auth.test/oauth2/token)" in message
+    assert f"client {quoting.KEY_ID} with secret **** refused (Authorization: Basic ****)" in (
+        message
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import quoting_sinch as quoting
 from click.testing import CliRunner
 from run_inputs import (
     ca_row,
@@ -22,6 +24,7 @@ from run_inputs import (
 
 from batchport.cli import main
 from batchport.journal import open_journal
+from batchport.redaction import remember
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -156,3 +159,91 @@ def test_resume_after_sigkill_creates_no_duplicate_and_loses_no_row(
         kinds = Counter(kind for kind, _, _ in journal.events(summary["batch"]))
     assert kinds["lookup"] == 1  # only the order the kill left unproven is looked up
     assert kinds["adopted"] == (1 if point == "after" else 0)
+
+
+# --- a service quoting every secret back, served on loopback ---------------------------------
+
+
+def quoting_command(
+    tmp_path: Path, base_url: str, *options: str
+) -> subprocess.CompletedProcess[str]:
+    """``batchport [options] run`` in a subprocess against the service at ``base_url``."""
+    out = tmp_path / "out"
+    out.mkdir(exist_ok=True)
+    rows = []
+    for n in range(8):
+        row = us_row(100 + n)
+        row[7], row[8] = quoting.PINS[n % 4], quoting.ACCOUNTS[n % 4]
+        rows.append(row)
+    (tmp_path / "in").mkdir(exist_ok=True)
+    source = write_input(tmp_path / "in" / "numbers.csv", rows)
+    env = (
+        os.environ
+        | env_for(tmp_path)
+        | {
+            "PYTHONPATH": str(REPO_ROOT),
+            "SINCH_PROJECT_ID": "proj-q",
+            "SINCH_KEY_ID": quoting.KEY_ID,
+            "SINCH_KEY_SECRET": quoting.KEY_SECRET,
+            "SINCH_ACCESS_TOKEN": "",
+            "SINCH_PORTING_URL": base_url,
+            "SINCH_AUTH_URL": f"{base_url}/oauth2/token",
+            "BATCHPORT_MAX_ATTEMPTS": "1",
+            "BATCHPORT_STATE": str(out / "journal.sqlite"),
+        }
+    )
+    command = [sys.executable, "-m", "batchport", *options, "run", str(source), "--yes"]
+    command += ["--max-per-order", "4", "--concurrency", "1", "--trace", str(out / "trace.jsonl")]
+    command += ["--out", str(out / "result.xlsx")]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["plain", "debug"])
+def test_a_token_service_echoing_the_key_shows_it_nowhere(tmp_path: Path, debug: bool) -> None:
+    with quoting.serve_on_loopback(quoting.QuotingSinch(token="refuse")) as base_url:
+        done = quoting_command(tmp_path, base_url, *(["--debug"] if debug else []))
+    assert done.returncode == 1, done.stderr
+    assert f"(the token service {base_url}/oauth2/token) refused the access key" in done.stderr
+    assert "with secret **** refused (Authorization: Basic ****)" in done.stderr
+    if debug:
+        assert "Traceback" in done.stderr and "DEBUG" in done.stderr
+    else:
+        assert done.stderr.splitlines()[-1].startswith("Error: fetch_token")
+    outputs = [done.stdout, done.stderr, *quoting.output_texts(tmp_path / "out").values()]
+    assert quoting.leaks(outputs) == {}
+
+
+def test_a_debug_run_against_a_service_quoting_secrets_shows_none(tmp_path: Path) -> None:
+    sinch = quoting.QuotingSinch()
+    with quoting.serve_on_loopback(sinch) as base_url:
+        done = quoting_command(tmp_path, base_url, "--debug")
+    assert done.returncode == 3, done.stderr  # the refused rows need attention
+    assert sorted(sinch.modes.values()) == ["echo_500", "refuse_numbers"]
+    assert "create_order POST" in done.stderr  # the debug log was on
+    outputs = [done.stdout, done.stderr, *quoting.output_texts(tmp_path / "out").values()]
+    assert quoting.leaks(outputs) == {}
+
+
+def test_error_line_debug_traceback_and_logs_mask_registered_secrets(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = "Zq9secretWord"
+    remember(secret)  # as if the service had been sent it
+    source = str(clean_input(tmp_path))
+    missing = str(tmp_path / secret / "r.xlsx")
+    runner = CliRunner()
+    env = env_for(tmp_path)
+    plain = runner.invoke(main, ["run", source, "--sandbox", "--out", missing], env=env)
+    assert plain.exit_code == 1 and "does not exist" in plain.stderr
+    assert "Error: the folder of the result workbook" in plain.stderr
+    debug = runner.invoke(main, ["--debug", "run", source, "--sandbox", "--out", missing], env=env)
+    assert debug.exit_code == 1 and "Traceback" in debug.stderr
+    with caplog.at_level(logging.DEBUG):
+        run = runner.invoke(
+            main, ["--debug", "run", source, "--sandbox", "--project", secret], env=env
+        )
+    assert run.exit_code == 0, run.stderr
+    assert "/v1/projects/****/portabilityChecks" in caplog.text
+    assert "****" in plain.stderr and "****" in debug.stderr
+    for shown in (plain.stderr, debug.stderr, run.stdout, run.stderr, caplog.text):
+        assert secret not in shown

@@ -15,6 +15,7 @@ from batchport.errors import JournalError
 from batchport.journal import Journal, open_journal, owner_alive, process_owner
 from batchport.planner import PlannedOrder
 from batchport.portability import PortabilityRecord
+from batchport.redaction import remember
 from batchport.submit import SubmissionState
 
 NOW = datetime(2026, 11, 27, 9, 0, 0)
@@ -167,3 +168,26 @@ def test_the_claim_of_a_dead_process_is_taken_over(tmp_path: Path) -> None:
     with started(tmp_path / "j.sqlite") as journal:
         journal.claim_batch("b1", owner=dead)
         journal.claim_batch("b1")
+
+
+def test_service_text_is_stored_with_every_registered_secret_masked(tmp_path: Path) -> None:
+    remember("Q7z", "ACCT-Q55XR9021")
+    path = tmp_path / "journal.sqlite"
+    quoted = "PIN Q7z, account ACCT-Q55XR9021"
+    with started(path) as journal:
+        journal.save_plan("b1", (order("A", (2,)),))
+        journal.record_portability(
+            "sandbox", [PortabilityRecord("+12125550002", False, "", quoted)], now=NOW
+        )
+        journal.record_intent("b1", "A", NOW)
+        journal.record_event("b1", "create_ambiguous", "A", quoted, NOW)
+        journal.record_refused_numbers("b1", "A", {"+12125550002": quoted}, NOW)
+        journal.record_outcome("b1", "A", SubmissionState.REJECTED, quoted, NOW)
+        assert journal.submissions("b1")["A"].message == "PIN ****, account ****"
+        assert journal.number_records("b1")[2].message == "PIN ****, account ****"
+        assert ("create_ambiguous", "A", "PIN ****, account ****") in journal.events("b1")
+    with sqlite3.connect(path) as db:
+        dump = "\n".join(db.iterdump())
+    assert "Q7z" not in dump and "ACCT-Q55XR9021" not in dump
+    # portability reason, refusal, outcome message, and two events (ambiguous, rejected)
+    assert dump.count("PIN ****, account ****") == 5

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import json
+import logging
 import os
 import signal
 import sqlite3
@@ -17,6 +19,7 @@ from typing import Any
 import httpx
 import openpyxl
 import pytest
+import quoting_sinch as quoting
 from api_fakes import check_traced_requests
 from openapi_contract import OPENAPI_PATH
 from run_inputs import (
@@ -32,7 +35,7 @@ from run_inputs import (
 from batchport import pipeline
 from batchport.api import EndUser, NumberRequest, OrderRequest, PortOutInfo
 from batchport.connection import open_client, retry_policy, sandbox_transport
-from batchport.errors import ConfigError, InputError, JournalError
+from batchport.errors import ApiError, ConfigError, InputError, JournalError
 from batchport.journal import open_journal
 from batchport.pipeline import PlanPreview, _stop_on_interrupt, default_result_path, run_batch
 from batchport.progress import NullProgress
@@ -355,3 +358,82 @@ def test_a_planned_row_that_no_longer_validates_is_left_out_and_the_rest_goes_on
     assert cells[4][1] == "invalid" and "in the past" in str(cells[4][9])
     numbers = {n.phone_number for order in sandbox_orders(settings) for n in order.phone_numbers}
     assert numbers == {"+12125550100", "+12125550101"}
+
+
+# --- a service quoting every secret back: nothing leaves the process unmasked ----------------
+
+
+def quoting_run(tmp_path: Path, sinch: quoting.QuotingSinch) -> tuple[Path, Settings, Path]:
+    """Settings for a run against ``sinch`` (outputs in ``tmp_path/out``) and its input."""
+    out = tmp_path / "out"
+    out.mkdir()
+    settings = Settings(
+        project_id="proj-q",
+        key_id=quoting.KEY_ID,
+        key_secret=quoting.KEY_SECRET,
+        porting_url="https://porting.test",
+        auth_url="https://auth.test/oauth2/token",
+        state_path=out / "journal.sqlite",
+        trace_path=out / "trace.jsonl",
+        rate=1000.0,
+        concurrency=1,
+        max_per_order=4,
+    )
+    rows = []
+    for n in range(12):  # three orders of four, each holding every PIN and account number
+        row = us_row(100 + n)
+        row[7], row[8] = quoting.PINS[n % 4], quoting.ACCOUNTS[n % 4]
+        rows.append(row)
+    (tmp_path / "in").mkdir()
+    return out, settings, write_input(tmp_path / "in" / "numbers.csv", rows)
+
+
+async def _no_wait(delay: float) -> None:
+    """A retry sleep that does not wait."""
+
+
+def test_a_run_against_a_service_quoting_secrets_writes_none(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sinch = quoting.QuotingSinch()
+    out, settings, source = quoting_run(tmp_path, sinch)
+    policy = retry_policy(settings, sleep=_no_wait)
+    with caplog.at_level(logging.DEBUG):
+        result = run_batch(
+            source,
+            settings,
+            out=out / "result.xlsx",
+            transport=httpx.MockTransport(sinch),
+            retry_policy=policy,
+        )
+    assert sorted(sinch.modes.values()) == sorted(quoting.CREATE_ANSWERS)  # every answer given
+    assert result.outcomes["submitted"] == 7 and result.outcomes["rejected"] == 5
+    texts = quoting.output_texts(out)
+    assert {"trace.jsonl", "journal.sqlite", "result.xlsx:xl/worksheets/sheet1.xml"} <= set(texts)
+    captured = capsys.readouterr()
+    outputs = [*texts.values(), json.dumps(result.to_json()), caplog.text, *captured]
+    assert quoting.leaks(outputs) == {}
+    # The service's words reached the workbook and the journal, masked.
+    with open_journal(settings.state_path) as journal:
+        messages = {record.message for record in journal.number_records(result.batch_id).values()}
+        events = journal.events(result.batch_id)
+    refusal = "portOutInfo.existingPortOutPin: does not match any of " + ", ".join(["****"] * 8)
+    assert refusal in messages
+    assert any(kind == "create_ambiguous" and "****" in detail for kind, _, detail in events)
+    rows = "".join(text for name, text in texts.items() if name.startswith("result.xlsx"))
+    assert "the carrier rejects ****, ****" in rows
+
+
+@pytest.mark.parametrize("answer", ["refuse", "fail"])
+def test_a_run_refused_by_a_token_service_quoting_the_key_writes_it_nowhere(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, answer: str
+) -> None:
+    sinch = quoting.QuotingSinch(token=answer)
+    out, settings, source = quoting_run(tmp_path, sinch)
+    policy = retry_policy(settings, sleep=_no_wait, max_attempts=3)
+    with caplog.at_level(logging.DEBUG), pytest.raises(ApiError) as caught:
+        run_batch(source, settings, transport=httpx.MockTransport(sinch), retry_policy=policy)
+    assert "the token service https://auth.test/oauth2/token" in str(caught.value)
+    texts = quoting.output_texts(out)
+    assert quoting.leaks([*texts.values(), caplog.text, str(caught.value)]) == {}
+    assert "Basic ****" in texts["trace.jsonl"] and "secret ****" in str(caught.value)

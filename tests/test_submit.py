@@ -258,3 +258,13 @@ def test_a_pin_quoted_by_the_service_is_masked_in_the_journal(journal: Journal) 
     run(service, journal, concurrency=1)
     message = journal.number_records("b1")[3].message
     assert "98765" not in message and "PIN **** does not match" in message
+
+
+def test_a_three_character_pin_quoted_by_the_service_is_masked(journal: Journal) -> None:
+    service = FakeService(blocked={"+12125550003": "PIN Q7z does not match (Q7z)"})
+    rows = ROWS.assign(existingPortOutPin="Q7z")
+    asyncio.run(
+        submit_orders(service, PLAN, rows, journal=journal, batch_id="b1", clock=lambda: NOW)
+    )
+    message = journal.number_records("b1")[3].message
+    assert message == "phoneNumber: PIN **** does not match (****)"

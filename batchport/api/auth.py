@@ -9,6 +9,10 @@ its event hooks count and trace it (operation ``fetch_token``), and a failure to
 is a failure of the call, retried by the call's retry policy. The token is cached and fetched
 again shortly before it expires, one fetch serving every concurrent caller; a call answered
 401 makes the flow fetch a new token once and send the call once more.
+
+Every secret an auth flow holds is registered with :func:`batchport.redaction.remember` as it
+enters (the static token, the key secret and its Basic encoding when the flow is built, each
+token when it is fetched), so a service quoting one back shows it masked everywhere.
 """
 
 from __future__ import annotations
@@ -21,9 +25,10 @@ from collections.abc import AsyncGenerator, Callable, Generator
 
 import httpx
 
-from batchport.api.errors import error_from_token_response
+from batchport.api.errors import error_from_token_response, token_service
 from batchport.api.trace import label, label_of
 from batchport.errors import ApiError
+from batchport.redaction import remember
 
 __all__ = ["FETCH_TOKEN", "ClientCredentials", "StaticToken"]
 
@@ -37,6 +42,7 @@ class StaticToken(httpx.Auth):
     """A bearer token given by the user; it cannot be renewed, so a 401 stands."""
 
     def __init__(self, token: str) -> None:
+        remember(token)
         self._header = f"Bearer {token}"
 
     def __repr__(self) -> str:
@@ -66,6 +72,7 @@ class ClientCredentials(httpx.Auth):
     ) -> None:
         self._token_url = token_url
         basic = base64.b64encode(f"{key_id}:{key_secret}".encode()).decode("ascii")
+        remember(key_secret, basic)
         self._basic = f"Basic {basic}"
         self._clock = clock
         self._header = ""
@@ -123,9 +130,10 @@ class ClientCredentials(httpx.Auth):
             lifetime = float(data.get("expires_in") or 3600)
         except (ValueError, KeyError, TypeError):
             raise ApiError(
-                "The token service sent an answer without an access token",
+                f"{FETCH_TOKEN}: {token_service(response)} sent an answer without an access token",
                 status=response.status_code,
                 operation=FETCH_TOKEN,
             ) from None
+        remember(token)
         self._header = f"Bearer {token}"
         self._renew_at = self._clock() + lifetime - min(60.0, lifetime / 10)

@@ -36,6 +36,7 @@ from batchport.api.errors import (
     json_body,
     maybe_committed,
     nothing_committed,
+    token_service,
 )
 from batchport.api.filters import list_params
 from batchport.api.pacing import Pacer
@@ -53,6 +54,7 @@ from batchport.api.responses import (
 from batchport.api.retry import RetryPolicy, is_transient
 from batchport.api.trace import TraceWriter, label, label_of
 from batchport.errors import AmbiguousCreateError, ApiError, ApiRejected, RetriesExhausted
+from batchport.redaction import remember
 
 __all__ = ["PortingClient"]
 
@@ -82,6 +84,11 @@ def _token_failure(exc: BaseException) -> bool:
 def _resendable_write(exc: BaseException) -> bool:
     """True when a failed write surely had no effect (``nothing_committed``, or no token)."""
     return nothing_committed(exc) or (is_transient(exc) and _token_failure(exc))
+
+
+def _remember_secrets(order: OrderRequest) -> None:
+    """Register the PINs and account numbers ``order`` carries, before it is sent."""
+    remember(*(secret for number in order.phone_numbers for secret in number.secrets))
 
 
 def _ambiguous(order: OrderRequest, why: str, status: int | None) -> AmbiguousCreateError:
@@ -170,7 +177,11 @@ class PortingClient:
             return await self._http.send(request, auth=self.auth)
         except httpx.HTTPError as exc:
             failed = _failed_request(exc) or request
-            failure = error_from_transport(exc, label_of(failed).operation)
+            operation = label_of(failed).operation
+            if operation == FETCH_TOKEN:
+                failure = error_from_transport(exc, operation, token_service(failed))
+            else:
+                failure = error_from_transport(exc, operation)
             self._trace(failed, None, str(failure))
             raise failure from exc
 
@@ -240,6 +251,7 @@ class PortingClient:
         connection, 5xx after sending): look it up with :meth:`find_orders_by_reference`.
         ApiRejected carries the field violations of a refused order.
         """
+        _remember_secrets(order)
         try:
             data = await self._call(
                 "create_order", "POST", "/orders/portIns", body=order.to_json(), idempotent=False
@@ -289,6 +301,7 @@ class PortingClient:
 
     async def update_order(self, order_id: int, order: OrderRequest) -> Order:
         """Replace a PENDING order as a whole (the API has no partial update)."""
+        _remember_secrets(order)
         data = await self._call(
             "update_order", "PUT", f"/orders/portIns/{order_id}", body=order.to_json()
         )

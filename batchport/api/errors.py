@@ -8,6 +8,10 @@ The service's error bodies come in several shapes and all are understood here:
   "message": "...", "details": [{"type": "BadRequest", "fieldViolations": [...]}]}``
 - either of those wrapped in ``{"error": {...}}``
 - an empty or non-JSON body (401 is always empty): the status code alone decides.
+
+The service's words reach messages and field violations only through
+:func:`batchport.redaction.scrub`: a service quoting the request's PINs, account numbers or the
+access key back shows them masked in every error.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from batchport.errors import (
     RetriesExhausted,
     TransientApiError,
 )
+from batchport.redaction import scrub
 
 __all__ = [
     "RETRYABLE_STATUSES",
@@ -41,6 +46,7 @@ __all__ = [
     "nothing_committed",
     "parse_error_body",
     "parse_retry_after",
+    "token_service",
 ]
 
 #: Statuses worth sending the same request again for.
@@ -77,8 +83,8 @@ def _violations(details: object) -> list[FieldViolation]:
             if isinstance(violation, Mapping):
                 found.append(
                     FieldViolation(
-                        field=str(violation.get("field") or ""),
-                        description=str(violation.get("description") or ""),
+                        field=scrub(str(violation.get("field") or "")),
+                        description=scrub(str(violation.get("description") or "")),
                     )
                 )
     return found
@@ -88,7 +94,8 @@ def parse_error_body(content: bytes) -> tuple[str, tuple[FieldViolation, ...]]:
     """Read an error body of any known shape.
 
     Takes the raw body; returns the service's message ("" when there is none) and the field
-    violations (empty when there are none). Never raises.
+    violations (empty when there are none), every secret known to the process masked in both.
+    Never raises.
     """
     try:
         data: Any = json.loads(content) if content.strip() else None
@@ -101,7 +108,7 @@ def parse_error_body(content: bytes) -> tuple[str, tuple[FieldViolation, ...]]:
     message = data.get("message") or data.get("error") or data.get("status") or ""
     violations = _violations(data.get("details"))
     violations.extend(_violations(data))
-    return str(message).strip(), tuple(violations)
+    return scrub(str(message).strip()), tuple(violations)
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -133,30 +140,35 @@ def error_from_response(response: httpx.Response, operation: str) -> ApiError:
     401/403 → AuthError, 429/500/502/503/504 → RetryableStatus, other 4xx → ApiRejected with
     the field violations, anything else → ApiError.
     """
+    return _mapped(response, operation, operation)
+
+
+def _mapped(response: httpx.Response, operation: str, shown: str) -> ApiError:
+    """:func:`error_from_response`, naming the failed call ``shown`` in the message."""
     status = response.status_code
     message, violations = parse_error_body(response.content)
     if status in (401, 403):
         return AuthError(
-            f"{operation}: Sinch refused the credentials (HTTP {status}); check the project id "
+            f"{shown}: Sinch refused the credentials (HTTP {status}); check the project id "
             "and SINCH_KEY_ID/SINCH_KEY_SECRET or SINCH_ACCESS_TOKEN",
             status=status,
             operation=operation,
         )
     if status in RETRYABLE_STATUSES:
         return RetryableStatus(
-            _describe(operation, status, message),
+            _describe(shown, status, message),
             status=status,
             operation=operation,
             retry_after=parse_retry_after(response.headers.get("Retry-After")),
         )
     if 400 <= status < 500:
         return ApiRejected(
-            _describe(operation, status, message),
+            _describe(shown, status, message),
             status=status,
             operation=operation,
             violations=violations,
         )
-    return ApiError(_describe(operation, status, message), status=status, operation=operation)
+    return ApiError(_describe(shown, status, message), status=status, operation=operation)
 
 
 def error_from_token_response(response: httpx.Response, operation: str) -> ApiError:
@@ -164,25 +176,40 @@ def error_from_token_response(response: httpx.Response, operation: str) -> ApiEr
 
     OAuth2 services refuse a bad client with 400 (``invalid_client``) as often as with 401,
     so 400/401/403 are an AuthError naming the key variables; anything else is mapped as for
-    any call (:func:`error_from_response`).
+    any call (:func:`error_from_response`). Every message names the token service's URL, so a
+    user knows which service failed.
     """
     status = response.status_code
+    shown = f"{operation} ({token_service(response)})"
     if status in (400, 401, 403):
+        message, _ = parse_error_body(response.content)
+        detail = f": {message}" if message else ""
         return AuthError(
-            f"The token service refused the access key (HTTP {status}); "
+            f"{shown} refused the access key (HTTP {status}{detail}); "
             "check SINCH_KEY_ID and SINCH_KEY_SECRET",
             status=status,
             operation=operation,
         )
-    return error_from_response(response, operation)
+    return _mapped(response, operation, shown)
 
 
-def error_from_transport(exc: httpx.HTTPError, operation: str) -> TransportFailure:
-    """The batchport error for an httpx failure in which no response arrived."""
+def token_service(answered: httpx.Response | httpx.Request) -> str:
+    """Where a token request (or its answer) went, for messages: "the token service <URL>"."""
+    try:
+        request = answered.request if isinstance(answered, httpx.Response) else answered
+    except RuntimeError:  # an answer made without its request (unit tests)
+        return "the token service"
+    return f"the token service {scrub(str(request.url.copy_with(query=None, fragment=None)))}"
+
+
+def error_from_transport(
+    exc: httpx.HTTPError, operation: str, service: str = "the Porting API"
+) -> TransportFailure:
+    """The batchport error for an httpx failure in which no response arrived from ``service``."""
     kind = type(exc).__name__
-    reason = str(exc) or kind
+    reason = scrub(str(exc) or kind)
     return TransportFailure(
-        f"{operation}: no answer from the Porting API ({kind}: {reason})",
+        f"{operation}: no answer from {service} ({kind}: {reason})",
         operation=operation,
         request_sent=not isinstance(exc, _NOT_SENT),
     )

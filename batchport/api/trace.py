@@ -2,9 +2,12 @@
 
 Each line holds the time (UTC), operation, attempt, method, path (with query), status (null
 when no answer came), duration in milliseconds, the request and response bodies and, when no
-answer came, the error. Bodies pass through :func:`batchport.redaction.redact_json`, so PINs,
-account numbers, tokens, key secrets and document contents never reach the file; headers
-(where the credentials travel) are not written at all, except ``Retry-After``.
+answer came, the error. Bodies pass through :func:`batchport.redaction.redact_json`, which
+masks secret fields (PINs, account numbers, tokens, key secrets, document contents), then
+what comes from elsewhere (bodies, path, error) through :func:`batchport.redaction.scrub_json`,
+which masks every secret value known to the process wherever it appears: a service quoting a
+PIN in a ``message`` shows it masked. Headers (where the credentials travel) are not written at
+all, except ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from urllib.parse import parse_qsl
 import httpx
 
 from batchport.errors import ConfigError
-from batchport.redaction import redact_json
+from batchport.redaction import redact_json, scrub, scrub_json
 
 __all__ = ["Label", "TraceWriter", "body_for_trace", "label", "label_of"]
 
@@ -47,13 +50,16 @@ def label_of(request: httpx.Request) -> Label:
 
 
 def body_for_trace(content: bytes, content_type: str) -> Any:
-    """A body as it may appear in a trace: redacted JSON, redacted form fields, or a size."""
+    """A body as it may appear in a trace: redacted JSON, redacted form fields, or a size.
+
+    Secret fields are masked, then every secret value known to the process wherever it appears.
+    """
     if not content:
         return None
     if "application/x-www-form-urlencoded" in content_type:
-        return redact_json(dict(parse_qsl(content.decode("utf-8", "replace"))))
+        return scrub_json(redact_json(dict(parse_qsl(content.decode("utf-8", "replace")))))
     try:
-        return redact_json(json.loads(content))
+        return scrub_json(redact_json(json.loads(content)))
     except (ValueError, UnicodeDecodeError):
         return f"<{len(content)} bytes of {content_type or 'unknown type'}>"
 
@@ -92,7 +98,7 @@ class TraceWriter:
         error: str = "",
     ) -> None:
         """Write one exchange; ``duration`` is in seconds."""
-        path = request.url.raw_path.decode("ascii", "replace")
+        path = scrub(request.url.raw_path.decode("ascii", "replace"))
         entry: dict[str, Any] = {
             "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
             "operation": operation,
@@ -111,7 +117,7 @@ class TraceWriter:
             if "retry-after" in response.headers:
                 entry["retry_after"] = response.headers["retry-after"]
         if error:
-            entry["error"] = error
+            entry["error"] = scrub(error)
         line = json.dumps(entry, ensure_ascii=False)
         with self._lock:
             self._file.write(line + "\n")

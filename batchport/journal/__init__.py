@@ -13,6 +13,10 @@ means it provably did not, so it is sent again without a lookup.
 
 The schema is versioned with ``PRAGMA user_version`` and marked with ``PRAGMA application_id``;
 a file that is not a batchport journal raises :class:`~batchport.errors.JournalError`.
+
+Text that may quote the service (event details, outcome messages, refusal and portability
+reasons) passes through :func:`batchport.redaction.scrub` on its way in, so no secret known to
+the process is ever stored.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from batchport.errors import JournalError
 from batchport.journal.store import JournalStore, owner_alive, process_owner
 from batchport.planner import PlannedOrder
 from batchport.portability import PortabilityRecord
+from batchport.redaction import scrub
 from batchport.submit import Submission, SubmissionState
 
 __all__ = [
@@ -227,12 +232,13 @@ class Journal(JournalStore):
         self, target: str, records: Iterable[PortabilityRecord], *, now: datetime
     ) -> None:
         """Store (or refresh) portability answers in one transaction."""
+        stamp = now.isoformat()
         with self._transaction() as db:
             db.executemany(
                 "INSERT OR REPLACE INTO portability "
                 "(target, phone, portable, carrier, reason, checked_at) VALUES (?, ?, ?, ?, ?, ?)",
                 (
-                    (target, r.phone_number, int(r.portable), r.carrier, r.reason, now.isoformat())
+                    (target, r.phone_number, int(r.portable), r.carrier, scrub(r.reason), stamp)
                     for r in records
                 ),
             )
@@ -354,7 +360,7 @@ class Journal(JournalStore):
             db.executemany(
                 "UPDATE order_numbers SET refused = 1, message = ? "
                 "WHERE batch_id = ? AND reference = ? AND phone = ?",
-                ((reason, batch_id, reference, phone) for phone, reason in refused.items()),
+                ((scrub(why), batch_id, reference, phone) for phone, why in refused.items()),
             )
             _event(db, batch_id, now, "numbers_refused", reference, str(len(refused)))
 
@@ -366,6 +372,7 @@ class Journal(JournalStore):
         ``rejected`` closes it; ``failed`` says it was provably not created; ``intent`` says the
         service never confirmed it, so the next run looks it up first.
         """
+        message = scrub(message)
         with self._transaction() as db:
             db.execute(
                 "INSERT INTO submissions (batch_id, reference, state, attempts, message, "
@@ -437,9 +444,10 @@ class Journal(JournalStore):
 def _event(
     db: sqlite3.Connection, batch_id: str, now: datetime, kind: str, reference: str, detail: str
 ) -> None:
+    """Append one event; ``detail`` is scrubbed of every secret known to the process."""
     db.execute(
         "INSERT INTO events (batch_id, at, kind, reference, detail) VALUES (?, ?, ?, ?, ?)",
-        (batch_id, now.isoformat(), kind, reference, detail),
+        (batch_id, now.isoformat(), kind, reference, scrub(detail)),
     )
 
 

@@ -34,7 +34,7 @@ from batchport.api.responses import Order
 from batchport.errors import AmbiguousCreateError, ApiRejected, TransientApiError
 from batchport.planner import PlannedOrder
 from batchport.progress import NullProgress, Progress
-from batchport.redaction import MASK
+from batchport.redaction import remember, scrub
 from batchport.submit.requests import build_order_request
 
 __all__ = [
@@ -248,6 +248,7 @@ async def _submit_one(ctx: _Context, order: PlannedOrder, previous: Submission |
             _close(ctx, order, SubmissionState.REJECTED, "the service refused every number")
             return
         request = build_order_request(order, ctx.rows, skip=tuple(refused | invalid))
+        _remember_secrets(request)
         ctx.journal.record_intent(ctx.batch_id, order.reference, ctx.clock())
         try:
             ctx.report.creates += 1
@@ -261,7 +262,7 @@ async def _submit_one(ctx: _Context, order: PlannedOrder, previous: Submission |
         except ApiRejected as exc:
             newly = _refused_numbers(exc, request)
             if not newly:
-                text = _masked(_rejection_text(exc), request)
+                text = scrub(_rejection_text(exc))
                 _close(ctx, order, SubmissionState.REJECTED, text)
                 return
             ctx.journal.record_refused_numbers(ctx.batch_id, order.reference, newly, ctx.clock())
@@ -269,7 +270,7 @@ async def _submit_one(ctx: _Context, order: PlannedOrder, previous: Submission |
             maybe_sent = False
             continue
         except TransientApiError as exc:
-            text = _masked(f"{exc.message}; run the same command again", request)
+            text = scrub(f"{exc.message}; run the same command again")
             _close(ctx, order, SubmissionState.FAILED, text)
             return
         _record(ctx, order, created, how="created")
@@ -338,20 +339,16 @@ def _refused_numbers(exc: ApiRejected, request: OrderRequest) -> dict[str, str]:
             refused.setdefault(number, []).append(
                 f"{violation.field.split('.', 1)[-1]}: {violation.description}"
             )
-    return {number: _masked("; ".join(reasons), request) for number, reasons in refused.items()}
+    return {number: scrub("; ".join(reasons)) for number, reasons in refused.items()}
 
 
-def _masked(text: str, request: OrderRequest) -> str:
-    """``text`` (the service's words, bound for the workbook) with the request's secrets masked.
+def _remember_secrets(request: OrderRequest) -> None:
+    """Register the request's PINs and account numbers, which the service may quote back.
 
-    A service may quote the PIN or account number it refuses; values under four characters are
-    left alone, as masking them would garble ordinary words and numbers.
+    Every text of this stage bound for the journal and the workbook then goes through
+    :func:`~batchport.redaction.scrub` (the journal scrubs it again on its way in).
     """
-    for number in request.phone_numbers:
-        for secret in number.secrets:
-            if len(secret) >= 4 and secret in text:
-                text = text.replace(secret, MASK)
-    return text
+    remember(*(secret for number in request.phone_numbers for secret in number.secrets))
 
 
 def _rejection_text(exc: ApiRejected) -> str:
