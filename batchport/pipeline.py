@@ -30,10 +30,15 @@ import pandas as pd
 
 from batchport.api import RetryPolicy
 from batchport.connection import open_client
-from batchport.errors import InputError
+from batchport.errors import ConfigError, InputError
 from batchport.intake import require_input
 from batchport.journal import Journal, open_journal
-from batchport.outputs import output_path, refuse_clobbering, require_writable
+from batchport.outputs import (
+    create_private,
+    output_path,
+    refuse_clobbering,
+    require_writable,
+)
 from batchport.planner import PlannedOrder, plan_orders
 from batchport.portability import PortabilityRecord, check_numbers
 from batchport.progress import NullProgress, Progress
@@ -254,6 +259,14 @@ def _check_files(source: Path, result: Path, settings: Settings) -> Path:
         },
     )
     require_writable(result, "the result workbook")
+    if settings.trace_path is not None:
+        try:
+            create_private(settings.trace_path)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot write the trace file {settings.trace_path}: {exc.strerror or exc}; "
+                "choose another --trace"
+            ) from exc
     return result
 
 

@@ -18,7 +18,13 @@ from test_api_client import ORDER_JSON, sample_order
 
 from batchport.api import OrderRequest, PortOutInfo
 from batchport.api.trace import TraceWriter, body_for_trace
-from batchport.errors import AmbiguousCreateError, ApiError, ApiRejected, AuthError
+from batchport.errors import (
+    AmbiguousCreateError,
+    ApiError,
+    ApiRejected,
+    AuthError,
+    ConfigError,
+)
 
 ISSUED_TOKEN = "token-1"
 PIN = "8642"
@@ -186,7 +192,7 @@ def test_body_for_trace(content: bytes, content_type: str, expected: Any) -> Non
 def test_unwritable_trace_is_a_config_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    with pytest.raises(Exception, match="Cannot write the trace file"):
+    with pytest.raises(ConfigError, match=r"cannot write the trace file .*; choose another"):
         TraceWriter(blocker / "trace.jsonl")
 
 
@@ -267,3 +273,31 @@ def test_a_token_service_echoing_the_key_leaks_it_nowhere(
     assert f"client {quoting.KEY_ID} with secret **** refused (Authorization: Basic ****)" in (
         message
     )
+
+
+def test_a_new_trace_file_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "trace.jsonl"
+    with TraceWriter(path):
+        pass
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (a full disk)")
+def test_a_full_disk_stops_tracing_with_a_warning_and_the_calls_go_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    request = httpx.Request("GET", "https://porting.example/v1/projects/p/orders")
+    writer = TraceWriter(Path("/dev/full"))
+    with caplog.at_level(logging.WARNING, logger="batchport.api.trace"):
+        for attempt in (1, 2):
+            writer.record(
+                operation="list_orders",
+                attempt=attempt,
+                request=request,
+                response=httpx.Response(200, json={}),
+                duration=0.01,
+            )
+    writer.close()
+    assert writer.stopped
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and warnings[0].startswith("Tracing stopped: cannot write /dev/full")

@@ -12,7 +12,9 @@ all, except ``Retry-After``.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,7 +25,10 @@ from urllib.parse import parse_qsl
 import httpx
 
 from batchport.errors import ConfigError
+from batchport.outputs import create_private
 from batchport.redaction import redact_json, scrub, scrub_json
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["Label", "TraceWriter", "body_for_trace", "label", "label_of"]
 
@@ -68,14 +73,20 @@ class TraceWriter:
     """Appends exchange records to a JSON-lines file. Close it when done (or use ``with``)."""
 
     def __init__(self, path: Path) -> None:
-        """Open ``path`` for appending; ConfigError when it cannot be written."""
+        """Open ``path`` for appending; ConfigError when it cannot be written.
+
+        A new trace file is readable by its owner only (0600): it holds customer data.
+        """
         self.path = path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            create_private(path)
             self._file: IO[str] = path.open("a", encoding="utf-8")
         except OSError as exc:
-            raise ConfigError(f"Cannot write the trace file {path}: {exc}") from None
+            raise ConfigError(
+                f"cannot write the trace file {path}: {exc.strerror or exc}; choose another --trace"
+            ) from None
         self._lock = threading.Lock()
+        self.stopped = False
 
     def __enter__(self) -> TraceWriter:
         return self
@@ -84,8 +95,9 @@ class TraceWriter:
         self.close()
 
     def close(self) -> None:
-        """Flush and close the file."""
-        self._file.close()
+        """Flush and close the file (a failing flush was already reported)."""
+        with contextlib.suppress(OSError):
+            self._file.close()
 
     def record(
         self,
@@ -120,5 +132,16 @@ class TraceWriter:
             entry["error"] = scrub(error)
         line = json.dumps(entry, ensure_ascii=False)
         with self._lock:
-            self._file.write(line + "\n")
-            self._file.flush()
+            if self.stopped:
+                return
+            try:
+                self._file.write(line + "\n")
+                self._file.flush()
+            except OSError as exc:
+                # A full disk must not end a run whose orders are being created: stop tracing.
+                self.stopped = True
+                logger.warning(
+                    "Tracing stopped: cannot write %s (%s); the run goes on without a trace",
+                    self.path,
+                    exc.strerror or exc,
+                )
