@@ -92,3 +92,49 @@ def test_a_failed_call_raises_after_the_others_are_journaled(journal: Journal) -
     with pytest.raises(TransientApiError):
         check(Checker(fail=True), journal, NUMBERS, chunk_size=4)
     assert journal.cached_portability("sandbox", NUMBERS, now=NOW, max_age=timedelta(1)) == {}
+
+
+class ChunkByChunk:
+    """The first call answers after the others have started; they wait for its answer.
+
+    Each later call records which numbers the journal held once the first had answered, then
+    answers or, with ``fail_later``, fails as a call whose retries ran out.
+    """
+
+    def __init__(self, journal: Journal, *, fail_later: bool = False) -> None:
+        self.journal, self.fail_later = journal, fail_later
+        self.calls: list[list[str]] = []
+        self.started_before_first_answer = 0
+        self.first_answered = asyncio.Event()
+        self.held_while_pending: list[set[str]] = []
+
+    async def check_portability(self, numbers: Sequence[str]) -> list[PortabilityResult]:
+        self.calls.append(list(numbers))
+        if len(self.calls) == 1:
+            await asyncio.sleep(0)  # let the other chunks start: they run together
+            self.started_before_first_answer = len(self.calls)
+            self.first_answered.set()
+        else:
+            await self.first_answered.wait()
+            held = self.journal.cached_portability("sandbox", NUMBERS, now=NOW, max_age=None)
+            self.held_while_pending.append(set(held))
+            if self.fail_later:
+                raise TransientApiError("service unavailable", status=503)
+        return [PortabilityResult(n, True, "Verizon Wireless", "") for n in numbers]
+
+
+def test_each_chunk_is_journaled_while_later_chunks_are_in_flight(journal: Journal) -> None:
+    checker = ChunkByChunk(journal)
+    check(checker, journal, NUMBERS, chunk_size=4)
+    assert checker.calls == [NUMBERS[:4], NUMBERS[4:]]
+    assert checker.started_before_first_answer == 2  # the second chunk was in flight
+    assert checker.held_while_pending == [set(NUMBERS[:4])]
+
+
+def test_answers_of_a_finished_chunk_survive_a_later_chunk_failing(journal: Journal) -> None:
+    checker = ChunkByChunk(journal, fail_later=True)
+    with pytest.raises(TransientApiError):
+        check(checker, journal, NUMBERS, chunk_size=4)
+    held = journal.cached_portability("sandbox", NUMBERS, now=NOW, max_age=None)
+    assert sorted(held) == NUMBERS[:4]
+    assert all(record.portable for record in held.values())
