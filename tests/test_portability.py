@@ -8,11 +8,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from run_inputs import ProgressRecorder
 
 from batchport.api import PortabilityResult
 from batchport.errors import TransientApiError
 from batchport.journal import Journal, open_journal
-from batchport.portability import check_numbers
+from batchport.portability import PORTABILITY_MAX_AGE, PortabilityChecker, check_numbers
 
 NOW = datetime(2026, 11, 27, 9, 0)
 NUMBERS = [f"+1212555{n:04d}" for n in range(100, 107)]
@@ -44,7 +45,7 @@ def journal(tmp_path: Path) -> Journal:
     return open_journal(tmp_path / "journal.sqlite")
 
 
-def check(checker: Checker, journal: Journal, numbers: list[str], **kw: object) -> dict:  # type: ignore[type-arg]
+def check(checker: PortabilityChecker, journal: Journal, numbers: list[str], **kw: object) -> dict:  # type: ignore[type-arg]
     return asyncio.run(
         check_numbers(
             checker,
@@ -138,3 +139,47 @@ def test_answers_of_a_finished_chunk_survive_a_later_chunk_failing(journal: Jour
     held = journal.cached_portability("sandbox", NUMBERS, now=NOW, max_age=None)
     assert sorted(held) == NUMBERS[:4]
     assert all(record.portable for record in held.values())
+
+
+def test_progress_counts_journaled_answers_then_each_chunk(journal: Journal) -> None:
+    check(Checker(), journal, NUMBERS[:2])
+    progress = ProgressRecorder()
+    check(Checker(), journal, [*NUMBERS, NUMBERS[0]], chunk_size=3, progress=progress)
+    assert progress.events == [
+        ("start", "portability", 7),
+        ("advance", "portability", 2),
+        ("advance", "portability", 3),
+        ("advance", "portability", 2),
+    ]
+
+
+def test_answers_older_than_a_day_are_asked_again(journal: Journal) -> None:
+    check(Checker(), journal, NUMBERS[:2])
+    later = Checker()
+    asyncio.run(
+        check_numbers(
+            later,
+            NUMBERS[:2],
+            journal=journal,
+            target="sandbox",
+            clock=lambda: NOW + PORTABILITY_MAX_AGE + timedelta(minutes=1),
+        )
+    )
+    assert later.calls == [NUMBERS[:2]]
+
+
+def test_a_chunk_size_below_one_asks_one_number_per_call(journal: Journal) -> None:
+    checker = Checker()
+    check(checker, journal, NUMBERS[:3], chunk_size=0)
+    assert checker.calls == [[number] for number in NUMBERS[:3]]
+
+
+def test_an_answer_without_carrier_or_reason_is_journaled_blank(journal: Journal) -> None:
+    class Blank(Checker):
+        async def check_portability(self, numbers: Sequence[str]) -> list[PortabilityResult]:
+            return [PortabilityResult(number, False) for number in numbers]
+
+    answers = check(Blank(), journal, NUMBERS[:1])
+    held = journal.cached_portability("sandbox", NUMBERS[:1], now=NOW, max_age=None)
+    assert answers == held
+    assert (held[NUMBERS[0]].carrier, held[NUMBERS[0]].reason) == ("", "")
