@@ -230,6 +230,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.last and not MUTANTS.is_dir():
+        print(f"error: no previous run in {MUTANTS}", file=sys.stderr)
+        return 2
     started = time.monotonic()
     if not args.last:
         print(f"mutating {', '.join(m.name for m in modules)} (log: {LOG})", flush=True)
