@@ -23,6 +23,7 @@ import click
 
 from batchport import __version__
 from batchport.errors import BatchportError
+from batchport.limits import MAX_NUMBERS_PER_ORDER
 from batchport.redaction import ScrubFilter, scrub
 from batchport.settings import MAX_CONCURRENCY, SANDBOX_PROJECT, Settings, resolve_settings
 
@@ -417,9 +418,9 @@ def _is_terminal() -> bool:
 )
 @click.option(
     "--max-per-order",
-    type=click.IntRange(1, 500),
+    type=click.IntRange(1, MAX_NUMBERS_PER_ORDER),
     metavar="N",
-    help="Most numbers per order, 1-500 [default: 500].",
+    help=f"Most numbers per order, 1-{MAX_NUMBERS_PER_ORDER} [default: {MAX_NUMBERS_PER_ORDER}].",
 )
 def run_command(
     input_path: Path,

@@ -31,6 +31,8 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
+from batchport.limits import MAX_NUMBERS_PER_ORDER
+
 __all__ = [
     "DEFAULT_LEAD_DAYS",
     "GROUP_COLUMNS",
@@ -43,7 +45,6 @@ __all__ = [
 
 DEFAULT_LEAD_DAYS = 7
 MAX_REFERENCE_LENGTH = 100
-MAX_NUMBERS_PER_ORDER = 500
 
 #: Row columns whose values every number of one order shares (``carrier`` comes from the
 #: portability check, the rest from the normalised input).
@@ -102,7 +103,8 @@ def split_sizes(total: int, max_per_order: int) -> list[int]:
     >>> split_sizes(1001, 500)
     [334, 334, 333]
 
-    Raises ``ValueError`` when ``max_per_order`` is outside 1..500 or ``total`` is negative.
+    Raises ``ValueError`` when ``max_per_order`` is outside 1..``MAX_NUMBERS_PER_ORDER`` or
+    ``total`` is negative.
     """
     if not 1 <= max_per_order <= MAX_NUMBERS_PER_ORDER:
         raise ValueError(f"max_per_order must be between 1 and {MAX_NUMBERS_PER_ORDER}")
@@ -116,7 +118,11 @@ def split_sizes(total: int, max_per_order: int) -> list[int]:
 
 
 def plan_orders(
-    rows: pd.DataFrame, *, batch_id: str, today: date, max_per_order: int = 500
+    rows: pd.DataFrame,
+    *,
+    batch_id: str,
+    today: date,
+    max_per_order: int = MAX_NUMBERS_PER_ORDER,
 ) -> tuple[PlannedOrder, ...]:
     """Group and split portable rows into orders.
 

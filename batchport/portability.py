@@ -1,9 +1,10 @@
 """The portability stage: which numbers can be ported, and from which losing carrier.
 
-Numbers are checked in chunks (``settings.portability_chunk``, at most 500 per call) that run
-concurrently; the client paces them. Answers the journal already holds for the same target and
-still fresh are reused, so a rerun spends no calls. Each chunk's answers are journaled as soon as
-they arrive, so an interrupted run keeps them.
+Numbers are checked in chunks (``settings.portability_chunk``, at most
+:data:`~batchport.limits.MAX_NUMBERS_PER_CHECK` per call) that run concurrently; the client
+paces them. Answers the journal already holds for the same target and still fresh are reused,
+so a rerun spends no calls. Each chunk's answers are journaled as soon as they arrive, so an
+interrupted run keeps them.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from batchport.limits import MAX_NUMBERS_PER_CHECK
 from batchport.progress import NullProgress, Progress
 
 __all__ = [
-    "MAX_CHUNK",
     "PORTABILITY_MAX_AGE",
     "PortabilityAnswer",
     "PortabilityChecker",
@@ -26,7 +27,6 @@ __all__ = [
     "check_numbers",
 ]
 
-MAX_CHUNK = 500
 #: How long a journaled portability answer is trusted by later runs.
 PORTABILITY_MAX_AGE = timedelta(hours=24)
 
@@ -78,7 +78,7 @@ async def check_numbers(
     *,
     journal: PortabilityJournal,
     target: str,
-    chunk_size: int = MAX_CHUNK,
+    chunk_size: int = MAX_NUMBERS_PER_CHECK,
     clock: Callable[[], datetime],
     progress: Progress | None = None,
 ) -> dict[str, PortabilityRecord]:
@@ -90,7 +90,7 @@ async def check_numbers(
     ``AuthError``...); answers of chunks that finished are journaled already.
     """
     progress = progress or NullProgress()
-    size = max(1, min(chunk_size, MAX_CHUNK))
+    size = max(1, min(chunk_size, MAX_NUMBERS_PER_CHECK))
     unique = list(dict.fromkeys(numbers))
     known = journal.cached_portability(target, unique, now=clock(), max_age=PORTABILITY_MAX_AGE)
     missing = [number for number in unique if number not in known]

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from batchport.errors import ConfigError
+from batchport.limits import MAX_NUMBERS_PER_CHECK, MAX_NUMBERS_PER_ORDER
 from batchport.redaction import SECRETS, mask
 
 __all__ = [
@@ -43,7 +44,11 @@ SANDBOX_KEY = "sandbox"
 SECRETS.exempt(SANDBOX_KEY)
 # httpx gets slower per request as one client's pool grows past about 8 connections.
 MAX_CONCURRENCY = 8
-MAX_NUMBERS_PER_CALL = 500
+#: The ceiling of each setting that sizes an API call.
+_CALL_LIMITS = {
+    "max_per_order": MAX_NUMBERS_PER_ORDER,
+    "portability_chunk": MAX_NUMBERS_PER_CHECK,
+}
 
 #: Environment variables per field, first match wins.
 ENV_VARS: dict[str, tuple[str, ...]] = {
@@ -108,8 +113,8 @@ class Settings:
     retry_deadline: float = 120.0
     trace_path: Path | None = None
     state_path: Path = field(default_factory=lambda: default_state_path({}))
-    max_per_order: int = 500
-    portability_chunk: int = 500
+    max_per_order: int = MAX_NUMBERS_PER_ORDER
+    portability_chunk: int = MAX_NUMBERS_PER_CHECK
     sandbox_options: str = ""
     config_path: Path | None = None
 
@@ -220,8 +225,8 @@ def _check_range(name: str, value: Any) -> str | None:
         return f"concurrency must be between 1 and {MAX_CONCURRENCY}, got {value}"
     if name == "max_attempts" and value < 1:
         return f"max_attempts must be at least 1, got {value}"
-    if name in {"max_per_order", "portability_chunk"} and not 1 <= value <= MAX_NUMBERS_PER_CALL:
-        return f"{name} must be between 1 and {MAX_NUMBERS_PER_CALL}, got {value}"
+    if name in _CALL_LIMITS and not 1 <= value <= _CALL_LIMITS[name]:
+        return f"{name} must be between 1 and {_CALL_LIMITS[name]}, got {value}"
     if name in {"porting_url", "auth_url"}:
         parts = urlsplit(value)
         if parts.scheme not in {"http", "https"} or not parts.netloc:

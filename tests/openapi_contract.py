@@ -18,14 +18,16 @@ edited; its known quirks are handled here instead:
   published one fails; an error status is checked against the error envelope.
 
 Use :func:`load_contract` with the ``openapi_path`` fixture, or the module-level
-``validate_request`` / ``validate_response`` / ``validate_webhook``, which skip the calling test
-when the document is absent. Each raises ``ContractViolation`` (an ``AssertionError``) on a
-mismatch.
+``validate_request`` / ``validate_response`` / ``validate_webhook``. Where the document is
+absent, :func:`require_contract` skips the calling test with a message naming the path, except
+under CI (``CI=true``), where it fails it: CI must never pass without checking the contract.
+Each raises ``ContractViolation`` (an ``AssertionError``) on a mismatch.
 """
 
 from __future__ import annotations
 
 import copy
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -46,14 +48,17 @@ __all__ = [
     "check_error_envelope",
     "default_contract",
     "load_contract",
+    "require_contract",
     "validate_request",
     "validate_response",
     "validate_webhook",
 ]
 
-#: Where the published document lies, beside the clone; the ``openapi_path`` fixture uses it too.
-OPENAPI_PATH = (
-    Path(__file__).resolve().parent.parent.parent
+#: Where the published document lies: beside the clone, unless ``BATCHPORT_OPENAPI_PATH`` says
+#: otherwise (scripts/mutants.py runs a copy of the tests from elsewhere).
+OPENAPI_PATH = Path(
+    os.environ.get("BATCHPORT_OPENAPI_PATH")
+    or Path(__file__).resolve().parent.parent.parent
     / "shared"
     / "reference"
     / "sinch-porting-openapi.yaml"
@@ -264,11 +269,28 @@ def _load(path: Path) -> OpenApiContract:
         return OpenApiContract(yaml.safe_load(handle))
 
 
+def in_ci(env: Mapping[str, str]) -> bool:
+    """True when ``env`` says the tests run in CI (``CI`` set to true, 1 or yes)."""
+    return env.get("CI", "").strip().lower() in {"true", "1", "yes"}
+
+
+def require_contract() -> Path:
+    """The path of the published document (:data:`OPENAPI_PATH`, read at each call).
+
+    Where the file is absent this skips the calling test, or fails it under CI; either way the
+    message names the path.
+    """
+    if OPENAPI_PATH.is_file():
+        return OPENAPI_PATH
+    message = f"contract reference not found: {OPENAPI_PATH}"
+    if in_ci(os.environ):
+        pytest.fail(f"{message} (CI=true: the contract tests must run in CI)", pytrace=False)
+    pytest.skip(message)
+
+
 def default_contract() -> OpenApiContract:
-    """The contract from the conftest path; skips the calling test when the file is absent."""
-    if not OPENAPI_PATH.is_file():
-        pytest.skip(f"contract reference not found: {OPENAPI_PATH}")
-    return load_contract(OPENAPI_PATH)
+    """The contract at :func:`require_contract`'s path (which skips or fails when absent)."""
+    return load_contract(require_contract())
 
 
 def validate_request(method: str, path: str, body: Any) -> None:

@@ -1,4 +1,5 @@
-"""Small ``batchport run`` inputs and sandbox helpers shared by the pipeline and CLI tests."""
+"""Small ``batchport run`` inputs, sandbox helpers and a progress recorder shared by the stage,
+pipeline and CLI tests."""
 
 from __future__ import annotations
 
@@ -95,3 +96,19 @@ def planned_order(reference: str, rows: tuple[int, ...], **fields: object) -> Pl
         numbers=tuple(f"+1212555{row:04d}" for row in rows),
     )
     return replace(order, **fields)  # type: ignore[arg-type]
+
+
+class ProgressRecorder:
+    """A ``batchport.progress.Progress`` that keeps each call as ``(call, stage or message, n)``."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str, int]] = []
+
+    def start(self, stage: str, total: int) -> None:
+        self.events.append(("start", stage, total))
+
+    def advance(self, stage: str, amount: int = 1) -> None:
+        self.events.append(("advance", stage, amount))
+
+    def note(self, message: str) -> None:
+        self.events.append(("note", message, 0))

@@ -26,6 +26,7 @@ FOUNDATION = {
     "nanp",
     "findings",
     "outputs",
+    "limits",
     "settings",
 }
 STAGES = (

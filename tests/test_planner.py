@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pandas as pd
@@ -124,3 +125,82 @@ def test_references_that_would_collide_are_made_distinct() -> None:
     assert "ACME-2of2" in refs  # only the colliding ones change
     again = plan_orders(rows, batch_id="e" * 16, today=TODAY, max_per_order=1)
     assert [order.reference for order in again] == refs
+
+
+def test_split_sizes_name_the_bad_argument() -> None:
+    with pytest.raises(ValueError, match=r"^max_per_order must be between 1 and 500$"):
+        split_sizes(10, 0)
+    with pytest.raises(ValueError, match=r"^total must not be negative$"):
+        split_sizes(-1, 500)
+
+
+def test_default_port_date_moves_a_sunday_to_the_next_monday() -> None:
+    sunday = date(2026, 11, 29)
+    assert default_port_date(sunday) == date(2026, 12, 7)
+    assert default_port_date(sunday, lead_days=0) == date(2026, 11, 30)
+
+
+def test_missing_columns_are_all_named() -> None:
+    rows = make_rows(1).drop(columns=["carrier", "country"])
+    with pytest.raises(ValueError, match=r"lack the column\(s\) country, carrier$"):
+        plan_orders(rows, batch_id="x", today=TODAY)
+
+
+def test_each_order_carries_its_group_fields_and_numbers() -> None:
+    rows = make_rows(
+        2,
+        7,
+        orderGroup="g",
+        customerOrderReference="ACME-7",
+        country="CA",
+        carrier="Rogers",
+        desiredPortDate="2026-12-10",
+        desiredPortTime="09:00:00",
+        desiredPortTimeZone="US/Eastern",
+        onDemandActivation=True,
+        resellerName="Fido",
+    )
+    (order,) = plan_orders(rows, batch_id="f" * 16, today=TODAY)
+    assert (order.reference, order.order_group, order.user_reference) == ("ACME-7", "g", "ACME-7")
+    assert (order.country, order.carrier, order.reseller_name) == ("CA", "Rogers", "Fido")
+    assert order.desired_port_date == date(2026, 12, 10)
+    assert order.schedule == "2026-12-10 09:00:00 US/Eastern"
+    assert order.on_demand_activation is True
+    assert order.rows == (7, 8)
+    assert order.numbers == ("+12125550007", "+12125550008")
+
+
+def test_on_demand_activation_separates_orders() -> None:
+    rows = pd.concat([make_rows(2, 2), make_rows(2, 4, onDemandActivation=True)])
+    orders = plan_orders(rows, batch_id="f" * 16, today=TODAY)
+    assert {order.rows: order.on_demand_activation for order in orders} == {
+        (2, 3): False,
+        (4, 5): True,
+    }
+
+
+def test_references_without_a_user_reference_have_a_fixed_shape() -> None:
+    rows = pd.concat([make_rows(1, 2, carrier="AT&T"), make_rows(3, 3, carrier="Verizon")])
+    orders = plan_orders(rows, batch_id="0123456789abcdef", today=TODAY, max_per_order=2)
+    single, *split = [order.reference for order in orders]
+    assert re.fullmatch(r"BP-0123456789ab-[0-9a-f]{10}", single)
+    assert [ref[-5:] for ref in split] == ["-1of2", "-2of2"]
+    assert all(re.fullmatch(r"BP-0123456789ab-[0-9a-f]{10}-\dof2", ref) for ref in split)
+    assert split[0][:-5] == split[1][:-5] != single
+
+
+def test_colliding_long_references_still_use_all_100_characters() -> None:
+    near = "N" * 97
+    rows = pd.concat(
+        [
+            make_rows(2, 2, customerOrderReference=near + "A"),
+            make_rows(2, 4, customerOrderReference=near + "B"),
+        ]
+    )
+    refs = [
+        order.reference
+        for order in plan_orders(rows, batch_id="e" * 16, today=TODAY, max_per_order=1)
+    ]
+    assert len(set(refs)) == 4
+    assert all(len(ref) == MAX_REFERENCE_LENGTH for ref in refs)
+    assert all(re.fullmatch(r"N{91}-[0-9a-f]{8}", ref) for ref in refs)

@@ -132,6 +132,11 @@ def test_config_file_search_order(tmp_path: Path, _isolated_cwd: Path) -> None:
             "porting_url is the service root",
         ),
         ("env", {"BATCHPORT_MAX_PER_ORDER": "501"}, "max_per_order must be between 1 and 500"),
+        (
+            "env",
+            {"BATCHPORT_PORTABILITY_CHUNK": "501"},
+            "portability_chunk must be between 1 and 500",
+        ),
         ("env", {"BATCHPORT_SANDBOX": "maybe"}, "BATCHPORT_SANDBOX"),
         ("cli", {"rate": -1}, "from --rate"),
         ("cli", {"concurrency": 0}, "from --concurrency"),

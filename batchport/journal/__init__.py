@@ -54,6 +54,10 @@ ORDER_FIELDS = (
 #: Order or number statuses after which a number is no longer held by an order.
 INACTIVE_STATUSES = frozenset({"CANCELED", "PENDING_CANCELATION", "REJECTED", "EXCLUDED"})
 
+# Numbers bound into one ``IN (...)`` query: well under SQLite's limit on host parameters per
+# statement (999 before SQLite 3.32). A fact of SQLite, not of the Porting API.
+_NUMBERS_PER_QUERY = 500
+
 
 @dataclass(frozen=True)
 class NumberRecord:
@@ -218,7 +222,7 @@ class Journal(JournalStore):
         """
         oldest = "" if max_age is None else (now - max_age).isoformat()
         found: dict[str, PortabilityRecord] = {}
-        for chunk in _chunks(list(numbers), 500):
+        for chunk in _chunks(list(numbers), _NUMBERS_PER_QUERY):
             marks = ",".join("?" * len(chunk))
             for phone, portable, carrier, reason in self._query(
                 "SELECT phone, portable, carrier, reason FROM portability "
@@ -426,7 +430,7 @@ class Journal(JournalStore):
         found: dict[str, ActiveNumber] = {}
         inactive = tuple(sorted(INACTIVE_STATUSES))
         status_marks = ",".join("?" * len(inactive))
-        for chunk in _chunks(list(numbers), 500):
+        for chunk in _chunks(list(numbers), _NUMBERS_PER_QUERY):
             marks = ",".join("?" * len(chunk))
             for phone, batch, reference, order_id in self._query(
                 "SELECT n.phone, n.batch_id, n.reference, s.order_id FROM order_numbers n "

@@ -12,12 +12,12 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from batchport.limits import MAX_NUMBERS_PER_CHECK, MAX_NUMBERS_PER_ORDER
 from batchport.nanp import CA_PROVINCES, E164_NANP, TIME_ZONES, US_STATES, US_ZIP, country_of
 from batchport.sandbox.replies import ApiFailure, Violation
 
 __all__ = [
     "FORBIDDEN_REFERENCE_CHARS",
-    "MAX_NUMBERS",
     "Checker",
     "check_configuration",
     "check_number_list",
@@ -25,7 +25,6 @@ __all__ = [
     "read_json",
 ]
 
-MAX_NUMBERS = 500
 MAX_REFERENCE = 100
 FORBIDDEN_REFERENCE_CHARS = frozenset("<\\^~`}{>=][!")
 END_USER_REQUIRED = ("name", "streetNum", "streetName", "city", "state", "zipCode")
@@ -120,10 +119,11 @@ def _object_body(body: Any) -> dict[str, Any]:
 
 
 def check_number_list(body: Any, key: str = "phoneNumbers") -> list[str]:
-    """The ``phoneNumbers`` list of a portability check: up to 500 ``+1`` E.164 strings.
+    """The ``phoneNumbers`` list of a portability check: up to ``MAX_NUMBERS_PER_CHECK`` ``+1``
+    E.164 strings.
 
-    INFERRED: no limit is published for portability checks; the sandbox applies the order limit.
-    Raises ``ApiFailure``.
+    INFERRED: no limit is published for portability checks; the sandbox applies batchport's own
+    (see ``batchport.limits``). Raises ``ApiFailure``.
     """
     data = _object_body(body)
     check = Checker()
@@ -134,8 +134,8 @@ def check_number_list(body: Any, key: str = "phoneNumbers") -> list[str]:
     assert isinstance(numbers, list)
     if not numbers:
         check.fail(key, "Give at least one phone number")
-    if len(numbers) > MAX_NUMBERS:
-        check.fail(key, f"At most {MAX_NUMBERS} phone numbers per request")
+    if len(numbers) > MAX_NUMBERS_PER_CHECK:
+        check.fail(key, f"At most {MAX_NUMBERS_PER_CHECK} phone numbers per request")
     for i, number in enumerate(numbers):
         if not isinstance(number, str):
             check.fail(f"{key}[{i}]", "Must be a string", structural=True)
@@ -227,8 +227,8 @@ def _numbers(check: Checker, data: dict[str, Any], today: date) -> list[dict[str
         return []
     if not raw:
         check.fail("phoneNumbers", "An order needs at least one phone number")
-    if len(raw) > MAX_NUMBERS:
-        check.fail("phoneNumbers", f"At most {MAX_NUMBERS} phone numbers per order")
+    if len(raw) > MAX_NUMBERS_PER_ORDER:
+        check.fail("phoneNumbers", f"At most {MAX_NUMBERS_PER_ORDER} phone numbers per order")
     return [_number(check, item, f"phoneNumbers[{i}]", today) for i, item in enumerate(raw)]
 
 
