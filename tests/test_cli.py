@@ -73,3 +73,33 @@ def test_stage_functions_load_on_first_use_only() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "batchport.pipeline"
+
+
+def test_a_missing_input_is_the_same_error_and_exit_code_for_every_command(
+    tmp_path: Path,
+) -> None:
+    missing = tmp_path / "nope.xlsx"
+    env = {"XDG_STATE_HOME": str(tmp_path / "state"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    seen = set()
+    for args in (
+        ["validate", str(missing)],
+        ["run", str(missing)],
+        ["run", str(missing), "--sandbox"],
+    ):
+        result = CliRunner().invoke(main, args, env=env)
+        seen.add((result.exit_code, result.stderr.strip()))
+    assert seen == {(1, f"Error: {missing}: no such file")}
+
+
+def test_a_workbook_path_that_is_not_xlsx_is_refused_by_every_command(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text("Phone Number,Name\n(212) 555-0143,Acme\n")
+    env = {"XDG_STATE_HOME": str(tmp_path / "state"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    for args in (
+        ["validate", str(source), "--out", str(tmp_path / "report.csv")],
+        ["run", str(source), "--sandbox", "--out", str(tmp_path / "result.csv")],
+    ):
+        result = CliRunner().invoke(main, args, env=env)
+        assert result.exit_code == 1, args
+        assert result.stderr.startswith("Error: the ") and "must be an .xlsx file" in result.stderr
+        assert source.read_text().startswith("Phone Number")
