@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 from run_inputs import planned_order
 
@@ -9,6 +11,7 @@ from batchport.journal import ActiveNumber, NumberRecord
 from batchport.portability import PortabilityRecord
 from batchport.report.outcomes import (
     ROW_COLUMNS,
+    OrderSummary,
     RowOutcome,
     RunRecords,
     order_summaries,
@@ -167,3 +170,94 @@ def test_order_summaries_count_numbers_not_refused() -> None:
     )
     (planned,) = order_summaries(RunRecords({}, {}, (order,), {}, {}, dry_run=True))
     assert (planned.status, planned.id, planned.numbers) == ("PLANNED", None, 2)
+
+
+def test_a_closed_order_shows_as_submitted_even_in_a_dry_run() -> None:
+    created = Submission("A", SubmissionState.CREATED, 42, "PENDING", 1, "")
+    found = outcomes(submissions={"A": created}, dry_run=True)
+    assert found[2].outcome == "submitted" and found[2].order_id == 42
+    (summary,) = order_summaries(RunRecords({}, {}, (ORDER,), {}, {"A": created}, dry_run=True))
+    assert (summary.status, summary.id) == ("PENDING", 42)
+
+
+def test_an_order_never_sent_fails_with_the_run_again_step() -> None:
+    found = outcomes()[2]
+    assert (found.outcome, found.carrier, found.order_reference) == ("failed", "Verizon", "A")
+    assert (
+        found.message
+        == "Not processed: the run stopped before this row. Run the same command again."
+    )
+    pending = Submission("A", SubmissionState.INTENT, None, "", 1, "")
+    found = outcomes(submissions={"A": pending})[2]
+    assert found.outcome == "failed" and found.message.startswith("Not processed:")
+    failed = Submission("A", SubmissionState.FAILED, None, "", 1, "")
+    assert outcomes(submissions={"A": failed})[2].message == "The order was not created: ."
+
+
+def test_a_created_order_without_a_number_record_leaves_status_and_foc_blank() -> None:
+    created = Submission("A", SubmissionState.CREATED, 42, "PENDING", 1, "")
+    found = outcomes(submissions={"A": created})[2]
+    assert (found.number_status, found.foc_date) == ("", "")
+
+
+def test_the_service_words_end_in_exactly_one_full_stop() -> None:
+    closed = Submission("A", SubmissionState.REJECTED, None, "", 1, "  Box X.  ")
+    found = outcomes(submissions={"A": closed})[2]
+    assert found.message.startswith("The service refused the order:   Box X. Correct")
+
+
+def test_rows_with_an_error_but_no_error_finding_point_at_the_findings_sheet() -> None:
+    records = RunRecords({}, {}, (), {}, {}, dry_run=False)
+    (found,) = row_outcomes(ROWS.loc[[4]], NO_FINDINGS, [4], records)
+    assert (found.outcome, found.message) == (
+        "invalid",
+        "The row has errors; see the Findings sheet.",
+    )
+
+
+def test_unplanned_rows_keep_what_is_known_of_them() -> None:
+    active = ActiveNumber("+12125550004", "batch-0", "OLD-1", 77)
+    assert outcomes(active={"+12125550004": active})[4].message == (
+        "Already in order OLD-1 (id 77) from an earlier run; not sent again."
+    )
+    silent = PortabilityRecord("+12125550003", False, "X", "")
+    assert outcomes(portability={"+12125550003": silent})[3].message.startswith(
+        "Not portable: no reason given. Check"
+    )
+    portable = PortabilityRecord("+12125550004", True, "Verizon", "")
+    unplanned = outcomes(portability={"+12125550004": portable})[4]
+    assert (unplanned.outcome, unplanned.carrier) == ("failed", "Verizon")
+    assert outcomes()[4].carrier == ""
+
+
+def test_outcome_frame_is_indexed_by_source_row_and_keeps_the_column() -> None:
+    frame = outcome_frame(list(outcomes().values()))
+    assert frame.index.name == "row" and list(frame.index) == [2, 3, 4]
+    assert frame["Source row"].tolist() == [2, 3, 4]
+
+
+def test_order_summaries_say_what_each_order_is() -> None:
+    order = planned_order(
+        "B", (2, 3), desired_port_time="09:00:00", desired_port_time_zone="US/Eastern"
+    )
+    never = RunRecords({}, {}, (order,), {}, {}, dry_run=False)
+    (summary,) = order_summaries(never)
+    assert summary == OrderSummary(
+        reference="B",
+        id=None,
+        status="NOT SENT",
+        numbers=2,
+        carrier="Verizon",
+        country="US",
+        schedule=order.schedule,
+        message="Not processed: the run stopped before this row. Run the same command again.",
+    )
+    said = Submission("B", SubmissionState.INTENT, None, "", 2, "never confirmed")
+    (unconfirmed,) = order_summaries(replace(never, submissions={"B": said}))
+    assert (unconfirmed.status, unconfirmed.message) == ("UNCONFIRMED", "never confirmed")
+    rejected = Submission("B", SubmissionState.REJECTED, None, "", 1, "bad reseller")
+    (closed,) = order_summaries(replace(never, submissions={"B": rejected}))
+    assert (closed.status, closed.message) == ("REJECTED", "bad reseller")
+    (planned,) = order_summaries(replace(never, dry_run=True))
+    assert (planned.status, planned.message) == ("PLANNED", "")
+    assert "09:00:00" in order.schedule

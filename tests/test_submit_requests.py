@@ -224,3 +224,9 @@ def test_every_column_place_is_a_field_of_the_published_request(openapi_path: Pa
     assert missing == []
     assert [c.key for c in COLUMNS if not c.api] == ["orderGroup"]
     assert all(c.api.startswith(NUMBER_PREFIX) or "[]" not in c.api for c in sent)
+
+
+def test_voice_and_sms_need_their_required_field_and_e911_any_field() -> None:
+    body = number_request(blank_row(**REQUIRED_ONLY, appId="app-1")).to_json()
+    assert "voiceConfiguration" not in body  # an id without a type is not sent
+    assert "features" not in number_request(blank_row(**REQUIRED_ONLY)).to_json()

@@ -71,10 +71,8 @@ class RowOutcome:
 
     def cells(self) -> tuple[object, ...]:
         """The row's leading cells, in :data:`ROW_COLUMNS` order (no order id: blank)."""
-        return tuple(
-            "" if value is None else str(value) if isinstance(value, Outcome) else value
-            for value in (getattr(self, item.name) for item in fields(self))
-        )
+        values = (getattr(self, item.name) for item in fields(self))
+        return tuple("" if value is None else value for value in values)
 
 
 #: The leading columns of the result's ``Rows`` sheet, in order.
@@ -140,23 +138,13 @@ def row_outcomes(
     """
     errors = set(error_rows)
     failing = findings[findings["severity"] == "error"]
-    joined = failing.groupby("row")["message"].agg(" ".join)
-    messages = dict(
-        zip(joined.index.astype(int).tolist(), joined.astype(str).tolist(), strict=True)
-    )
-    is_duplicate = (failing["code"] == "duplicate_number").groupby(failing["row"]).all()
-    duplicate_only = dict(
-        zip(is_duplicate.index.astype(int).tolist(), is_duplicate.tolist(), strict=True)
-    )
+    messages = failing.groupby("row")["message"].agg(" ".join).to_dict()
+    duplicate_only = (failing["code"] == "duplicate_number").groupby(failing["row"]).all().to_dict()
     planned = _planned(records)
     outcomes = []
-    for row, phone, country in zip(
-        rows.index.tolist(),
-        rows["phoneNumber"].astype(str).tolist(),
-        rows["country"].astype(str).tolist(),
-        strict=True,
-    ):
-        where = _Where(row, phone, country)
+    facts = rows[["phoneNumber", "country"]].astype(str)
+    for row, phone, country in facts.itertuples(name=None):
+        where = _Where(int(row), phone, country)
         if row in errors:
             outcome = Outcome.DUPLICATE if duplicate_only.get(row) else Outcome.INVALID
             text = messages.get(row, "The row has errors; see the Findings sheet.")
@@ -170,8 +158,9 @@ def row_outcomes(
 
 def outcome_frame(outcomes: Sequence[RowOutcome]) -> pd.DataFrame:
     """The outcomes as a frame with the :data:`ROW_COLUMNS`, indexed by source row."""
-    frame = pd.DataFrame([outcome.cells() for outcome in outcomes], columns=list(ROW_COLUMNS))
-    return frame.set_index(pd.Index([o.source_row for o in outcomes], name="row"), drop=False)
+    index = pd.Index([outcome.source_row for outcome in outcomes], name="row")
+    cells = [outcome.cells() for outcome in outcomes]
+    return pd.DataFrame(cells, index=index, columns=list(ROW_COLUMNS))
 
 
 @dataclass(frozen=True)

@@ -38,15 +38,16 @@ __all__ = ["NUMBER_PREFIX", "build_order_request", "number_request"]
 #: How a column's ``api`` place names a field of each number of the order.
 NUMBER_PREFIX = "phoneNumbers[]."
 
-#: The record at each place of a number's request ("" is the number itself).
+#: The record at each place of a number's request ("" is the number itself), each part listed
+#: before the part that holds it, so that one pass builds them from the inside out.
 _RECORDS: dict[str, type[Any]] = {
-    "": NumberRequest,
+    "features.e911": E911,
+    "features": Features,
     "endUser": EndUser,
     "portOutInfo": PortOutInfo,
     "voiceConfiguration": VoiceConfiguration,
     "smsConfiguration": SmsConfiguration,
-    "features": Features,
-    "features.e911": E911,
+    "": NumberRequest,
 }
 
 
@@ -59,12 +60,7 @@ def build_order_request(
     when a row of the order is missing from ``rows``.
     """
     skipped = set(skip)
-    picked = rows.loc[list(order.rows)]
-    columns = [str(name) for name in picked.columns]
-    records = [
-        dict(zip(columns, values, strict=True))
-        for values in zip(*(picked[name].tolist() for name in columns), strict=True)
-    ]
+    records = rows.loc[list(order.rows)].to_dict("records")
     numbers = tuple(
         number_request(record) for record in records if str(record["phoneNumber"]) not in skipped
     )
@@ -79,19 +75,16 @@ def build_order_request(
     )
 
 
-def number_request(record: Mapping[str, object]) -> NumberRequest:
+def number_request(record: Mapping[Any, object]) -> NumberRequest:
     """One number's request from one normalised row (canonical keys → values)."""
-    values: dict[str, dict[str, object]] = {place: {} for place in _RECORDS}
+    values: dict[str, dict[str, Any]] = {place: {} for place in _RECORDS}
     for place, name, key in _number_fields():
         values[place][name] = _text(record.get(key))
-    made: object = None
-    for place in sorted(_RECORDS, key=_depth, reverse=True):  # parts before what holds them
-        made = _make(place, values[place])
+    for place in _RECORDS:
         if place:
             parent, _, name = place.rpartition(".")
-            values[parent][name] = made
-    assert isinstance(made, NumberRequest)
-    return made
+            values[parent][name] = _make(place, values[place])
+    return NumberRequest(**values[""])
 
 
 @cache
@@ -105,12 +98,11 @@ def _number_fields() -> tuple[tuple[str, str, str], ...]:
     return tuple(found)
 
 
-def _depth(place: str) -> int:
-    return place.count(".") + 1 if place else 0
-
-
 def _make(place: str, values: Mapping[str, object]) -> object:
-    """The record at ``place`` from ``values``, or None for an optional part left blank."""
+    """The part at ``place`` from ``values``, or None for an optional part left blank.
+
+    Blank optional fields are not passed, so the record's default applies.
+    """
     record = _RECORDS[place]
     required = {item.name for item in fields(record) if is_required(item)}
     given = {name: v for name, v in values.items() if name in required or v not in ("", None)}
@@ -120,12 +112,10 @@ def _make(place: str, values: Mapping[str, object]) -> object:
 
 
 def _optional(place: str) -> bool:
-    """True when the record holding ``place`` may go without it (its field defaults to None)."""
-    if not place:
-        return False
+    """True when the record holding the part at ``place`` may go without it (default None)."""
     parent, _, name = place.rpartition(".")
     holder = {item.name: item for item in fields(_RECORDS[parent])}[name]
-    return not is_required(holder) and holder.default is None
+    return holder.default is None
 
 
 def _text(value: object) -> str:
