@@ -185,15 +185,9 @@ def run_batch(
     stages = _StageTimer()
     target = target_of(settings)
     with stages.timing("validate"):
-        before = _file_hash(path)
-        validation = validate_file(path, sheet=sheet, today=day)
-        if _file_hash(path).digest() != before.digest():
-            raise InputError(
-                f"{path} changed while batchport read it; nothing was sent: run the same "
-                "command again once the file is complete"
-            )
+        validation, file_hash = _read_once(path, sheet, day)
     report.advance("validate")
-    batch_id = _batch_id(before, sheet, target)
+    batch_id = _batch_id(file_hash, sheet, target)
     with open_journal(settings.state_path) as journal:
         with stages.timing("journal"):
             rows = list(_row_hashes(validation))
@@ -207,9 +201,7 @@ def run_batch(
             )
         records = run.execute(transport, retry_policy, confirm)
         first_submitted = journal.first_submitted(batch_id)
-    if records.dry_run and is_real_result(result_path):
-        # A plan must not replace the result of the run that submitted: write it beside.
-        result_path = result_path.with_name(f"{result_path.stem}.dry-run.xlsx")
+    result_path = _beside_a_real_result(result_path, dry_run=records.dry_run)
     info = ResultInfo(
         source=path,
         batch_id=batch_id,
@@ -240,6 +232,29 @@ def run_batch(
         sent=run.creates,
         first_submitted=first_submitted,
     )
+
+
+def _read_once(path: Path, sheet: str | None, today: date) -> tuple[Validation, Any]:
+    """The validation of ``path`` and the hash of the very bytes it read.
+
+    Raises InputError when the file changed while it was read (the hash before and after
+    differ), so that a batch id never names bytes other than those parsed.
+    """
+    before = _file_hash(path)
+    validation = validate_file(path, sheet=sheet, today=today)
+    if _file_hash(path).digest() != before.digest():
+        raise InputError(
+            f"{path} changed while batchport read it; nothing was sent: run the same command "
+            "again once the file is complete"
+        )
+    return validation, before
+
+
+def _beside_a_real_result(path: Path, *, dry_run: bool) -> Path:
+    """Where a result goes: a plan never replaces the result of a run that submitted."""
+    if dry_run and is_real_result(path):
+        return path.with_name(f"{path.stem}.dry-run.xlsx")
+    return path
 
 
 def _check_files(source: Path, result: Path, settings: Settings) -> Path:
