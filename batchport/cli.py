@@ -50,6 +50,19 @@ class BatchportGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             sys.exit(EXIT_INTERRUPTED)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise  # click's own: usage errors (exit 2), --help, aborted prompts
+        except BrokenPipeError:
+            sys.exit(EXIT_FAILED)  # the reader went away (`... --json | head`): nothing to say
+        except Exception as exc:
+            # A fault of batchport itself: still one line, masked, unless --debug asks for more.
+            if ctx.meta.get("batchport.debug"):
+                click.echo(scrub(traceback.format_exc()).rstrip(), err=True)
+                sys.exit(EXIT_FAILED)
+            fail(
+                f"unexpected {type(exc).__name__}: {exc}; the journal is consistent. Run the "
+                "same command again with --debug for the details, and report them"
+            )
 
 
 def fail(message: str) -> NoReturn:

@@ -25,14 +25,19 @@ from batchport.errors import ConfigError
 
 __all__ = [
     "INPUT_SUFFIXES",
+    "TEXT_SUFFIXES",
+    "WORKBOOK_SUFFIXES",
     "create_private",
     "output_path",
     "refuse_clobbering",
     "require_writable",
 ]
 
-#: Suffixes batchport reads as input.
-INPUT_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".tsv", ".txt")
+#: Suffixes batchport reads as a workbook, and as delimited text.
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
+#: Every suffix batchport reads as input.
+INPUT_SUFFIXES = WORKBOOK_SUFFIXES + TEXT_SUFFIXES
 
 
 def output_path(source: Path, kind: str) -> Path:

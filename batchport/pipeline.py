@@ -197,7 +197,16 @@ def run_batch(
             if not new:
                 _refuse_changed_rows(journal, batch_id, path, rows)
             run = _Run(
-                settings, journal, batch_id, target, validation, now, report, dry_run, day, stages
+                settings=settings,
+                journal=journal,
+                batch_id=batch_id,
+                target=target,
+                validation=validation,
+                clock=now,
+                progress=report,
+                dry_run=dry_run,
+                today=day,
+                stages=stages,
             )
         records = run.execute(transport, retry_policy, confirm)
         first_submitted = journal.first_submitted(batch_id)
@@ -314,6 +323,7 @@ class _Run:
 
     def __init__(
         self,
+        *,
         settings: Settings,
         journal: Journal,
         batch_id: str,

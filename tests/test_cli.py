@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import click
+import pytest
 from click.testing import CliRunner
 
 import batchport
@@ -88,7 +89,7 @@ def test_a_missing_input_is_the_same_error_and_exit_code_for_every_command(
     ):
         result = CliRunner().invoke(main, args, env=env)
         seen.add((result.exit_code, result.stderr.strip()))
-    assert seen == {(1, f"Error: {missing}: no such file")}
+    assert seen == {(1, f"Error: {missing}: no such file; give the path of an .xlsx or .csv file")}
 
 
 def test_a_workbook_path_that_is_not_xlsx_is_refused_by_every_command(tmp_path: Path) -> None:
@@ -103,3 +104,26 @@ def test_a_workbook_path_that_is_not_xlsx_is_refused_by_every_command(tmp_path: 
         assert result.exit_code == 1, args
         assert result.stderr.startswith("Error: the ") and "must be an .xlsx file" in result.stderr
         assert source.read_text().startswith("Phone Number")
+
+
+def test_an_unexpected_fault_is_one_masked_line_and_a_traceback_only_with_debug(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from batchport import redaction
+    from batchport.report import validation as report_validation
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk said PIN 8642 is odd")
+
+    monkeypatch.setattr(report_validation, "validate_and_report", broken)
+    redaction.SECRETS.remember("8642")
+    source = tmp_path / "in.csv"
+    source.write_text("Phone Number,Name\n(212) 555-0143,Acme\n")
+    plain = CliRunner().invoke(main, ["validate", str(source)])
+    assert plain.exit_code == 1
+    assert plain.stderr.strip().splitlines() == [
+        "Error: unexpected RuntimeError: disk said PIN **** is odd; the journal is consistent. "
+        "Run the same command again with --debug for the details, and report them"
+    ]
+    debug = CliRunner().invoke(main, ["--debug", "validate", str(source)])
+    assert debug.exit_code == 1 and "Traceback" in debug.stderr and "8642" not in debug.stderr

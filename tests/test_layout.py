@@ -3,8 +3,9 @@
 Stages, earliest first: intake → validation → portability → planner → submit → journal →
 report → lifecycle → ops; ``pipeline``, ``connection`` and ``cli`` sit on top and may import
 anything. The foundation (errors, settings, columns, nanp, findings, ...) imports no stage.
-``api`` imports nothing but the foundation, and never ``settings`` or ``sandbox``; only the
-top (``connection``, ``cli``) reaches the sandbox.
+``api`` imports nothing but the foundation, and never ``settings`` or ``sandbox``; no stage
+reads ``settings`` (the top resolves them and hands values in); only the top (``connection``,
+``cli``) reaches the sandbox. Relative imports count like absolute ones.
 """
 
 from __future__ import annotations
@@ -54,20 +55,26 @@ def _area(module: str) -> str:
 def _imports(path: Path) -> set[str]:
     """Every ``batchport`` module that ``path`` imports, at any depth (lazy imports count)."""
     found: set[str] = set()
+    package = _module_of(path).split(".")
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: resolved against the importing module's package
+                parent = package[: len(package) - node.level + (path.name == "__init__.py")]
+                base = ".".join([*parent, *([base] if base else [])])
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
         elif isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
     return {name for name in found if name.startswith("batchport")}
 
 
+def _module_of(path: Path) -> str:
+    return path.relative_to(PACKAGE.parent).with_suffix("").as_posix().replace("/", ".")
+
+
 def _modules() -> list[tuple[str, Path]]:
-    return [
-        (path.relative_to(PACKAGE.parent).with_suffix("").as_posix().replace("/", "."), path)
-        for path in sorted(PACKAGE.rglob("*.py"))
-    ]
+    return [(_module_of(path), path) for path in sorted(PACKAGE.rglob("*.py"))]
 
 
 def _rank(area: str) -> int:
@@ -96,6 +103,7 @@ def test_no_module_imports_a_later_stage(module: str, path: Path) -> None:
             assert other in allowed, f"{module} ({area}) imports {imported}"
             continue
         assert other not in TOP, f"{module} imports {imported} from the top"
+        assert other != "settings", f"{module} reads settings: they are resolved at the top"
         assert _rank(other) <= _rank(area), f"{module} ({area}) imports a later stage: {imported}"
 
 

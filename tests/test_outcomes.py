@@ -261,3 +261,17 @@ def test_order_summaries_say_what_each_order_is() -> None:
     (planned,) = order_summaries(replace(never, dry_run=True))
     assert (planned.status, planned.message) == ("PLANNED", "")
     assert "09:00:00" in order.schedule
+
+
+def test_a_row_of_a_created_order_stays_submitted_when_it_no_longer_validates() -> None:
+    created = Submission("A", SubmissionState.CREATED, 42, "PENDING", 1, "")
+    findings = pd.DataFrame(
+        {"row": [2], "code": ["port_date_past"], "severity": ["error"], "message": ["Past."]}
+    )
+    records = RunRecords({}, {}, (ORDER,), {}, {"A": created}, dry_run=False)
+    (found,) = row_outcomes(ROWS.loc[[2]], findings, [2], records)
+    assert (found.outcome, found.order_id) == ("submitted", 42)
+    pending = Submission("A", SubmissionState.FAILED, None, "", 1, "maintenance")
+    records = RunRecords({}, {}, (ORDER,), {}, {"A": pending}, dry_run=False)
+    (found,) = row_outcomes(ROWS.loc[[2]], findings, [2], records)
+    assert (found.outcome, found.message) == ("invalid", "Past.")

@@ -437,3 +437,20 @@ def test_a_run_refused_by_a_token_service_quoting_the_key_writes_it_nowhere(
     texts = quoting.output_texts(out)
     assert quoting.leaks([*texts.values(), caplog.text, str(caught.value)]) == {}
     assert "Basic ****" in texts["trace.jsonl"] and "secret ****" in str(caught.value)
+
+
+def test_a_submitted_row_stays_submitted_when_rerun_after_its_port_date(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    day1 = date.today()
+    port_day = day1 + timedelta(days=10)
+    while port_day.weekday() >= 5:
+        port_day += timedelta(days=1)
+    rows = [[*us_row(100), ""], [*us_row(101), port_day.isoformat()]]
+    source = tmp_path / "dated.csv"
+    with source.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([[*HEADER, "Desired Port Date"], *rows])
+    first = run_batch(source, settings, today=day1)
+    assert first.outcomes["submitted"] == 2
+    again = run_batch(source, settings, today=port_day + timedelta(days=1))
+    assert again.outcomes["submitted"] == 2 and again.outcomes["invalid"] == 0
+    assert again.sent == 0 and not again.needs_attention

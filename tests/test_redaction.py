@@ -115,3 +115,13 @@ def test_the_log_filter_scrubs_message_arguments_and_traceback(registry: SecretR
     assert ScrubFilter(registry).filter(record)
     text = logging.Formatter().format(record)
     assert "hunter22" not in text and "key ****" in text and "ValueError: bad key ****" in text
+
+
+def test_every_secret_input_column_is_masked_by_field_name() -> None:
+    from batchport.columns import COLUMNS, SECRET_KEYS
+    from batchport.redaction import SECRET_FIELDS, mask_field
+
+    assert SECRET_KEYS and SECRET_KEYS <= SECRET_FIELDS
+    for column in COLUMNS:
+        shown = mask_field(column.key, "12345678")
+        assert (shown != "12345678") == column.secret, column.key

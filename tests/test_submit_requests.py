@@ -230,3 +230,39 @@ def test_voice_and_sms_need_their_required_field_and_e911_any_field() -> None:
     body = number_request(blank_row(**REQUIRED_ONLY, appId="app-1")).to_json()
     assert "voiceConfiguration" not in body  # an id without a type is not sent
     assert "features" not in number_request(blank_row(**REQUIRED_ONLY)).to_json()
+
+
+def _at(body: dict[str, Any], place: str) -> object:
+    value: Any = body
+    for name in place.split("."):
+        value = value[name]
+    return value
+
+
+def test_every_order_level_column_lands_at_its_place_in_the_order() -> None:
+    import pandas as pd
+
+    order = planned_order(
+        "ACME-7",
+        (7,),
+        numbers=("+12125550143",),
+        desired_port_date=date(2026, 12, 15),
+        desired_port_time="10:30:00",
+        desired_port_time_zone="US/Central",
+        on_demand_activation=True,
+        reseller_name="Maple Reseller",
+    )
+    rows = pd.DataFrame([blank_row(**FULL_ROW)], index=pd.Index([7], name="row"))
+    body = build_order_request(order, rows).to_json()
+    expected = {
+        "customerOrderReference": "ACME-7",
+        "desiredPortDate": "2026-12-15",
+        "desiredPortTime": "10:30:00",
+        "desiredPortTimeZone": "US/Central",
+        "onDemandActivation": True,
+        "resellerName": "Maple Reseller",
+    }
+    order_level = [c for c in COLUMNS if c.api and not c.api.startswith(NUMBER_PREFIX)]
+    assert {c.key for c in order_level} == set(expected)
+    for column in order_level:
+        assert _at(body, column.api) == expected[column.key], column.key

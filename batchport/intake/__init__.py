@@ -28,7 +28,7 @@ _LAZY = ("Table", "read_table")
 def require_input(path: Path) -> None:
     """Raise InputError when ``path`` is not a file to read (every command says it alike)."""
     if not Path(path).is_file():
-        raise InputError(f"{path}: no such file")
+        raise InputError(f"{path}: no such file; give the path of an .xlsx or .csv file")
 
 
 def __getattr__(name: str) -> Any:

@@ -23,11 +23,10 @@ from batchport.intake import require_input
 from batchport.intake.csv import read_csv
 from batchport.intake.repairs import repair_column
 from batchport.intake.workbook import read_workbook
+from batchport.outputs import TEXT_SUFFIXES, WORKBOOK_SUFFIXES
 
 __all__ = ["Table", "frame_of_rows", "read_table"]
 
-_EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm"})
-_CSV_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
 _KNOWN_KEYS = frozenset(c.key for c in COLUMNS)
 
 
@@ -66,10 +65,10 @@ def read_table(path: Path, *, sheet: str | None = None) -> Table:
     if path.stat().st_size == 0:
         raise InputError(f"{path}: the file is empty")
     suffix = path.suffix.lower()
-    if suffix in _EXCEL_SUFFIXES:
+    if suffix in WORKBOOK_SUFFIXES:
         sheet_name, header_idx, rows = read_workbook(path, sheet)
         raw = frame_of_rows(rows[header_idx:])
-    elif suffix in _CSV_SUFFIXES:
+    elif suffix in TEXT_SUFFIXES:
         sheet_name, (header_idx, raw) = None, read_csv(path)
     elif suffix == ".xls":
         raise InputError(f"{path}: old .xls workbooks are not supported; save it as .xlsx")

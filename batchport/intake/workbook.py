@@ -19,6 +19,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from batchport.columns import match_header
 from batchport.errors import InputError
+from batchport.outputs import WORKBOOK_SUFFIXES
 
 __all__ = [
     "PROBE_ROWS",
@@ -107,7 +108,7 @@ def prefetch(path: Path, sheet: str | None = None) -> None:
     is ignored, as is a second prefetch of the same file and sheet.
     """
     path = Path(path)
-    if path.suffix.lower() not in (".xlsx", ".xlsm") or not path.is_file():
+    if path.suffix.lower() not in WORKBOOK_SUFFIXES or not path.is_file():
         return
     key = (path.resolve(), sheet)
     with _lock:

@@ -145,7 +145,11 @@ def row_outcomes(
     facts = rows[["phoneNumber", "country"]].astype(str)
     for row, phone, country in facts.itertuples(name=None):
         where = _Where(int(row), phone, country)
-        if row in errors:
+        # An order the service holds (or refused for good) decides its rows' outcomes, even when
+        # a row no longer validates on a later day (its desired date has passed since).
+        if row in planned and is_closed(planned[row][1]):
+            outcomes.append(_order_outcome(where, *planned[row], dry_run=records.dry_run))
+        elif row in errors:
             outcome = Outcome.DUPLICATE if duplicate_only.get(row) else Outcome.INVALID
             text = messages.get(row, "The row has errors; see the Findings sheet.")
             outcomes.append(where.outcome(outcome, message=text))
