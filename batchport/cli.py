@@ -271,10 +271,8 @@ def validate_command(
     """
     if out is not None and no_report:
         raise click.UsageError("--out and --no-report cannot be used together")
-    from batchport.intake import require_input
     from batchport.intake.workbook import prefetch
 
-    require_input(input_path)
     prefetch(input_path, sheet)  # parse the workbook while the validation stack loads
     from batchport.report.validation import validate_and_report
 

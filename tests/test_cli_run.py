@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -247,3 +248,15 @@ def test_error_line_debug_traceback_and_logs_mask_registered_secrets(
     assert "****" in plain.stderr and "****" in debug.stderr
     for shown in (plain.stderr, debug.stderr, run.stdout, run.stderr, caplog.text):
         assert secret not in shown
+
+
+def test_a_rerun_that_sends_nothing_says_when_the_batch_was_submitted(tmp_path: Path) -> None:
+    source = clean_input(tmp_path)
+    assert invoke(tmp_path, str(source), "--sandbox")[0] == 0
+    code, out, _ = invoke(tmp_path, str(source), "--sandbox")
+    assert code == 0
+    assert re.search(
+        r"^Batch \w+ was submitted on \d{4}-\d\d-\d\d \d\d:\d\d UTC: nothing sent in this run\.$",
+        out,
+        re.M,
+    )

@@ -120,8 +120,9 @@ def test_outcomes_close_a_submission(tmp_path: Path) -> None:
 def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "junk.sqlite"
     path.write_bytes(b"this is not sqlite at all" * 100)
-    with pytest.raises(JournalError, match="not a usable batchport journal"):
+    with pytest.raises(JournalError, match=r"not a usable batchport journal.*would lose track"):
         open_journal(path)
+    assert path.read_bytes() == b"this is not sqlite at all" * 100
 
 
 def test_foreign_database_is_refused(tmp_path: Path) -> None:
@@ -130,7 +131,7 @@ def test_foreign_database_is_refused(tmp_path: Path) -> None:
     con.execute("CREATE TABLE customers (id INTEGER)")
     con.commit()
     con.close()
-    with pytest.raises(JournalError, match="did not create"):
+    with pytest.raises(JournalError, match=r"did not create.*would lose track"):
         open_journal(path)
 
 

@@ -26,6 +26,13 @@ from batchport.journal.schema import APPLICATION_ID, SCHEMA, SCHEMA_VERSION
 __all__ = ["JournalStore", "owner_alive", "process_owner"]
 
 
+#: What to do about a file at the journal's path that is not a journal; it is never replaced.
+_NOT_REPLACED = (
+    "it is left as it is, since a new journal there would lose track of the orders already "
+    "created: restore the journal, or point --state or BATCHPORT_STATE at another file"
+)
+
+
 class JournalStore:
     """One SQLite connection to a batchport journal, opened safely. Use as a context manager."""
 
@@ -42,11 +49,7 @@ class JournalStore:
         started afresh there would lose track of the orders already created.
         """
         if path.is_file() and path.stat().st_size == 0:
-            raise JournalError(
-                f"{path} is empty, not a batchport journal: a new journal there would lose track "
-                "of the orders already created; restore the journal, or point --state or "
-                "BATCHPORT_STATE at a new file"
-            )
+            raise JournalError(f"{path} is empty, not a batchport journal; {_NOT_REPLACED}")
         try:
             if not path.exists():
                 _create(path)
@@ -59,8 +62,7 @@ class JournalStore:
         except sqlite3.DatabaseError as exc:
             connection.close()
             raise JournalError(
-                f"{path} is not a usable batchport journal ({exc}); "
-                "point --state or BATCHPORT_STATE at another file"
+                f"{path} is not a usable batchport journal ({exc}); {_NOT_REPLACED}"
             ) from exc
         except JournalError:
             connection.close()
@@ -73,8 +75,7 @@ class JournalStore:
         tables = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
         if app_id != APPLICATION_ID and (app_id != 0 or tables):
             raise JournalError(
-                f"{self.path} is an SQLite file that batchport did not create; "
-                "point --state or BATCHPORT_STATE at another file"
+                f"{self.path} is an SQLite file that batchport did not create; {_NOT_REPLACED}"
             )
         if version > SCHEMA_VERSION:
             raise JournalError(
