@@ -10,6 +10,7 @@ from run_inputs import planned_order
 from batchport.journal import ActiveNumber, NumberRecord
 from batchport.portability import PortabilityRecord
 from batchport.report.outcomes import (
+    ORDER_COLUMNS,
     ROW_COLUMNS,
     OrderSummary,
     RowOutcome,
@@ -275,3 +276,27 @@ def test_a_row_of_a_created_order_stays_submitted_when_it_no_longer_validates() 
     records = RunRecords({}, {}, (ORDER,), {}, {"A": pending}, dry_run=False)
     (found,) = row_outcomes(ROWS.loc[[2]], findings, [2], records)
     assert (found.outcome, found.message) == ("invalid", "Past.")
+
+
+def test_the_orders_sheet_columns_and_each_value_under_its_header() -> None:
+    assert ORDER_COLUMNS == (
+        "Order reference",
+        "Order ID",
+        "Status",
+        "Numbers",
+        "Carrier",
+        "Country",
+        "Desired schedule",
+        "Message",
+    )
+    summary = OrderSummary("B", None, "PLANNED", 2, "Verizon", "US", "2026-12-04", "note")
+    assert dict(zip(ORDER_COLUMNS, summary.cells(), strict=True)) == {
+        "Order reference": "B",
+        "Order ID": "",
+        "Status": "PLANNED",
+        "Numbers": 2,
+        "Carrier": "Verizon",
+        "Country": "US",
+        "Desired schedule": "2026-12-04",
+        "Message": "note",
+    }

@@ -22,6 +22,7 @@ from batchport.submit import Submission, SubmissionState, is_closed
 
 __all__ = [
     "FINE_OUTCOMES",
+    "ORDER_COLUMNS",
     "ROW_COLUMNS",
     "OrderSummary",
     "Outcome",
@@ -112,16 +113,29 @@ class RunRecords:
 
 @dataclass(frozen=True)
 class OrderSummary:
-    """One order of the run, as the Orders sheet and the JSON summary show it."""
+    """One order of the run, as the Orders sheet and the JSON summary show it.
 
-    reference: str
-    id: int | None
-    status: str
-    numbers: int
-    carrier: str
-    country: str
-    schedule: str
-    message: str
+    One field per column of the Orders sheet: :data:`ORDER_COLUMNS` and :meth:`cells` are
+    derived from the fields, in this order.
+    """
+
+    reference: str = field(metadata={"header": "Order reference"})
+    id: int | None = field(metadata={"header": "Order ID"})
+    status: str = field(metadata={"header": "Status"})
+    numbers: int = field(metadata={"header": "Numbers"})
+    carrier: str = field(metadata={"header": "Carrier"})
+    country: str = field(metadata={"header": "Country"})
+    schedule: str = field(metadata={"header": "Desired schedule"})
+    message: str = field(metadata={"header": "Message"})
+
+    def cells(self) -> tuple[object, ...]:
+        """The order's cells, in :data:`ORDER_COLUMNS` order (no order id: blank)."""
+        values = (getattr(self, item.name) for item in fields(self))
+        return tuple("" if value is None else value for value in values)
+
+
+#: The columns of the result's ``Orders`` sheet, in order.
+ORDER_COLUMNS: tuple[str, ...] = tuple(item.metadata["header"] for item in fields(OrderSummary))
 
 
 def row_outcomes(

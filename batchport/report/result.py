@@ -23,6 +23,7 @@ from batchport.errors import BatchportError
 from batchport.planner import PlannedOrder
 from batchport.report.outcomes import (
     FINE_OUTCOMES,
+    ORDER_COLUMNS,
     ROW_COLUMNS,
     OrderSummary,
     Outcome,
@@ -53,17 +54,6 @@ __all__ = [
     "result_subject",
     "write_result",
 ]
-
-ORDER_COLUMNS = (
-    "Order reference",
-    "Order ID",
-    "Status",
-    "Numbers",
-    "Carrier",
-    "Country",
-    "Desired schedule",
-    "Message",
-)
 
 #: Fill colours (RGB hex) of the Outcome column.
 _FILL_INFO = "DDEBF7"
@@ -184,7 +174,7 @@ def write_result(
         SheetSpec(
             name="Orders",
             columns=ORDER_COLUMNS,
-            rows=[_order_row(order) for order in orders],
+            rows=[order.cells() for order in orders],
         ),
         # The validate command's own Findings sheet, so both workbooks read the same.
         findings_sheet(validation),
@@ -216,19 +206,6 @@ def _tuples(frame: pd.DataFrame) -> list[tuple[object, ...]]:
     """The frame's rows as tuples, missing values (None, NaN) as blank cells."""
     clean = frame.astype(object).where(frame.notna(), "")
     return list(zip(*(clean.iloc[:, i].tolist() for i in range(clean.shape[1])), strict=True))
-
-
-def _order_row(order: OrderSummary) -> tuple[object, ...]:
-    return (
-        order.reference,
-        "" if order.id is None else order.id,
-        order.status,
-        order.numbers,
-        order.carrier,
-        order.country,
-        order.schedule,
-        order.message,
-    )
 
 
 def _summary_page(
