@@ -60,8 +60,8 @@ class BatchportGroup(click.Group):
                 click.echo(scrub(traceback.format_exc()).rstrip(), err=True)
                 sys.exit(EXIT_FAILED)
             fail(
-                f"unexpected {type(exc).__name__}: {exc}; the journal is consistent. Run the "
-                "same command again with --debug for the details, and report them"
+                f"unexpected {type(exc).__name__}: {exc}; run the same command again with "
+                "--debug for the details, and report them"
             )
 
 
@@ -309,13 +309,20 @@ def _render_validation(validation: Any, report: Path | None) -> None:
     default=Path("port-in-template.xlsx"),
     type=click.Path(dir_okay=False, path_type=Path),
 )
-def template_command(out: Path) -> None:
+@click.option("--force", is_flag=True, help="Replace OUT.xlsx if it already exists.")
+def template_command(out: Path, force: bool) -> None:
     """Write the input template: headers, hints, dropdowns, instructions, three examples.
+
+    An existing file is not replaced unless --force is given.
 
     Example: batchport template my-port-list.xlsx
     """
+    from batchport.outputs import require_writable
     from batchport.report.template import write_template
 
+    require_writable(out, "the template")
+    if out.exists() and not force:
+        fail(f"{out} already exists; choose another name, or add --force to replace it")
     try:
         write_template(out)
     except OSError as exc:

@@ -3,8 +3,8 @@ readable by their owner only when they hold customer data, and known writable be
 is sent.
 
 - :func:`output_path`: ``<input stem>.<kind>.xlsx`` beside the input; when another input with
-  the same stem lies beside it (``x.csv`` and ``x.xlsx``), the name keeps the input's suffix
-  (``x.csv.result.xlsx``) so the two never share a result.
+  the same stem lies beside it (``x.csv`` and ``x.xlsx``), the one that is not ``.xlsx`` keeps
+  its suffix (``x.csv.result.xlsx``) so the two never share a result.
 - :func:`refuse_clobbering`: the input, the result or report workbook, the trace, the journal
   and the sandbox's state must be different files (resolved paths, and ``samefile`` so links
   and hard links count).
@@ -41,13 +41,19 @@ INPUT_SUFFIXES = WORKBOOK_SUFFIXES + TEXT_SUFFIXES
 
 
 def output_path(source: Path, kind: str) -> Path:
-    """Where the ``kind`` workbook (``result``, ``validation``) of ``source`` goes by default."""
+    """Where the ``kind`` workbook (``result``, ``validation``) of ``source`` goes by default.
+
+    An ``.xlsx`` input always gives ``<stem>.<kind>.xlsx``; any other input keeps its suffix
+    (``x.csv.result.xlsx``) when an input of the same stem lies beside it, so two inputs of one
+    stem never share a workbook.
+    """
     siblings = [
         source.with_suffix(suffix)
         for suffix in INPUT_SUFFIXES
         if suffix != source.suffix.lower() and source.with_suffix(suffix).is_file()
     ]
-    stem = source.name if siblings else source.stem
+    plain = source.suffix.lower() == ".xlsx" or not siblings
+    stem = source.stem if plain else source.name
     return source.with_name(f"{stem}.{kind}.xlsx")
 
 
@@ -105,8 +111,9 @@ def require_writable(path: Path, what: str, *, suffix: str = ".xlsx") -> None:
 def create_private(path: Path) -> None:
     """Create ``path`` empty with mode 0600 if it does not exist yet (its folder too).
 
-    An existing file is left as it is. Raises OSError when the folder cannot be created.
+    A folder it creates is the owner's only (0700). An existing file is left as it is.
+    Raises OSError when the folder cannot be created.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))

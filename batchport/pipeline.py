@@ -88,7 +88,7 @@ class RunResult:
     @property
     def nothing_sent_again(self) -> bool:
         """True for a rerun of a batch submitted earlier that sent nothing now."""
-        return self.sent == 0 and self.first_submitted is not None and not self.dry_run
+        return self.sent == 0 and self.first_submitted is not None
 
     @property
     def needs_attention(self) -> bool:

@@ -122,8 +122,8 @@ def test_an_unexpected_fault_is_one_masked_line_and_a_traceback_only_with_debug(
     plain = CliRunner().invoke(main, ["validate", str(source)])
     assert plain.exit_code == 1
     assert plain.stderr.strip().splitlines() == [
-        "Error: unexpected RuntimeError: disk said PIN **** is odd; the journal is consistent. "
-        "Run the same command again with --debug for the details, and report them"
+        "Error: unexpected RuntimeError: disk said PIN **** is odd; run the same command again "
+        "with --debug for the details, and report them"
     ]
     debug = CliRunner().invoke(main, ["--debug", "validate", str(source)])
     assert debug.exit_code == 1 and "Traceback" in debug.stderr and "8642" not in debug.stderr

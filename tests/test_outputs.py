@@ -21,7 +21,11 @@ def test_a_result_is_named_after_its_input_and_keeps_the_suffix_when_stems_colli
     (tmp_path / "customer.xlsx").write_text("x")
     assert output_path(csv, "result") == tmp_path / "customer.csv.result.xlsx"
     assert output_path(tmp_path / "customer.xlsx", "validation") == (
-        tmp_path / "customer.xlsx.validation.xlsx"
+        tmp_path / "customer.validation.xlsx"
+    )
+    (tmp_path / "customer.xlsm").write_text("x")
+    assert output_path(tmp_path / "customer.xlsm", "result") == (
+        tmp_path / "customer.xlsm.result.xlsx"
     )
 
 

@@ -66,3 +66,16 @@ def test_default_output_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     result = CliRunner().invoke(main, ["template"])
     assert result.exit_code == 0
     assert (tmp_path / "port-in-template.xlsx").is_file()
+
+
+def test_template_never_replaces_a_file_unless_forced_and_is_always_xlsx(tmp_path: Path) -> None:
+    customer = tmp_path / "customer.xlsx"
+    customer.write_bytes(b"the customer's own workbook")
+    refused = CliRunner().invoke(main, ["template", str(customer)])
+    assert refused.exit_code == 1 and "already exists" in refused.stderr
+    assert customer.read_bytes() == b"the customer's own workbook"
+    assert CliRunner().invoke(main, ["template", str(customer), "--force"]).exit_code == 0
+    assert customer.read_bytes().startswith(b"PK")
+    named_csv = CliRunner().invoke(main, ["template", str(tmp_path / "t.csv")])
+    assert named_csv.exit_code == 1 and "must be an .xlsx file" in named_csv.stderr
+    assert not (tmp_path / "t.csv").exists()

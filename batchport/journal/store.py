@@ -129,7 +129,7 @@ def _create(path: Path) -> None:
     an empty file; the file is readable by its owner only (0600). Another process creating the
     same journal at the same moment wins harmlessly.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
     os.close(handle)
     temp = Path(name)
