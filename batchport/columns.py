@@ -24,6 +24,7 @@ __all__ = [
     "Column",
     "column",
     "header_key",
+    "looks_secret",
     "match_header",
 ]
 
@@ -234,9 +235,38 @@ def _alias_index() -> dict[str, str]:
     return index
 
 
+_PARENTHESIS = re.compile(r"\(([^)]*)\)")
+
+
 def match_header(text: str) -> str | None:
-    """The canonical key a header names, or ``None`` when batchport does not know it."""
-    return _alias_index().get(header_key(text))
+    """The canonical key a header names, or ``None`` when batchport does not know it.
+
+    Port forms qualify or pair their headers: ``Billing Telephone Number (BTN)`` is tried whole,
+    then without its parenthesis, then as what the parenthesis says; ``PIN / Passcode`` as each
+    of its alternatives in turn. The first that batchport knows wins.
+    """
+    index = _alias_index()
+    text = str(text)
+    candidates = [text, _PARENTHESIS.sub(" ", text), *_PARENTHESIS.findall(text)]
+    candidates += [part for candidate in list(candidates) for part in candidate.split("/")]
+    for candidate in candidates:
+        key = index.get(header_key(candidate))
+        if key is not None:
+            return key
+    return None
+
+
+#: Words in a header that mark its column as a secret, even when batchport does not use it.
+_SECRET_WORDS = re.compile(r"\b(pin|passcode|password|account)", re.IGNORECASE)
+
+
+def looks_secret(header: str) -> bool:
+    """True when an unknown column's header says PIN, passcode, password or account.
+
+    Such a column is masked in every workbook although it is never sent: a customer's file may
+    carry port-out credentials under a header batchport does not recognise.
+    """
+    return _SECRET_WORDS.search(str(header)) is not None
 
 
 @cache

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from batchport.columns import COLUMNS, SECRET_KEYS, column, header_key, match_header
+from batchport.columns import COLUMNS, SECRET_KEYS, column, header_key, looks_secret, match_header
 
 
 @pytest.mark.parametrize(
@@ -63,3 +63,24 @@ def test_spec_is_complete_and_consistent() -> None:
     assert column("customerOrderReference").max_length == 100
     with pytest.raises(KeyError):
         column("nope")
+
+
+@pytest.mark.parametrize(
+    ("header", "key"),
+    [
+        ("PIN / Passcode", "existingPortOutPin"),
+        ("Billing Telephone Number (BTN)", "accountPhoneNumber"),
+        ("Zip Code (5 digits)", "zipCode"),
+        ("Passcode / PIN", "existingPortOutPin"),
+        ("Telephone Number", "phoneNumber"),
+        ("Notes (internal)", None),
+    ],
+)
+def test_port_form_headers_with_qualifiers_and_alternatives(header: str, key: str | None) -> None:
+    assert match_header(header) == key
+
+
+def test_headers_that_look_secret() -> None:
+    assert looks_secret("Old PIN") and looks_secret("Account # (old carrier)")
+    assert looks_secret("Passcode") and not looks_secret("Spinner notes")
+    assert not looks_secret("Notes")

@@ -99,3 +99,16 @@ def test_validate_and_report_writes_beside_the_input_unless_told_otherwise(
     report.unlink()
     assert validate_and_report(source, write=False)[1] is None
     assert not report.exists()
+
+
+def test_an_unknown_column_that_looks_secret_is_masked_in_the_workbook(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text(
+        "Phone Number,Name,Street #,Street,City,State,Zip,Old PIN (previous carrier),Notes\n"
+        "(212) 555-0143,Acme,350,Fifth Ave,New York,NY,10118,6093,call first\n"
+    )
+    _, report = validate_and_report(source)
+    assert report is not None
+    header, row = list(load_workbook(report)["Rows"].iter_rows(values_only=True))
+    cells = dict(zip(header, row, strict=True))
+    assert cells["Old PIN (previous carrier)"] == "****" and cells["Notes"] == "call first"

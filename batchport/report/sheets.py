@@ -12,13 +12,16 @@ from collections.abc import Iterator, Sequence
 
 import pandas as pd
 
-from batchport.columns import SECRET_KEYS, column
+from batchport.columns import COLUMNS, SECRET_KEYS, column, looks_secret
 from batchport.intake import Table
 from batchport.report.xlsx import FILL_ERROR, FILL_WARNING, SheetSpec
 from batchport.validation import Validation
 
 __all__ = ["finding_headers", "findings_sheet", "input_columns", "zip_rows"]
 
+_KNOWN_KEYS = frozenset(c.key for c in COLUMNS)
+#: How an unknown column that looks secret is masked: completely, like a port-out PIN.
+_UNKNOWN_SECRET = "existingPortOutPin"
 _SEVERITY_FILLS = {"error": FILL_ERROR, "warning": FILL_WARNING}
 _FINDING_HEADERS = ("Row", "Column", "Header", "Code", "Severity", "Message", "Value")
 
@@ -27,13 +30,14 @@ def input_columns(table: Table, leading: Sequence[str]) -> tuple[list[str], dict
     """Headers for a sheet of ``leading`` columns followed by every input column, as written.
 
     Returns the headers (made unique with a ``(2)``-style suffix where the input repeats one)
-    and the map of masked columns (header → secret field) for ``SheetSpec.masked_columns``.
+    and the map of masked columns (header → secret field) for ``SheetSpec.masked_columns``:
+    the secret columns, and unknown columns whose header looks secret (masked whole).
     """
     headers = _unique([*leading, *(table.headers.get(n, n) for n in table.frame.columns)])
     masked = {
-        headers[len(leading) + i]: name
+        headers[len(leading) + i]: name if name in SECRET_KEYS else _UNKNOWN_SECRET
         for i, name in enumerate(table.frame.columns)
-        if name in SECRET_KEYS
+        if name in SECRET_KEYS or (name not in _KNOWN_KEYS and looks_secret(name))
     }
     return headers, masked
 
