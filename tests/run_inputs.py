@@ -6,15 +6,22 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
-from batchport.api import Order
-from batchport.connection import open_client
+import httpx
+
+from batchport.api import Order, PortingClient
+from batchport.connection import open_client, sandbox_transport
+from batchport.pipeline import RunResult, run_batch
 from batchport.planner import PlannedOrder
+from batchport.sandbox import BASE_URL
 from batchport.settings import Settings, resolve_settings
+
+T = TypeVar("T")
 
 HEADER = (
     "Phone Number", "End User Name", "Street Number", "Street Name", "City", "State", "ZIP",
@@ -112,3 +119,38 @@ class ProgressRecorder:
 
     def note(self, message: str) -> None:
         self.events.append(("note", message, 0))
+
+
+def lifecycle_settings(tmp_path: Path) -> Settings:
+    """Sandbox settings for the lifecycle tests: the scenario's carriers, no random rejections
+    or exclusions, no rate limit."""
+    scenario = write_scenario(tmp_path / "scenario.json")
+    options = f"scenario={scenario},reject_rate=0,exclude_rate=0,rate_limit=off"
+    return sandbox_settings(tmp_path, options)
+
+
+def submit_rows(settings: Settings, path: Path, rows: list[list[str]]) -> RunResult:
+    """Run ``rows`` (written to ``path``) as a batch against the sandbox of ``settings``."""
+    return run_batch(write_input(path, rows), settings)
+
+
+def with_client(settings: Settings, call: Callable[[PortingClient], Awaitable[T]]) -> T:
+    """Await ``call`` on a client of ``settings`` and return what it returns."""
+
+    async def session() -> T:
+        async with open_client(settings) as client:
+            return await call(client)
+
+    return asyncio.run(session())
+
+
+def advance_sandbox(settings: Settings, days: int) -> None:
+    """Move the clock of the sandbox of ``settings`` (kept in its state file) by ``days``."""
+
+    async def advance() -> None:
+        transport = sandbox_transport(settings)
+        async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as http:
+            reply = await http.post("/_sandbox/clock/advance", json={"days": days})
+            reply.raise_for_status()
+
+    asyncio.run(advance())

@@ -192,3 +192,56 @@ def test_service_text_is_stored_with_every_registered_secret_masked(tmp_path: Pa
     assert "Q7z" not in dump and "ACCT-Q55XR9021" not in dump
     # portability reason, refusal, outcome message, and two events (ambiguous, rejected)
     assert dump.count("PIN ****, account ****") == 5
+
+
+def test_batches_are_listed_newest_first_with_their_record(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite"
+    with open_journal(path) as journal:
+        assert journal.batches() == []
+        for batch, hours in (("old", 0), ("new", 5), ("mid", 2)):
+            journal.begin_batch(
+                batch,
+                source=f"{batch}.xlsx",
+                target="sandbox",
+                rows=[],
+                now=NOW + timedelta(hours=hours),
+            )
+        journal.save_plan("mid", (order("A", (2,)),))
+        journal.finish_batch("mid", NOW + timedelta(hours=3))
+        found = journal.batches()
+    assert [b.id for b in found] == ["new", "mid", "old"]
+    mid = found[1]
+    assert (mid.source, mid.target, mid.planned) == ("mid.xlsx", "sandbox", True)
+    assert mid.created_at == NOW + timedelta(hours=2)
+    assert mid.finished_at == NOW + timedelta(hours=3)
+    assert found[0].finished_at is None and not found[0].planned
+
+
+def test_batch_counts_follow_submissions_refusals_and_number_statuses(tmp_path: Path) -> None:
+    rows = [(row, f"+1212555{row:04d}", "h") for row in range(2, 9)]
+    plan = (order("A", (2, 3, 4)), order("B", (5, 6)), order("C", (7,)), order("D", (8,)))
+    with open_journal(tmp_path / "journal.sqlite") as journal:
+        journal.begin_batch("b1", source="in.xlsx", target="sandbox", rows=rows, now=NOW)
+        journal.begin_batch("b2", source="other.xlsx", target="sandbox", rows=rows[:1], now=NOW)
+        journal.save_plan("b1", plan)
+        journal.record_intent("b1", "A", NOW)
+        journal.record_refused_numbers("b1", "A", {"+12125550004": "in another order"}, NOW)
+        journal.record_created(
+            "b1",
+            "A",
+            order_id=1,
+            status="PENDING",
+            numbers={"+12125550002": ("CONFIRMED", "2026-12-04"), "+12125550003": ("REJECTED", "")},
+            now=NOW,
+        )
+        journal.record_outcome("b1", "B", SubmissionState.REJECTED, "bad PIN", NOW)
+        journal.record_intent("b1", "C", NOW)  # D was never sent
+        counts = journal.batch_counts("b1")
+        other = journal.batch_counts("b2")
+        unknown = journal.batch_counts("nope")
+    assert (counts.rows, counts.orders, counts.created, counts.rejected) == (7, 4, 1, 1)
+    assert counts.not_sent == 2
+    assert (counts.planned_numbers, counts.refused_numbers) == (7, 1)
+    assert counts.number_statuses == {"CONFIRMED": 1, "REJECTED": 1}
+    assert (other.rows, other.orders, other.planned_numbers, other.not_sent) == (1, 0, 0, 0)
+    assert unknown.rows == 0 and unknown.number_statuses == {}

@@ -105,7 +105,8 @@ class PortingClient:
     """Typed access to one project of the Porting API over an injected ``httpx.AsyncClient``.
 
     ``base_url`` is the service root (the client adds ``/v1/projects/{project_id}``); ``auth``
-    authorizes every call (:mod:`batchport.api.auth`). The client adds its event hooks to
+    authorizes every call (:mod:`batchport.api.auth`); ``project_id`` stays readable, so that a
+    message can name the project. The client adds its event hooks to
     ``http``: ``calls`` counts the HTTP requests ``http`` sends, token requests, resends after a
     401 and retries included, and ``tracer`` records each of them.
     """
@@ -122,6 +123,7 @@ class PortingClient:
         tracer: TraceWriter | None = None,
     ) -> None:
         self._http = http
+        self.project_id = project_id
         self._root = f"{base_url.rstrip('/')}/v1/projects/{quote(project_id, safe='')}"
         self.auth = auth
         self.policy = policy

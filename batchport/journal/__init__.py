@@ -38,6 +38,8 @@ from batchport.submit import Submission, SubmissionState
 __all__ = [
     "INACTIVE_STATUSES",
     "ActiveNumber",
+    "BatchCounts",
+    "BatchRecord",
     "Journal",
     "NumberRecord",
     "open_journal",
@@ -80,6 +82,43 @@ class ActiveNumber:
     batch_id: str
     reference: str
     order_id: int
+
+
+@dataclass(frozen=True)
+class BatchRecord:
+    """A batch as journaled: its id, input file, target, and when it started and finished."""
+
+    id: str
+    source: str
+    target: str
+    created_at: datetime
+    finished_at: datetime | None
+    planned: bool
+
+
+@dataclass(frozen=True)
+class BatchCounts:
+    """What the journal knows of a batch's rows, orders and numbers.
+
+    ``orders`` are the planned orders; by submission state, ``created`` exist at the service,
+    ``rejected`` were refused as a whole, and the rest were not sent or not confirmed (a failed
+    or unconfirmed create: running the batch again settles them). ``planned_numbers`` are the
+    rows in an order, ``refused_numbers`` those the service refused within their order, and
+    ``number_statuses`` counts the last known status of the other numbers of created orders.
+    """
+
+    rows: int
+    orders: int
+    created: int
+    rejected: int
+    planned_numbers: int
+    refused_numbers: int
+    number_statuses: Mapping[str, int]
+
+    @property
+    def not_sent(self) -> int:
+        """Planned orders neither created nor rejected."""
+        return self.orders - self.created - self.rejected
 
 
 def order_values(order: PlannedOrder) -> tuple[object, ...]:
@@ -163,6 +202,54 @@ class Journal(JournalStore):
             "SELECT row, phone, data_hash FROM input_rows WHERE batch_id = ?", (batch_id,)
         )
         return {int(row): (phone, data_hash) for row, phone, data_hash in rows}
+
+    def batches(self) -> list[BatchRecord]:
+        """Every batch of the journal, newest first (the latest start first)."""
+        rows = self._query(
+            "SELECT id, source, target, created_at, finished_at, planned FROM batches "
+            "ORDER BY created_at DESC, rowid DESC"
+        )
+        return [
+            BatchRecord(
+                id=batch_id,
+                source=source,
+                target=target,
+                created_at=datetime.fromisoformat(created),
+                finished_at=datetime.fromisoformat(finished) if finished else None,
+                planned=bool(planned),
+            )
+            for batch_id, source, target, created, finished, planned in rows
+        ]
+
+    def batch_counts(self, batch_id: str) -> BatchCounts:
+        """The counts of one batch (all zero for a batch the journal does not hold)."""
+        (rows,) = self._query("SELECT count(*) FROM input_rows WHERE batch_id = ?", (batch_id,))[0]
+        orders, created, rejected = self._query(
+            "SELECT count(*), coalesce(sum(s.state = 'created'), 0), "
+            "coalesce(sum(s.state = 'rejected'), 0) FROM orders o LEFT JOIN submissions s "
+            "ON s.batch_id = o.batch_id AND s.reference = o.reference WHERE o.batch_id = ?",
+            (batch_id,),
+        )[0]
+        planned, refused = self._query(
+            "SELECT count(*), coalesce(sum(refused), 0) FROM order_numbers WHERE batch_id = ?",
+            (batch_id,),
+        )[0]
+        statuses = self._query(
+            "SELECT n.number_status, count(*) FROM order_numbers n JOIN submissions s "
+            "ON s.batch_id = n.batch_id AND s.reference = n.reference "
+            "WHERE n.batch_id = ? AND s.state = 'created' AND n.refused = 0 "
+            "GROUP BY n.number_status ORDER BY n.number_status",
+            (batch_id,),
+        )
+        return BatchCounts(
+            rows=rows,
+            orders=orders,
+            created=created,
+            rejected=rejected,
+            planned_numbers=planned,
+            refused_numbers=refused,
+            number_statuses={status or "UNKNOWN": count for status, count in statuses},
+        )
 
     def first_submitted(self, batch_id: str) -> datetime | None:
         """When the batch's first create was sent, or None when none was."""
