@@ -171,10 +171,12 @@ def run_batch(
     ``transport`` replaces the network and ``retry_policy`` the retry policy built from settings
     (tests, benchmarks: e.g. a policy whose sleep does not wait); ``today`` and ``clock``
     replace the dates; ``confirm`` is asked before anything is submitted (return False to stop).
-    Returns a :class:`RunResult`. Raises ``InputError`` (unusable file), ``ConfigError``
-    (missing credentials), ``JournalError`` and ``ApiError`` when the run as a whole fails, and
-    ``BatchportError`` when the workbook cannot be written; everything journaled until then is
-    kept, so the same command resumes.
+    Returns a :class:`RunResult`. Raises ``InputError`` (a missing, unusable or changing file, or
+    rows that no longer match their journaled batch), ``ConfigError`` (missing credentials, or an
+    output that would clobber a file or cannot be written: checked before the input is read),
+    ``JournalError`` and ``ApiError`` when the run as a whole fails, and ``BatchportError`` when
+    the workbook cannot be written; everything journaled until then is kept, so the same command
+    resumes.
     """
     started = time.monotonic()
     now = clock or (lambda: datetime.now(UTC))
