@@ -70,7 +70,7 @@ class Sandbox:
             ),
             "webhooks": dict.fromkeys(("attempts", "delivered", "failed"), 0),
         }
-        self.auth = Authenticator(config, lambda: self.store.clock_days)
+        self.auth = Authenticator(config)
         self.limiter = (
             RateLimiter(config.rate_limit, config.bucket_size, config.monotonic)
             if config.rate_limit is not None
