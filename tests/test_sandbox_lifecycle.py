@@ -171,6 +171,36 @@ async def test_on_demand_activation_only_from_the_foc_date() -> None:
     assert h.receiver.types().count("NUMBERS_ACTIVATED") == len(groups)
 
 
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"groupIds": ["GW x Grp1"]}, "groupIds"),
+        ({"phoneNumberGroups": None}, "phoneNumberGroups"),
+        ({"phoneNumberGroups": "GW x Grp1"}, "phoneNumberGroups"),
+        (["GW x Grp1"], "body"),
+    ],
+    ids=["unknown-field", "null-groups", "text-groups", "array"],
+)
+async def test_activate_refuses_a_body_it_cannot_read_and_activates_nothing(
+    body: Any, field: str
+) -> None:
+    async with harness() as h:
+        order = await h.create(order_body(NUMBERS[:3], onDemandActivation=True))
+        oid = order["id"]
+        await h.advance(30)
+        ready = await h.call("GET", f"{API}/orders/portIns/{oid}/availableActivations")
+        refused = await h.call("POST", f"{API}/orders/portIns/{oid}/activate", json=body)
+        after = await h.order(oid)
+        still = await h.call("GET", f"{API}/orders/portIns/{oid}/availableActivations")
+        empty = await h.call("POST", f"{API}/orders/portIns/{oid}/activate", json={})
+    assert refused.status_code == 400
+    fields = [v["field"] for v in refused.json()["details"][0]["fieldViolations"]]
+    assert fields == [field]
+    assert ready.json() and still.json() == ready.json()
+    assert _statuses(after) == {"CONFIRMED"}
+    assert {g["status"] for g in empty.json()["phoneNumberGroups"]} == {"SUCCESS"}
+
+
 async def test_activate_refuses_an_order_without_on_demand_activation() -> None:
     async with harness() as h:
         order = await h.create(order_body(NUMBERS[:1]))

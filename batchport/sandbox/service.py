@@ -229,13 +229,23 @@ class Sandbox:
 
 
 def _group_names(body: Any) -> list[str] | None:
+    """The groups an activate body names; ``None`` (every ready group) for no body or ``{}``.
+
+    Activation cannot be undone, so anything but the published shape (an object whose only
+    field is an optional list of group names) is refused with 400 before anything happens:
+    ``{"groupIds": [...]}`` must not read as "activate everything".
+    """
     if body is None:
         return None
     check = Checker()
-    groups = body.get("phoneNumberGroups") if isinstance(body, dict) else None
-    if not isinstance(body, dict) or (
-        groups is not None
-        and (not isinstance(groups, list) or not all(isinstance(g, str) for g in groups))
+    if not isinstance(body, dict):
+        check.fail("body", "Must be an object with phoneNumberGroups", structural=True)
+        check.raise_if_any()
+    for unknown in sorted(set(body) - {"phoneNumberGroups"}):
+        check.fail(unknown, "Unknown field; name groups in phoneNumberGroups", structural=True)
+    groups = body.get("phoneNumberGroups")
+    if "phoneNumberGroups" in body and (
+        not isinstance(groups, list) or not all(isinstance(g, str) for g in groups)
     ):
         check.fail("phoneNumberGroups", "Must be a list of group names", structural=True)
     check.raise_if_any()
