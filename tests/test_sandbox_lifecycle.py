@@ -171,6 +171,32 @@ async def test_on_demand_activation_only_from_the_foc_date() -> None:
     assert h.receiver.types().count("NUMBERS_ACTIVATED") == len(groups)
 
 
+async def test_on_demand_group_announces_it_is_ready_on_its_foc_date() -> None:
+    async with harness() as h:
+        await h.hook_to_receiver()
+        order = await h.create(order_body(NUMBERS, onDemandActivation=True))
+        oid = order["id"]
+        await h.advance(1)
+        confirmed = await h.order(oid)
+        h.receiver.bodies.clear()
+        by_group: dict[str, set[str]] = {}
+        for entry in confirmed["phoneNumbers"]:
+            by_group.setdefault(entry["phoneNumberGroup"], set()).add(entry["phoneNumber"])
+        first_foc = min(e["focDate"][:10] for e in confirmed["phoneNumbers"])
+        await h.advance(int(first_foc[-2:]) - 3 - 1)
+        before_foc = list(h.receiver.bodies)
+        await h.advance(10)
+        ready = [b for b in h.receiver.bodies if b["type"] == "NUMBERS_CONFIRMED"]
+        await h.advance(10)
+        after = await h.order(oid)
+    assert before_foc == []
+    announced = sorted(sorted(n["phoneNumber"] for n in b["phoneNumbers"]) for b in ready)
+    assert announced == sorted(sorted(numbers) for numbers in by_group.values())
+    assert all(n["status"] == "CONFIRMED" for b in ready for n in b["phoneNumbers"])
+    assert len(h.receiver.bodies) == len(ready)  # once per group, and nothing activated
+    assert after["status"] == "CONFIRMED"
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
