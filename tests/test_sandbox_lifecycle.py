@@ -10,6 +10,7 @@ import pytest
 from sandbox_harness import API, Harness, harness, order_body, portable, quiet
 
 from batchport.sandbox.carriers import REJECT_REASONS
+from batchport.sandbox.lifecycle import instant
 
 pytestmark = pytest.mark.anyio
 
@@ -31,6 +32,24 @@ async def _foc_days(h: Harness, order_id: int) -> list[str]:
     return sorted({e["focDate"][:10] for e in order["phoneNumbers"] if "focDate" in e})
 
 
+@pytest.mark.parametrize(
+    ("day", "port_time", "zone", "expected"),
+    [
+        ("2027-05-15", "09:00:00", "US/Eastern", "2027-05-15T13:00:00Z"),
+        ("2027-01-15", "09:00:00", "US/Eastern", "2027-01-15T14:00:00Z"),
+        ("2027-07-01", "17:30:00", "US/Pacific", "2027-07-02T00:30:00Z"),
+        ("2027-12-01", "17:30:00", "US/Pacific", "2027-12-02T01:30:00Z"),
+        ("2027-03-13", "10:00:00", "US/Mountain", "2027-03-13T17:00:00Z"),
+        ("2027-03-14", "10:00:00", "US/Mountain", "2027-03-14T16:00:00Z"),
+        ("2027-07-01", "09:00:00", "GMT", "2027-07-01T09:00:00Z"),
+    ],
+)
+def test_port_instant_honours_daylight_saving_time(
+    day: str, port_time: str, zone: str, expected: str
+) -> None:
+    assert instant(day, port_time, zone) == expected
+
+
 async def test_order_is_confirmed_then_activated_on_the_foc_date() -> None:
     async with harness() as h:
         await h.hook_to_receiver()
@@ -43,7 +62,8 @@ async def test_order_is_confirmed_then_activated_on_the_foc_date() -> None:
         assert confirmed["status"] == "CONFIRMED" and _statuses(confirmed) == {"CONFIRMED"}
         assert focs[0] >= "2026-03-09"
         assert all(e["confirmedDate"].startswith("2026-03-03") for e in confirmed["phoneNumbers"])
-        assert all(e["focDate"].endswith("T16:00:00Z") for e in confirmed["phoneNumbers"])
+        # 10:00 US/Central after daylight saving time began (2026-03-08) is 15:00Z.
+        assert all(e["focDate"].endswith("T15:00:00Z") for e in confirmed["phoneNumbers"])
         days_to_first_foc = int(focs[0][-2:]) - 3
         await h.advance(days_to_first_foc - 1)
         assert (await h.order(order["id"]))["status"] == "CONFIRMED"

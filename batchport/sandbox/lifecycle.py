@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from batchport.sandbox import webhooks
 from batchport.sandbox.carriers import EXCLUDE_REASONS, REJECT_REASONS, CarrierModel, draw, pick
@@ -38,24 +39,19 @@ SINCH_USER = "Sinch Porting Operations"
 ANSWER_AFTER_DAYS = 1
 MIN_LEAD_DAYS = 3
 _FOC_SLIP_SHARE = 0.2
-# Standard-time offsets; the sandbox ignores daylight saving time (a documented simplification).
-_ZONE_OFFSET_HOURS = {
-    "US/Eastern": -5,
-    "US/Central": -6,
-    "US/Mountain": -7,
-    "US/Pacific": -8,
-    "GMT": 0,
-}
 _DONE = frozenset({"REJECTED", "EXCLUDED", "CANCELED"})
 # In an on-demand group's plan once its readiness was announced (a NUMBERS_CONFIRMED webhook).
 _READY_SENT = "readySent"
 
 
 def instant(day: str, port_time: str = "09:00:00", zone: str = "US/Eastern") -> str:
-    """``day`` at ``port_time`` in ``zone`` as a UTC RFC 3339 string (``...Z``)."""
-    local = datetime.fromisoformat(f"{day}T{port_time}")
-    utc = local - timedelta(hours=_ZONE_OFFSET_HOURS.get(zone, -5))
-    return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    """``day`` at ``port_time`` in ``zone`` as a UTC RFC 3339 string (``...Z``).
+
+    ``zone`` is one of the published zone names, which are IANA names too, so daylight saving
+    time is honoured: 09:00 US/Eastern is 13:00Z in May and 14:00Z in January.
+    """
+    local = datetime.fromisoformat(f"{day}T{port_time}").replace(tzinfo=ZoneInfo(zone))
+    return local.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def plan_order(
