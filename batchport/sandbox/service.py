@@ -243,7 +243,7 @@ def _group_names(body: Any) -> list[str] | None:
         check.raise_if_any()
     for unknown in sorted(set(body) - {"phoneNumberGroups"}):
         check.fail(unknown, "Unknown field; name groups in phoneNumberGroups", structural=True)
-    groups = body.get("phoneNumberGroups")
+    groups: list[str] | None = body.get("phoneNumberGroups")
     if "phoneNumberGroups" in body and (
         not isinstance(groups, list) or not all(isinstance(g, str) for g in groups)
     ):
