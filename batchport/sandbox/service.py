@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -15,7 +16,7 @@ import httpx
 
 from batchport.sandbox import lifecycle
 from batchport.sandbox.auth import Authenticator
-from batchport.sandbox.carriers import CarrierModel, load_scenario
+from batchport.sandbox.carriers import CarrierModel, NumberFacts, load_scenario
 from batchport.sandbox.config import SandboxConfig
 from batchport.sandbox.faults import Faults, RateLimiter
 from batchport.sandbox.orders import find
@@ -32,6 +33,9 @@ from batchport.sandbox.webhooks import WebhookSender
 __all__ = ["Sandbox"]
 
 MAX_NOTE = 4000
+#: Who holds a number once it was ported in and activated, and why it is not portable then.
+PORTED_CARRIER = "Sinch"
+PORTED_REASON = "Number is already ported in to Sinch and active"
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 _MAGIC = (
     (b"%PDF", "application/pdf"),
@@ -117,11 +121,19 @@ class Sandbox:
 
     # -- portability -----------------------------------------------------------------------------
 
+    def facts(self, number: str) -> NumberFacts:
+        """The carrier model's facts for ``number``, unless it was already ported in: a number
+        ACTIVATED in an order is held by Sinch and no longer portable from its old carrier."""
+        facts = self.model.facts(number)
+        if number not in self.store.ported:
+            return facts
+        return replace(facts, carrier=PORTED_CARRIER, portable=False, reason=PORTED_REASON)
+
     def check_portability(self, body: Any) -> dict[str, Any]:
         """Carrier and portability per number, in the order asked."""
         answers = []
         for number in check_number_list(body):
-            facts = self.model.facts(number)
+            facts = self.facts(number)
             answers.append(
                 {
                     "phoneNumber": number,
