@@ -25,6 +25,7 @@ from batchport.api import (
     SmsConfiguration,
     VoiceConfiguration,
 )
+from batchport.api.client import refused_numbers
 from batchport.connection import open_client
 from batchport.errors import ApiRejected
 
@@ -300,6 +301,73 @@ def test_iter_orders_walks_every_page_and_find_by_reference_is_exact(tmp_path: P
     assert run(go()) == [1, 3]
     assert [s["page"] for s in seen] == ["1", "2"]
     assert all(s["customerOrderReference"] == "ref-1" for s in seen)
+
+
+@pytest.mark.parametrize(
+    ("paging", "orders", "pages_asked"),
+    [
+        (lambda n, size: {"totalPages": -(-n // size), "totalItems": n}, 5, 3),
+        (lambda n, size: {"totalItems": n}, 5, 3),
+        (lambda n, size: {"totalItems": n}, 4, 2),
+        (lambda n, size: {}, 5, 3),
+        (lambda n, size: {}, 4, 3),  # the last full page is followed by an empty one
+    ],
+    ids=["total-pages", "total-items", "total-items-even", "no-paging", "no-paging-even"],
+)
+def test_iter_orders_reads_every_page_whatever_paging_fields_come_back(
+    tmp_path: Path, paging: Any, orders: int, pages_asked: int
+) -> None:
+    size = 2
+    asked: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params["page"])
+        asked.append(page)
+        ids = range((page - 1) * size + 1, min(page * size, orders) + 1)
+        body = {"orders": [{"id": i} for i in ids], **paging(orders, size)}
+        return httpx.Response(200, json=body)
+
+    async def go() -> list[int]:
+        async with fake_client(handler, base_settings(tmp_path)) as client:
+            return [order.id async for order in client.iter_orders(page_size=size)]
+
+    assert run(go()) == list(range(1, orders + 1))
+    assert asked == list(range(1, pages_asked + 1))
+
+
+@pytest.mark.parametrize(
+    "envelope",
+    [
+        lambda v: {"code": 422, "status": "INVALID_ARGUMENT", "message": "Invalid parameters",
+                   "details": [{"type": "BadRequest", "fieldViolations": v}]},
+        lambda v: {"code": "422", "error": "Invalid parameters", "details": {"fieldViolations": v}},
+    ],
+    ids=["schema", "prose"],
+)  # fmt: skip
+def test_refused_numbers_are_recognised_by_path_or_by_number_in_the_text(
+    tmp_path: Path, envelope: Any
+) -> None:
+    violations = [
+        {"field": "phoneNumbers", "description": "+14165550123 is already in order 77"},
+        {"field": "phoneNumbers[0].portOutInfo.existingPortOutPin", "description": "wrong PIN"},
+        {"field": "phoneNumbers[9].phoneNumber", "description": "no such entry"},
+        {"field": "resellerName", "description": "Required for +1416 numbers"},
+        {"field": "phoneNumbers", "description": "+141655501234 and +19995550100 are unknown"},
+    ]
+    refusal = httpx.Response(422, json=envelope(violations))
+    numbers = [number.phoneNumber for number in sample_order().phone_numbers]
+
+    async def go() -> ApiRejected:
+        async with fake_client(lambda request: refusal, base_settings(tmp_path)) as client:
+            with pytest.raises(ApiRejected) as caught:
+                await client.create_order(sample_order())
+        return caught.value
+
+    refused = refused_numbers(run(go()).violations, numbers)
+    assert {number: [v.description for v in found] for number, found in refused.items()} == {
+        "+14165550123": ["+14165550123 is already in order 77"],
+        "+12125550143": ["wrong PIN"],
+    }
 
 
 def test_update_cancel_and_note(tmp_path: Path) -> None:

@@ -23,6 +23,23 @@ async def test_portability_check_names_carrier_and_refuses_toll_free() -> None:
     assert again.json() == reply.json()
 
 
+async def test_portability_check_answers_an_invalid_exchange_number_by_number() -> None:
+    # The document's own example request: area code 231 is real, exchange 123 is not.
+    example = {"phoneNumbers": ["+12311234567"]}
+    numbers = [portable(1)[0], "+12311234567", "+11125550100"]
+    async with harness() as h:
+        published = await h.call("POST", f"{API}/portabilityChecks", json=example)
+        mixed = await h.call("POST", f"{API}/portabilityChecks", json={"phoneNumbers": numbers})
+    assert published.status_code == 200 and mixed.status_code == 200
+    (answer,) = published.json()["phoneNumbers"]
+    assert answer["phoneNumber"] == "+12311234567" and answer["portable"] is False
+    assert "exchange" in answer["reason"]
+    first, exchange, area = mixed.json()["phoneNumbers"]
+    assert first["portable"] is True and first["carrier"]
+    assert (exchange["portable"], area["portable"]) == (False, False)
+    assert "exchange" in exchange["reason"] and "area code" in area["reason"]
+
+
 async def test_create_returns_201_with_pending_numbers_grouped_by_carrier() -> None:
     numbers = portable(6)
     async with harness() as h:

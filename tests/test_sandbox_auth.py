@@ -74,12 +74,19 @@ async def test_token_expires_after_its_lifetime_on_the_wall_clock() -> None:
     assert expired.status_code == 401 and expired.content == b""
 
 
-async def test_token_expires_when_the_sandbox_clock_moves_a_day() -> None:
-    async with harness(auth=None) as h:
+async def test_token_outlives_a_move_of_the_sandbox_clock() -> None:
+    clock = VirtualClock()
+    body = order_body(portable(1))
+    async with harness(quiet(monotonic=clock), auth=None) as h:
         token = (await _token(h.client)).json()["access_token"]
-        await h.call("POST", "/_sandbox/clock/advance", json={"days": 1})
-        reply = await h.call("GET", CONFIG, headers={"Authorization": f"Bearer {token}"})
-    assert reply.status_code == 401
+        headers = {"Authorization": f"Bearer {token}"}
+        created = await h.call("POST", f"{API}/orders/portIns", json=body, headers=headers)
+        order = created.json()
+        await h.call("POST", "/_sandbox/clock/advance", json={"days": 7})
+        clock.now += 60
+        reply = await h.call("GET", f"{API}/orders/portIns/{order['id']}", headers=headers)
+    assert created.status_code == 201 and reply.status_code == 200
+    assert reply.json()["status"] != "PENDING"  # the week really passed for the order
 
 
 async def test_projects_see_only_their_own_orders() -> None:

@@ -10,6 +10,7 @@ import pytest
 from sandbox_harness import API, Harness, harness, order_body, portable, quiet
 
 from batchport.sandbox.carriers import REJECT_REASONS
+from batchport.sandbox.lifecycle import instant
 
 pytestmark = pytest.mark.anyio
 
@@ -31,6 +32,24 @@ async def _foc_days(h: Harness, order_id: int) -> list[str]:
     return sorted({e["focDate"][:10] for e in order["phoneNumbers"] if "focDate" in e})
 
 
+@pytest.mark.parametrize(
+    ("day", "port_time", "zone", "expected"),
+    [
+        ("2027-05-15", "09:00:00", "US/Eastern", "2027-05-15T13:00:00Z"),
+        ("2027-01-15", "09:00:00", "US/Eastern", "2027-01-15T14:00:00Z"),
+        ("2027-07-01", "17:30:00", "US/Pacific", "2027-07-02T00:30:00Z"),
+        ("2027-12-01", "17:30:00", "US/Pacific", "2027-12-02T01:30:00Z"),
+        ("2027-03-13", "10:00:00", "US/Mountain", "2027-03-13T17:00:00Z"),
+        ("2027-03-14", "10:00:00", "US/Mountain", "2027-03-14T16:00:00Z"),
+        ("2027-07-01", "09:00:00", "GMT", "2027-07-01T09:00:00Z"),
+    ],
+)
+def test_port_instant_honours_daylight_saving_time(
+    day: str, port_time: str, zone: str, expected: str
+) -> None:
+    assert instant(day, port_time, zone) == expected
+
+
 async def test_order_is_confirmed_then_activated_on_the_foc_date() -> None:
     async with harness() as h:
         await h.hook_to_receiver()
@@ -43,7 +62,8 @@ async def test_order_is_confirmed_then_activated_on_the_foc_date() -> None:
         assert confirmed["status"] == "CONFIRMED" and _statuses(confirmed) == {"CONFIRMED"}
         assert focs[0] >= "2026-03-09"
         assert all(e["confirmedDate"].startswith("2026-03-03") for e in confirmed["phoneNumbers"])
-        assert all(e["focDate"].endswith("T16:00:00Z") for e in confirmed["phoneNumbers"])
+        # 10:00 US/Central after daylight saving time began (2026-03-08) is 15:00Z.
+        assert all(e["focDate"].endswith("T15:00:00Z") for e in confirmed["phoneNumbers"])
         days_to_first_foc = int(focs[0][-2:]) - 3
         await h.advance(days_to_first_foc - 1)
         assert (await h.order(order["id"]))["status"] == "CONFIRMED"
@@ -169,6 +189,62 @@ async def test_on_demand_activation_only_from_the_foc_date() -> None:
     assert done["status"] == "COMPLETED"
     assert {e["activateUser"] for e in done["phoneNumbers"]} == {"sandbox"}
     assert h.receiver.types().count("NUMBERS_ACTIVATED") == len(groups)
+
+
+async def test_on_demand_group_announces_it_is_ready_on_its_foc_date() -> None:
+    async with harness() as h:
+        await h.hook_to_receiver()
+        order = await h.create(order_body(NUMBERS, onDemandActivation=True))
+        oid = order["id"]
+        await h.advance(1)
+        confirmed = await h.order(oid)
+        h.receiver.bodies.clear()
+        by_group: dict[str, set[str]] = {}
+        for entry in confirmed["phoneNumbers"]:
+            by_group.setdefault(entry["phoneNumberGroup"], set()).add(entry["phoneNumber"])
+        first_foc = min(e["focDate"][:10] for e in confirmed["phoneNumbers"])
+        await h.advance(int(first_foc[-2:]) - 3 - 1)
+        before_foc = list(h.receiver.bodies)
+        await h.advance(10)
+        ready = [b for b in h.receiver.bodies if b["type"] == "NUMBERS_CONFIRMED"]
+        await h.advance(10)
+        after = await h.order(oid)
+    assert before_foc == []
+    announced = sorted(sorted(n["phoneNumber"] for n in b["phoneNumbers"]) for b in ready)
+    assert announced == sorted(sorted(numbers) for numbers in by_group.values())
+    assert all(n["status"] == "CONFIRMED" for b in ready for n in b["phoneNumbers"])
+    assert len(h.receiver.bodies) == len(ready)  # once per group, and nothing activated
+    assert after["status"] == "CONFIRMED"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"groupIds": ["GW x Grp1"]}, "groupIds"),
+        ({"phoneNumberGroups": None}, "phoneNumberGroups"),
+        ({"phoneNumberGroups": "GW x Grp1"}, "phoneNumberGroups"),
+        (["GW x Grp1"], "body"),
+    ],
+    ids=["unknown-field", "null-groups", "text-groups", "array"],
+)
+async def test_activate_refuses_a_body_it_cannot_read_and_activates_nothing(
+    body: Any, field: str
+) -> None:
+    async with harness() as h:
+        order = await h.create(order_body(NUMBERS[:3], onDemandActivation=True))
+        oid = order["id"]
+        await h.advance(30)
+        ready = await h.call("GET", f"{API}/orders/portIns/{oid}/availableActivations")
+        refused = await h.call("POST", f"{API}/orders/portIns/{oid}/activate", json=body)
+        after = await h.order(oid)
+        still = await h.call("GET", f"{API}/orders/portIns/{oid}/availableActivations")
+        empty = await h.call("POST", f"{API}/orders/portIns/{oid}/activate", json={})
+    assert refused.status_code == 400
+    fields = [v["field"] for v in refused.json()["details"][0]["fieldViolations"]]
+    assert fields == [field]
+    assert ready.json() and still.json() == ready.json()
+    assert _statuses(after) == {"CONFIRMED"}
+    assert {g["status"] for g in empty.json()["phoneNumberGroups"]} == {"SUCCESS"}
 
 
 async def test_activate_refuses_an_order_without_on_demand_activation() -> None:

@@ -58,6 +58,33 @@ async def test_second_app_on_the_same_file_sees_orders_clock_and_configuration(
     assert done["status"] == "COMPLETED"
 
 
+async def test_ported_in_numbers_stay_unportable_after_a_reopen(tmp_path: Path) -> None:
+    state = tmp_path / "sandbox.sqlite"
+    ported, other = NUMBERS[4], NUMBERS[5]
+    check = {"phoneNumbers": [ported, other]}
+    async with harness(quiet(state_path=state)) as h:
+        order = await h.create(order_body([ported]))
+        before = (await h.call("POST", f"{API}/portabilityChecks", json=check)).json()
+        await h.advance(30)
+        assert (await h.order(order["id"]))["status"] == "COMPLETED"
+    async with harness(quiet(state_path=state)) as h:
+        after = (await h.call("POST", f"{API}/portabilityChecks", json=check)).json()
+        elsewhere = (
+            await h.call("POST", "/v1/projects/proj-b/portabilityChecks", json=check)
+        ).json()
+        later = {"desiredPortDate": "2026-06-01"}
+        body = order_body([ported], desiredPortSchedule=later)
+        again = await h.call("POST", f"{API}/orders/portIns", json=body)
+    assert [a["portable"] for a in before["phoneNumbers"]] == [True, True]
+    assert [a["portable"] for a in after["phoneNumbers"]] == [False, True]
+    assert after["phoneNumbers"][0]["reason"] and after["phoneNumbers"][0]["carrier"] == "Sinch"
+    assert elsewhere == after
+    assert again.status_code == 422
+    (violation,) = again.json()["details"][0]["fieldViolations"]
+    assert violation["field"] == "phoneNumbers[0].phoneNumber"
+    assert "ported" in violation["description"]
+
+
 def test_unreadable_state_file_is_a_journal_error(tmp_path: Path) -> None:
     bad = tmp_path / "not-a-database.sqlite"
     bad.write_bytes(b"this is not sqlite" * 100)

@@ -414,6 +414,14 @@ def test_a_refused_number_keeps_every_reason_with_its_field(journal: Journal) ->
     assert service.sent[0] == ("+12125550002", "+12125550004")
 
 
+def test_a_number_named_only_in_the_violation_text_is_refused(journal: Journal) -> None:
+    service = Scripted((("phoneNumbers", "+12125550003 is already in order 77"),))
+    run(service, journal, concurrency=1)
+    records = journal.number_records("b1")
+    assert records[3].refused and records[3].message.endswith("already in order 77")
+    assert service.sent[0] == ("+12125550002", "+12125550004")
+
+
 def test_a_whole_order_refusal_quotes_each_violation_or_just_the_message(
     journal: Journal,
 ) -> None:

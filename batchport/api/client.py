@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
@@ -53,15 +54,26 @@ from batchport.api.responses import (
 )
 from batchport.api.retry import RetryPolicy, is_transient
 from batchport.api.trace import TraceWriter, label, label_of
-from batchport.errors import AmbiguousCreateError, ApiError, ApiRejected, RetriesExhausted
+from batchport.errors import (
+    AmbiguousCreateError,
+    ApiError,
+    ApiRejected,
+    FieldViolation,
+    RetriesExhausted,
+)
 from batchport.redaction import remember
 
-__all__ = ["PortingClient"]
+__all__ = ["PortingClient", "refused_numbers"]
 
 logger = logging.getLogger(__name__)
 
 # When the client's request hook saw a request leave, in the request's extensions.
 _SENT_AT = "batchport.sent_at"
+
+# A field violation about one number of an order: ``phoneNumbers[3]`` or a field below it.
+_NUMBER_PATH = re.compile(r"^phoneNumbers\[(\d+)\]")
+# An E.164 number inside a violation's words, not part of a longer run of digits.
+_E164_IN_TEXT = re.compile(r"(?<![\w+])\+[1-9]\d{6,14}(?!\d)")
 
 
 def _failed_request(exc: httpx.HTTPError) -> httpx.Request | None:
@@ -99,6 +111,55 @@ def _ambiguous(order: OrderRequest, why: str, status: int | None) -> AmbiguousCr
         status=status,
         operation="create_order",
     )
+
+
+def _count(value: object) -> int | None:
+    """A paging count as the service sent it (a whole number, or its digits), else None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
+def _last_page(raw: Mapping[str, Any], result: OrderPage, page: int, seen: int) -> bool:
+    """Whether ``result``, the answer to page ``page``, is the last page of a list, ``seen``
+    orders having been read so far.
+
+    The published answer carries ``totalPages``; an answer with only ``totalItems`` ends when
+    that many were read; one with no paging fields at all ends at a page shorter than asked.
+    """
+    total_pages = _count(raw.get("totalPages"))
+    if total_pages is not None:
+        return page >= total_pages
+    total_items = _count(raw.get("totalItems"))
+    if total_items is not None:
+        return seen >= total_items
+    return len(result.orders) < result.page_size
+
+
+def refused_numbers(
+    violations: Sequence[FieldViolation], numbers: Sequence[str]
+) -> dict[str, list[FieldViolation]]:
+    """The violations that refuse each of a request's ``numbers`` (E.164, in request order).
+
+    A violation names a number by its path (``phoneNumbers[3]`` or a field below it, within
+    the request) or, when the service puts it in words, by the E.164 number in its text
+    (``"+12125550143 is not portable"``). Violations that name no number of the request (the
+    order's own fields) are left out; the result has only numbers with a violation.
+    """
+    wanted = set(numbers)
+    found: dict[str, list[FieldViolation]] = {}
+    for violation in violations:
+        match = _NUMBER_PATH.match(violation.field)
+        if match and int(match.group(1)) < len(numbers):
+            named = [numbers[int(match.group(1))]]
+        else:
+            text = f"{violation.field} {violation.description}"
+            named = list(dict.fromkeys(n for n in _E164_IN_TEXT.findall(text) if n in wanted))
+        for number in named:
+            found.setdefault(number, []).append(violation)
+    return found
 
 
 class PortingClient:
@@ -274,18 +335,28 @@ class PortingClient:
 
         Raises ValueError for an unknown filter name.
         """
+        result, _ = await self._list_page(page, page_size, filters)
+        return result
+
+    async def _list_page(
+        self, page: int, page_size: int, filters: Mapping[str, object]
+    ) -> tuple[OrderPage, Mapping[str, Any]]:
+        """One page read, with the answer as sent (to tell which paging fields it carried)."""
         params = list_params(filters) | {"page": str(page), "pageSize": str(page_size)}
         data = await self._call("list_orders", "GET", "/orders/portIns", params=params)
-        return OrderPage.from_json(data, page=page, page_size=page_size)
+        raw = data if isinstance(data, Mapping) else {}
+        return OrderPage.from_json(data, page=page, page_size=page_size), raw
 
     async def iter_orders(self, *, page_size: int = 100, **filters: object) -> AsyncIterator[Order]:
-        """Every order matching ``filters``, walking the pages until ``totalPages``."""
-        page = 1
+        """Every order matching ``filters``, page after page until the last (see
+        :func:`_last_page`) or an empty page. Raises ValueError for an unknown filter name."""
+        page, seen = 1, 0
         while True:
-            result = await self.list_orders(page=page, page_size=page_size, **filters)
+            result, raw = await self._list_page(page, page_size, filters)
             for order in result.orders:
                 yield order
-            if not result.orders or page >= result.total_pages:
+            seen += len(result.orders)
+            if not result.orders or _last_page(raw, result, page, seen):
                 return
             page += 1
 

@@ -200,8 +200,7 @@ class CarrierModel:
         country = country_of(number)
         pinned = self._pinned(number)
         if country is None:
-            reason = "Only US and Canadian local numbers can be ported in"
-            return NumberFacts(number, "", False, reason, None, None)
+            return NumberFacts(number, "", False, _not_local(number), None, None)
         carrier = self.carrier_of(number, country)
         portable = _fraction(self.seed, "portable", number) >= _NOT_PORTABLE_SHARE
         reason = "" if portable else pick(self.seed, _NOT_PORTABLE_REASONS, number)
@@ -217,6 +216,15 @@ class CarrierModel:
             pinned.reject_reason,
             pinned.exclude_reason,
         )
+
+
+def _not_local(number: str) -> str:
+    """Why a ``+1`` number is no US or Canadian local number."""
+    if number[2:3] in ("0", "1"):
+        return "Not a valid North American number: the area code cannot start with 0 or 1"
+    if number[5:6] in ("0", "1"):
+        return "Not a valid North American number: the exchange cannot start with 0 or 1"
+    return "Only US and Canadian local numbers can be ported in"
 
 
 def load_scenario(path: Path) -> tuple[ScenarioEntry, ...]:

@@ -5,6 +5,8 @@ each group gets a plan, fixed by the seed and the group's data: the day the losi
 answers (the next day), whether it confirms or rejects (and why), the FOC date (on or after the
 desired date) and which numbers it excludes. Nothing changes until the sandbox clock reaches a
 planned day; ``run_due`` then applies every step that fell due and returns the webhook events.
+On the FOC date a group is activated, or, with on-demand activation, becomes ready to activate,
+which a NUMBERS_CONFIRMED webhook announces as the document describes.
 
 INFERRED (not published): the one-day answer, the three-day minimum lead, the occasional FOC
 slip of one or two days, an order left with no number in play becoming CANCELED, and rejected
@@ -16,6 +18,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from batchport.sandbox import webhooks
 from batchport.sandbox.carriers import EXCLUDE_REASONS, REJECT_REASONS, CarrierModel, draw, pick
@@ -36,22 +39,19 @@ SINCH_USER = "Sinch Porting Operations"
 ANSWER_AFTER_DAYS = 1
 MIN_LEAD_DAYS = 3
 _FOC_SLIP_SHARE = 0.2
-# Standard-time offsets; the sandbox ignores daylight saving time (a documented simplification).
-_ZONE_OFFSET_HOURS = {
-    "US/Eastern": -5,
-    "US/Central": -6,
-    "US/Mountain": -7,
-    "US/Pacific": -8,
-    "GMT": 0,
-}
 _DONE = frozenset({"REJECTED", "EXCLUDED", "CANCELED"})
+# In an on-demand group's plan once its readiness was announced (a NUMBERS_CONFIRMED webhook).
+_READY_SENT = "readySent"
 
 
 def instant(day: str, port_time: str = "09:00:00", zone: str = "US/Eastern") -> str:
-    """``day`` at ``port_time`` in ``zone`` as a UTC RFC 3339 string (``...Z``)."""
-    local = datetime.fromisoformat(f"{day}T{port_time}")
-    utc = local - timedelta(hours=_ZONE_OFFSET_HOURS.get(zone, -5))
-    return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    """``day`` at ``port_time`` in ``zone`` as a UTC RFC 3339 string (``...Z``).
+
+    ``zone`` is one of the published zone names, which are IANA names too, so daylight saving
+    time is honoured: 09:00 US/Eastern is 13:00Z in May and 14:00Z in January.
+    """
+    local = datetime.fromisoformat(f"{day}T{port_time}").replace(tzinfo=ZoneInfo(zone))
+    return local.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def plan_order(
@@ -113,8 +113,11 @@ def next_due(record: OrderRecord) -> str | None:
         return None
     on_demand = bool(record.body.get("onDemandActivation"))
     dates = [p["decideOn"] for p in record.plans.values() if p["state"] == "planned"]
-    if not on_demand:
-        dates += [p["focDate"] for p in record.plans.values() if p["state"] == "confirmed"]
+    dates += [
+        p["focDate"]
+        for p in record.plans.values()
+        if p["state"] == "confirmed" and not (on_demand and p.get(_READY_SENT))
+    ]
     return min(dates) if dates else None
 
 
@@ -128,11 +131,16 @@ def run_due(record: OrderRecord, today: date) -> list[dict[str, Any]]:
     for name, plan in sorted(record.plans.items(), key=lambda item: item[1]["decideOn"]):
         if plan["state"] == "planned" and plan["decideOn"] <= stamp:
             events += _decide(record, name, plan)
-    if not record.body.get("onDemandActivation"):
-        for name, plan in record.plans.items():
-            if plan["state"] == "confirmed" and plan["focDate"] <= stamp:
-                at = _port_instant(record, plan["focDate"])
-                events += _activate(record, name, plan, at, SINCH_USER)
+    on_demand = bool(record.body.get("onDemandActivation"))
+    for name, plan in sorted(record.plans.items()):
+        if plan["state"] != "confirmed" or plan["focDate"] > stamp:
+            continue
+        if not on_demand:
+            events += _activate(
+                record, name, plan, _port_instant(record, plan["focDate"]), SINCH_USER
+            )
+        elif not plan.get(_READY_SENT):
+            events += _announce_ready(record, name, plan)
     events += _roll_up(record, before)
     return events
 
@@ -173,6 +181,14 @@ def _decide(record: OrderRecord, group: str, plan: dict[str, Any]) -> list[dict[
         entry.update(status="CONFIRMED", focDate=foc, confirmedDate=decided_at)
         confirmed.append(entry)
     return [webhooks.numbers_event("NUMBERS_CONFIRMED", record.id, confirmed)] if confirmed else []
+
+
+def _announce_ready(record: OrderRecord, group: str, plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """An on-demand group's FOC date came: it can be activated now, which the document says
+    NUMBERS_CONFIRMED also announces (once per group)."""
+    plan[_READY_SENT] = True
+    ready = [e for e in _entries(record, group) if e["status"] == "CONFIRMED"]
+    return [webhooks.numbers_event("NUMBERS_CONFIRMED", record.id, ready)] if ready else []
 
 
 def _activate(

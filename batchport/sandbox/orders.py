@@ -52,7 +52,7 @@ def _prepare(sandbox: Sandbox, project: str, body: Any, own_id: int | None) -> d
         owner = sandbox.store.active.get((project, number))
         if owner is not None and owner != own_id:
             violations.append(Violation(path, f"Already in another active order ({owner})"))
-        facts = sandbox.model.facts(number)
+        facts = sandbox.facts(number)
         if not facts.portable:
             violations.append(Violation(path, f"Not portable: {facts.reason}"))
     if violations:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -15,7 +16,7 @@ import httpx
 
 from batchport.sandbox import lifecycle
 from batchport.sandbox.auth import Authenticator
-from batchport.sandbox.carriers import CarrierModel, load_scenario
+from batchport.sandbox.carriers import CarrierModel, NumberFacts, load_scenario
 from batchport.sandbox.config import SandboxConfig
 from batchport.sandbox.faults import Faults, RateLimiter
 from batchport.sandbox.orders import find
@@ -32,6 +33,9 @@ from batchport.sandbox.webhooks import WebhookSender
 __all__ = ["Sandbox"]
 
 MAX_NOTE = 4000
+#: Who holds a number once it was ported in and activated, and why it is not portable then.
+PORTED_CARRIER = "Sinch"
+PORTED_REASON = "Number is already ported in to Sinch and active"
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 _MAGIC = (
     (b"%PDF", "application/pdf"),
@@ -70,7 +74,7 @@ class Sandbox:
             ),
             "webhooks": dict.fromkeys(("attempts", "delivered", "failed"), 0),
         }
-        self.auth = Authenticator(config, lambda: self.store.clock_days)
+        self.auth = Authenticator(config)
         self.limiter = (
             RateLimiter(config.rate_limit, config.bucket_size, config.monotonic)
             if config.rate_limit is not None
@@ -117,11 +121,19 @@ class Sandbox:
 
     # -- portability -----------------------------------------------------------------------------
 
+    def facts(self, number: str) -> NumberFacts:
+        """The carrier model's facts for ``number``, unless it was already ported in: a number
+        ACTIVATED in an order is held by Sinch and no longer portable from its old carrier."""
+        facts = self.model.facts(number)
+        if number not in self.store.ported:
+            return facts
+        return replace(facts, carrier=PORTED_CARRIER, portable=False, reason=PORTED_REASON)
+
     def check_portability(self, body: Any) -> dict[str, Any]:
         """Carrier and portability per number, in the order asked."""
         answers = []
         for number in check_number_list(body):
-            facts = self.model.facts(number)
+            facts = self.facts(number)
             answers.append(
                 {
                     "phoneNumber": number,
@@ -229,13 +241,23 @@ class Sandbox:
 
 
 def _group_names(body: Any) -> list[str] | None:
+    """The groups an activate body names; ``None`` (every ready group) for no body or ``{}``.
+
+    Activation cannot be undone, so anything but the published shape (an object whose only
+    field is an optional list of group names) is refused with 400 before anything happens:
+    ``{"groupIds": [...]}`` must not read as "activate everything".
+    """
     if body is None:
         return None
     check = Checker()
-    groups = body.get("phoneNumberGroups") if isinstance(body, dict) else None
-    if not isinstance(body, dict) or (
-        groups is not None
-        and (not isinstance(groups, list) or not all(isinstance(g, str) for g in groups))
+    if not isinstance(body, dict):
+        check.fail("body", "Must be an object with phoneNumberGroups", structural=True)
+        check.raise_if_any()
+    for unknown in sorted(set(body) - {"phoneNumberGroups"}):
+        check.fail(unknown, "Unknown field; name groups in phoneNumberGroups", structural=True)
+    groups: list[str] | None = body.get("phoneNumberGroups")
+    if "phoneNumberGroups" in body and (
+        not isinstance(groups, list) or not all(isinstance(g, str) for g in groups)
     ):
         check.fail("phoneNumberGroups", "Must be a list of group names", structural=True)
     check.raise_if_any()

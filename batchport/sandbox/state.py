@@ -2,9 +2,10 @@
 
 Everything lives in dictionaries; with a ``state_path`` each mutating request also writes what it
 changed in one SQLite transaction (WAL mode), so a later process reopening the file sees the
-same orders, ids and clock. Two indexes keep requests O(numbers in the request):
+same orders, ids and clock. Indexes keep requests O(numbers in the request):
 ``(project, number) → order id`` for numbers still in play (PENDING or CONFIRMED, in a PENDING
-or CONFIRMED order) and ``(project, number) → every order id`` for the list filter.
+or CONFIRMED order), ``(project, number) → every order id`` for the list filter, and the set of
+numbers already ported in (ACTIVATED in any project's order), which are no longer portable.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ class Store:
         self.project_orders: dict[str, list[int]] = {}
         self.active: dict[tuple[str, str], int] = {}
         self.history: dict[tuple[str, str], list[int]] = {}
+        self.ported: set[str] = set()
         self.configurations: dict[str, dict[str, Any]] = {}
         self.documents: dict[tuple[str, int], dict[str, Any]] = {}
         self.counters = {"order": FIRST_ORDER_ID, "note": 1, "document": 1}
@@ -106,7 +108,11 @@ class Store:
         self.reindex(record)
 
     def reindex(self, record: OrderRecord) -> None:
-        """Point the active index at this order for exactly its numbers still in play."""
+        """Point the active index at this order for exactly its numbers still in play, and
+        add its ACTIVATED numbers to ``ported`` (they live on Sinch now, whatever the project)."""
+        self.ported.update(
+            e["phoneNumber"] for e in record.body["phoneNumbers"] if e["status"] == "ACTIVATED"
+        )
         for number in record.indexed:
             if self.active.get((record.project, number)) == record.id:
                 del self.active[(record.project, number)]

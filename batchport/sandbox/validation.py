@@ -43,6 +43,8 @@ _US_ZIP = re.compile(US_ZIP)
 _CA_POSTAL = re.compile(r"^[A-Z]\d[A-Z] ?\d[A-Z]\d$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d:[0-5]\d$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# A well-formed +1 number; whether its area code and exchange exist is the check's answer.
+_PLUS_ONE = re.compile(r"^\+1\d{10}$")
 
 
 def read_json(raw: bytes) -> Any:
@@ -120,7 +122,8 @@ def _object_body(body: Any) -> dict[str, Any]:
 
 def check_number_list(body: Any, key: str = "phoneNumbers") -> list[str]:
     """The ``phoneNumbers`` list of a portability check: up to ``MAX_NUMBERS_PER_CHECK`` ``+1``
-    E.164 strings.
+    E.164 strings (``+1`` and ten digits; a number that is no valid NANP number is answered
+    not portable, number by number, rather than refused here).
 
     INFERRED: no limit is published for portability checks; the sandbox applies batchport's own
     (see ``batchport.limits``). Raises ``ApiFailure``.
@@ -139,7 +142,7 @@ def check_number_list(body: Any, key: str = "phoneNumbers") -> list[str]:
     for i, number in enumerate(numbers):
         if not isinstance(number, str):
             check.fail(f"{key}[{i}]", "Must be a string", structural=True)
-        elif not E164_NANP.match(number):
+        elif not _PLUS_ONE.match(number):
             check.fail(f"{key}[{i}]", "Must be a +1 number in E.164 form, e.g. +12125550123")
     check.raise_if_any()
     return numbers

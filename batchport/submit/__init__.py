@@ -20,7 +20,6 @@ consistent and a rerun resumes.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +28,7 @@ from typing import Protocol
 
 import pandas as pd
 
+from batchport.api.client import refused_numbers
 from batchport.api.requests import OrderRequest
 from batchport.api.responses import Order
 from batchport.errors import AmbiguousCreateError, ApiRejected, TransientApiError
@@ -68,8 +68,6 @@ _NO_VALID_ROW = (
     "no row of this order validates any more (see each row's findings); correct the rows and "
     "run them in a new file"
 )
-
-_NUMBER_FIELD = re.compile(r"^phoneNumbers\[(\d+)\]")
 
 
 class SubmissionState(StrEnum):
@@ -330,16 +328,13 @@ def _close(ctx: _Context, order: PlannedOrder, state: SubmissionState, message: 
 
 
 def _refused_numbers(exc: ApiRejected, request: OrderRequest) -> dict[str, str]:
-    """E.164 → reason for each number a field violation points at."""
-    refused: dict[str, list[str]] = {}
-    for violation in exc.violations:
-        match = _NUMBER_FIELD.match(violation.field)
-        if match and int(match.group(1)) < len(request.phone_numbers):
-            number = request.phone_numbers[int(match.group(1))].phoneNumber
-            refused.setdefault(number, []).append(
-                f"{violation.field.split('.', 1)[-1]}: {violation.description}"
-            )
-    return {number: scrub("; ".join(reasons)) for number, reasons in refused.items()}
+    """E.164 → reason for each number a field violation points at (by path or by its text)."""
+    numbers = [number.phoneNumber for number in request.phone_numbers]
+    refused = refused_numbers(exc.violations, numbers)
+    return {
+        number: scrub("; ".join(f"{v.field.split('.', 1)[-1]}: {v.description}" for v in found))
+        for number, found in refused.items()
+    }
 
 
 def _remember_secrets(request: OrderRequest) -> None:
