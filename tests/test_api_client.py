@@ -335,6 +335,21 @@ def test_iter_orders_reads_every_page_whatever_paging_fields_come_back(
     assert asked == list(range(1, pages_asked + 1))
 
 
+def test_iter_orders_stops_when_a_service_ignores_the_page_asked(tmp_path: Path) -> None:
+    asked: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked.append(int(request.url.params["page"]))
+        return httpx.Response(200, json={"orders": [{"id": 1}, {"id": 2}]})  # always page 1
+
+    async def go() -> list[int]:
+        async with fake_client(handler, base_settings(tmp_path)) as client:
+            return [order.id async for order in client.iter_orders(page_size=2)]
+
+    assert run(go()) == [1, 2]
+    assert asked == [1, 2]
+
+
 @pytest.mark.parametrize(
     "envelope",
     [

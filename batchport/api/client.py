@@ -349,14 +349,19 @@ class PortingClient:
 
     async def iter_orders(self, *, page_size: int = 100, **filters: object) -> AsyncIterator[Order]:
         """Every order matching ``filters``, page after page until the last (see
-        :func:`_last_page`) or an empty page. Raises ValueError for an unknown filter name."""
+        :func:`_last_page`) or an empty page. A page holding only orders already read ends the
+        listing too (a service ignoring ``page`` would otherwise be asked forever). Raises
+        ValueError for an unknown filter name."""
         page, seen = 1, 0
+        ids: set[int] = set()
         while True:
             result, raw = await self._list_page(page, page_size, filters)
-            for order in result.orders:
+            fresh = [order for order in result.orders if order.id not in ids]
+            for order in fresh:
                 yield order
-            seen += len(result.orders)
-            if not result.orders or _last_page(raw, result, page, seen):
+            ids.update(order.id for order in fresh)
+            seen += len(fresh)
+            if not fresh or _last_page(raw, result, page, seen):
                 return
             page += 1
 
