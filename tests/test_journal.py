@@ -106,6 +106,42 @@ def test_active_numbers_of_other_batches(tmp_path: Path) -> None:
         assert journal.refused_numbers("b1") == {"A": {"+12125550003"}}
 
 
+def test_canceled_and_activated_orders(tmp_path: Path) -> None:
+    with started(tmp_path / "j.sqlite") as journal:
+        journal.save_plan("b1", (order("A", (2, 3, 4)), order("B", (5,))))
+        for ref, order_id in (("A", 7), ("B", 8)):
+            journal.record_intent("b1", ref, NOW)
+            journal.record_created(
+                "b1", ref, order_id=order_id, status="PENDING", numbers={}, now=NOW
+            )
+        journal.record_created(
+            "b1", "A", order_id=7, status="PENDING",
+            numbers={"+12125550003": ("REJECTED", "")}, now=NOW,
+        )  # fmt: skip
+        numbers = ["+12125550002", "+12125550004", "+12125550005"]
+        assert list(journal.active_numbers("sandbox", numbers, exclude_batch="b2")) == numbers
+        assert not journal.record_canceled(99, NOW)
+        assert journal.record_canceled(7, NOW)
+        assert list(journal.active_numbers("sandbox", numbers, exclude_batch="b2")) == [
+            "+12125550005"
+        ]
+        records = journal.number_records("b1")
+        assert [records[row].number_status for row in (2, 3, 4, 5)] == [
+            "CANCELED", "REJECTED", "CANCELED", "",
+        ]  # fmt: skip
+        assert journal.submissions("b1")["A"].status == "CANCELED"
+        assert not journal.record_activated(99, "G", ["+12125550005"], "SUCCESS", NOW)
+        assert journal.record_activated(8, "G", ["+12125550005"], "NOT_AVAILABLE", NOW)
+        assert journal.number_records("b1")[5].number_status == ""
+        assert journal.record_activated(8, "G", ["+12125550005"], "SUCCESS", NOW)
+        assert journal.number_records("b1")[5].number_status == "ACTIVATED"
+        assert journal.events("b1")[-3:] == [
+            ("canceled", "A", "7"),
+            ("activated", "B", "8 G: NOT_AVAILABLE"),
+            ("activated", "B", "8 G: SUCCESS"),
+        ]
+
+
 def test_outcomes_close_a_submission(tmp_path: Path) -> None:
     with started(tmp_path / "j.sqlite") as journal:
         journal.save_plan("b1", (order("A", (2,)),))

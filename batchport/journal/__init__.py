@@ -481,6 +481,59 @@ class Journal(JournalStore):
         with self._transaction() as db:
             _event(db, batch_id, now, kind, reference, detail)
 
+    def order_submission(self, order_id: int) -> tuple[str, str] | None:
+        """The ``(batch id, reference)`` of the created order ``order_id``; None if unknown."""
+        rows = self._query(
+            "SELECT batch_id, reference FROM submissions WHERE order_id = ? AND state = 'created' "
+            "ORDER BY outcome_at DESC LIMIT 1",
+            (order_id,),
+        )
+        return (rows[0][0], rows[0][1]) if rows else None
+
+    def record_canceled(self, order_id: int, now: datetime) -> bool:
+        """The created order ``order_id`` was canceled: its status and its numbers still in
+        play become CANCELED (so a later batch may submit them) and a ``canceled`` event is
+        appended. Returns False, changing nothing, when the journal has no such order."""
+        known = self.order_submission(order_id)
+        if known is None:
+            return False
+        batch_id, reference = known
+        inactive = tuple(sorted(INACTIVE_STATUSES))
+        marks = ",".join("?" * len(inactive))
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE submissions SET status = 'CANCELED' WHERE batch_id = ? AND reference = ?",
+                (batch_id, reference),
+            )
+            db.execute(
+                "UPDATE order_numbers SET number_status = 'CANCELED' WHERE batch_id = ? "
+                f"AND reference = ? AND refused = 0 AND number_status NOT IN ({marks})",
+                (batch_id, reference, *inactive),
+            )
+            _event(db, batch_id, now, "canceled", reference, str(order_id))
+        return True
+
+    def record_activated(
+        self, order_id: int, group: str, numbers: Iterable[str], status: str, now: datetime
+    ) -> bool:
+        """Group ``group`` of the created order ``order_id`` was activated with the service's
+        ``status``: an ``activated`` event (``"<order id> <group>: <status>"``) is appended and,
+        when ``status`` is SUCCESS, ``numbers`` become ACTIVATED. Returns False, changing
+        nothing, when the journal has no such order."""
+        known = self.order_submission(order_id)
+        if known is None:
+            return False
+        batch_id, reference = known
+        with self._transaction() as db:
+            if status == "SUCCESS":
+                db.executemany(
+                    "UPDATE order_numbers SET number_status = 'ACTIVATED' "
+                    "WHERE batch_id = ? AND reference = ? AND phone = ?",
+                    ((batch_id, reference, phone) for phone in numbers),
+                )
+            _event(db, batch_id, now, "activated", reference, f"{order_id} {group}: {status}")
+        return True
+
     def events(self, batch_id: str) -> list[tuple[str, str, str]]:
         """The batch's events as ``(kind, reference, detail)`` in the order they happened."""
         rows = self._query(
