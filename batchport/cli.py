@@ -847,3 +847,144 @@ def batches_command(as_json: bool, **api: Any) -> None:
     for batch in batches:
         for reason in batch.attention:
             click.echo(f"{batch.record.id}: {reason}")
+
+
+# --- after submission: cancel and activate, both asking first --------------------------------
+
+
+def _require_confirmation(yes: bool, verb: str) -> bool:
+    """Whether to ask before ``verb``: not with --yes; without a terminal, --yes is required.
+
+    Unlike `run`, the sandbox is no exception: canceling and activating cannot be undone, and a
+    script that forgets --yes should learn it before it meets the real API.
+    """
+    if yes:
+        return False
+    if not _is_terminal():
+        fail(f"not {verb} without a terminal to confirm on; add --yes to confirm")
+    return True
+
+
+def _order_ids(order_ids: tuple[int, ...], batch: str | None, settings: Settings) -> list[int]:
+    from batchport.lifecycle.activate import latest_batch_order_ids
+    from batchport.lifecycle.cancel import batch_order_ids
+
+    if order_ids and batch:
+        raise click.UsageError("give order ids or --batch, not both")
+    if batch:
+        return batch_order_ids(settings.state_path, batch)
+    if order_ids:
+        return list(order_ids)
+    return latest_batch_order_ids(settings.state_path)[1]
+
+
+@main.command("cancel")
+@click.argument("order_ids", metavar="[ORDER_ID]...", nargs=-1, type=click.IntRange(min=1))
+@click.option("--batch", metavar="ID", help="Cancel the orders this batch created (journal).")
+@api_options
+@click.option("--yes", is_flag=True, help="Cancel without asking (required without a terminal).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+def cancel_command(
+    order_ids: tuple[int, ...], batch: str | None, yes: bool, as_json: bool, **api: Any
+) -> None:
+    """Cancel PENDING orders; an order past PENDING cannot be canceled through the API.
+
+    Exit 0 when every order was canceled, 3 when some could not be.
+
+    Example: batchport cancel 890002 890003 --sandbox
+    """
+    import json
+
+    from batchport.lifecycle.cancel import cancel_orders
+
+    if not order_ids and not batch:
+        raise click.UsageError("give the order ids to cancel, or --batch ID")
+    settings = settings_from_options(api)
+    ids = _order_ids(order_ids, batch, settings)
+    confirm = _confirm_cancel if _require_confirmation(yes, "canceling orders") else None
+    result = _with_client(
+        settings, lambda client: cancel_orders(client, ids, settings.state_path, confirm=confirm)
+    )
+    if as_json:
+        click.echo(json.dumps(result.to_json()))
+    else:
+        for order_id in result.canceled:
+            click.echo(f"Order {order_id} canceled.")
+        for refusal in result.refused:
+            click.echo(f"Order {refusal.order_id} not canceled: {refusal.reason}")
+        if not result.pending and not result.refused:
+            click.echo("No order to cancel.")
+    if result.declined:
+        fail("nothing was canceled (not confirmed)")
+    sys.exit(EXIT_ATTENTION if result.needs_attention else EXIT_OK)
+
+
+def _confirm_cancel(orders: Sequence[Any]) -> bool:
+    click.echo(f"About to cancel {len(orders)} PENDING order(s):", err=True)
+    for order in orders:
+        reference = order.customer_order_reference or "-"
+        click.echo(f"  {order.id}  {reference}  {len(order.phone_numbers)} number(s)", err=True)
+    return click.confirm("Cancel these orders? This cannot be undone", default=False, err=True)
+
+
+@main.command("activate")
+@click.argument("order_ids", metavar="[ORDER_ID]...", nargs=-1, type=click.IntRange(min=1))
+@click.option(
+    "--batch", metavar="ID", help="The orders this batch created [default: the latest batch]."
+)
+@click.option("--group", metavar="NAME", help="Activate only this carrier group.")
+@api_options
+@click.option("--yes", is_flag=True, help="Activate without asking (required without a terminal).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+def activate_command(
+    order_ids: tuple[int, ...],
+    batch: str | None,
+    group: str | None,
+    yes: bool,
+    as_json: bool,
+    **api: Any,
+) -> None:
+    """Activate the ready carrier groups of on-demand orders; say why the others wait.
+
+    Nothing ready is exit 0 with the reasons; 3 when the service did not activate a group.
+
+    Example: batchport activate --batch 20261127-0901-ab12 --group "GW Verizon Grp1" --sandbox
+    """
+    import json
+
+    from batchport.lifecycle.activate import activate_groups
+
+    settings = settings_from_options(api)
+    ids = _order_ids(order_ids, batch, settings)
+    confirm = _confirm_activation if _require_confirmation(yes, "activating numbers") else None
+    result = _with_client(
+        settings,
+        lambda client: activate_groups(
+            client, ids, settings.state_path, group=group, confirm=confirm
+        ),
+    )
+    if as_json:
+        click.echo(json.dumps(result.to_json()))
+    else:
+        _render_activation(result)
+    if result.declined:
+        fail("nothing was activated (not confirmed)")
+    sys.exit(EXIT_ATTENTION if result.needs_attention else EXIT_OK)
+
+
+def _confirm_activation(groups: Sequence[Any]) -> bool:
+    numbers = sum(len(group.numbers) for group in groups)
+    click.echo(f"About to activate {len(groups)} group(s) with {numbers} number(s):", err=True)
+    for group in groups:
+        click.echo(f"  order {group.order_id}  {group.group}  {len(group.numbers)}", err=True)
+    return click.confirm("Activate them? This cannot be undone", default=False, err=True)
+
+
+def _render_activation(result: Any) -> None:
+    for outcome in result.activated:
+        click.echo(f"Order {outcome.order_id} {outcome.group}: {outcome.status}")
+    if not result.ready:
+        click.echo("Nothing is ready for activation.")
+    for item in result.not_ready:
+        where = f"Order {item.order_id} {item.group}".rstrip()
+        click.echo(f"{where}: {item.reason}")
