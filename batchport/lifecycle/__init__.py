@@ -5,7 +5,8 @@ One module per concern, each a few library functions that a command calls once:
 - ``orders.py``: the project's order list with its filters, every page (``batchport orders``);
 - ``notes.py``: an order's notes, and adding one (``batchport notes``);
 - ``configuration.py``: the project's porting configuration (``batchport config``);
-- ``batches.py``: the journal's batches and what each needs (``batchport batches``).
+- ``batches.py``: the journal's batches and what each needs (``batchport batches``);
+- ``track.py``: what happened to a batch's orders since, recorded and shown (``batchport track``).
 
 The functions that talk to the API take an open ``PortingClient`` (the command opens it with
 ``batchport.connection.open_client``); none reads settings.
