@@ -849,6 +849,69 @@ def batches_command(as_json: bool, **api: Any) -> None:
             click.echo(f"{batch.record.id}: {reason}")
 
 
+@main.command("track")
+@api_options
+@click.option("--batch", "batch_id", metavar="ID", help="The batch to track [default: the latest].")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+def track_command(batch_id: str | None, as_json: bool, **api: Any) -> None:
+    """Read a batch's open orders, record what changed and rewrite its result workbook.
+
+    Shows what changed since the last track: numbers confirmed (FOC in the port time zone),
+    numbers rejected or excluded (with the reason), new notes and orders completed. Exit 3 when
+    some number of the batch is rejected or excluded.
+
+    Example: batchport track --sandbox --batch 3f9c2a1b7d04
+    """
+    import json
+
+    from batchport.lifecycle.track import track_batch
+    from batchport.pipeline import target_of
+
+    settings = settings_from_options(api)
+    result = _with_client(
+        settings,
+        lambda client: track_batch(
+            client, settings.state_path, target=target_of(settings), batch_id=batch_id
+        ),
+    )
+    if result.warning:
+        click.echo(f"Warning: {result.warning}", err=True)
+    if as_json:
+        click.echo(json.dumps(result.to_json()))
+    else:
+        _render_track(result)
+    if result.attention:
+        sys.exit(EXIT_ATTENTION)
+
+
+def _render_track(result: Any) -> None:
+    click.echo(f"Batch {result.batch_id}: {result.orders_read} open order(s) read.")
+    if not result.changed:
+        click.echo("Nothing changed since the last track.")
+    if result.confirmed:
+        click.echo("Newly confirmed:")
+        _print_table(
+            ["Order", "Number", "FOC (port time zone)"],
+            [[c.reference, c.phone_number, c.foc] for c in result.confirmed],
+        )
+    if result.rejected:
+        click.echo("Newly rejected or excluded:")
+        _print_table(
+            ["Order", "Number", "Status", "Reason"],
+            [[r.reference, r.phone_number, r.status, r.reason] for r in result.rejected],
+        )
+    if result.notes:
+        click.echo("New notes:")
+        _print_table(
+            ["Order", "Time (UTC)", "Author", "Note"],
+            [[n.reference, n.created, n.author, n.text] for n in result.notes],
+        )
+    if result.completed:
+        click.echo("Orders completed: " + ", ".join(c.reference for c in result.completed))
+    if result.result is not None:
+        click.echo(f"Result workbook: {result.result}")
+
+
 # --- after submission: cancel and activate, both asking first --------------------------------
 
 

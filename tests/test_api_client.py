@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from batchport.api import (
     VoiceConfiguration,
 )
 from batchport.api.client import refused_numbers
+from batchport.api.responses import parse_instant
 from batchport.connection import open_client
 from batchport.errors import ApiRejected
 
@@ -68,7 +69,11 @@ ORDER_JSON: dict[str, Any] = {
     "status": "PENDING",
     "customerOrderReference": "acme-1",
     "onDemandActivation": True,
-    "desiredPortSchedule": {"desiredPortDate": "2026-12-14", "desiredPortTime": "10:00:00"},
+    "desiredPortSchedule": {
+        "desiredPortDate": "2026-12-14",
+        "desiredPortTime": "10:00:00",
+        "desiredPortTimeZone": "US/Pacific",
+    },
     "createdDate": "2026-11-27",
     "phoneNumbers": [
         {
@@ -215,6 +220,9 @@ def test_create_order_parses_published_and_divergent_fields(tmp_path: Path) -> N
     first, second = order.phone_numbers
     assert first.foc_date == date(2026, 12, 14)  # date-time form
     assert second.foc_date == date(2026, 12, 15)  # date-only form
+    assert first.foc_at == datetime(2026, 12, 14, 12, tzinfo=UTC)
+    assert second.foc_at is None  # a plain date names no instant
+    assert order.desired_port_time_zone == "US/Pacific"
     assert first.status is NumberStatus.CONFIRMED and first.country_code == "US"
     assert second.reject_reason == "Invalid port-out PIN"
     assert order.notes[0].note == "Please check the PIN"
@@ -563,3 +571,20 @@ def test_document_download_falls_back_to_the_portins_path_on_404(tmp_path: Path)
         "/orders/7/documents/12",
         "/orders/portIns/7/documents/12",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2027-05-15T02:00:00Z", datetime(2027, 5, 15, 2, tzinfo=UTC)),
+        ("2027-05-14T19:00:00-07:00", datetime(2027, 5, 15, 2, tzinfo=UTC)),
+        ("2027-05-15", None),
+        ("2027-05-15T02:00:00", None),  # no offset: the instant is unknown
+        ("soon", None),
+        (None, None),
+    ],
+)
+def test_parse_instant_reads_only_date_times_with_an_offset(
+    text: object, expected: datetime | None
+) -> None:
+    assert parse_instant(text) == expected

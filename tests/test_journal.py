@@ -12,7 +12,7 @@ import pytest
 from run_inputs import planned_order
 
 from batchport.errors import JournalError
-from batchport.journal import Journal, open_journal, owner_alive, process_owner
+from batchport.journal import Journal, NumberUpdate, open_journal, owner_alive, process_owner
 from batchport.planner import PlannedOrder
 from batchport.portability import PortabilityRecord
 from batchport.redaction import remember
@@ -281,3 +281,56 @@ def test_batch_counts_follow_submissions_refusals_and_number_statuses(tmp_path: 
     assert counts.number_statuses == {"CONFIRMED": 1, "REJECTED": 1}
     assert (other.rows, other.orders, other.planned_numbers, other.not_sent) == (1, 0, 0, 0)
     assert unknown.rows == 0 and unknown.number_statuses == {}
+
+
+def test_tracked_changes_update_numbers_and_status_and_free_numbers(tmp_path: Path) -> None:
+    remember("Q7z")
+    with started(tmp_path / "j.sqlite") as journal:
+        journal.save_plan("b1", (order("A", (2, 3, 4)),))
+        journal.record_intent("b1", "A", NOW)
+        journal.record_created("b1", "A", order_id=7, status="PENDING", numbers={}, now=NOW)
+        journal.record_refused_numbers("b1", "A", {"+12125550004": "in another order"}, NOW)
+        numbers = ["+12125550002", "+12125550003"]
+        assert list(journal.active_numbers("sandbox", numbers, exclude_batch="b2")) == numbers
+        later = NOW + timedelta(days=1)
+        journal.record_tracked(
+            "b1",
+            "A",
+            status="CONFIRMED",
+            numbers=[
+                NumberUpdate("+12125550002", "CONFIRMED", "2026-12-04 09:00 US/Eastern", ""),
+                NumberUpdate("+12125550003", "REJECTED", "", "PIN Q7z does not match"),
+                NumberUpdate("+12125550004", "REJECTED", "", "not ours: refused before"),
+            ],
+            changes=[
+                ("number_status", "+12125550003 PENDING → REJECTED: PIN Q7z does not match"),
+                ("order_status", "PENDING → CONFIRMED"),
+                ("note", "Sinch: fix the PIN"),
+            ],
+            now=later,
+        )
+        records = journal.number_records("b1")
+        assert (records[2].number_status, records[2].foc_date) == (
+            "CONFIRMED",
+            "2026-12-04 09:00 US/Eastern",
+        )
+        assert (records[3].number_status, records[3].message) == (
+            "REJECTED",
+            "PIN **** does not match",
+        )
+        assert records[4].message == "in another order" and records[4].number_status == ""
+        assert journal.submissions("b1")["A"].status == "CONFIRMED"
+        events = journal.events("b1")[-3:]
+        assert events == [
+            (
+                "number_status",
+                "A",
+                "track: +12125550003 PENDING → REJECTED: PIN **** does not match",
+            ),
+            ("order_status", "A", "track: PENDING → CONFIRMED"),
+            ("note", "A", "track: Sinch: fix the PIN"),
+        ]
+        assert journal.note_counts("b1") == {"A": 1}
+        # a rejected number is free again for a later batch; the confirmed one is not
+        active = journal.active_numbers("sandbox", numbers, exclude_batch="b2")
+        assert list(active) == ["+12125550002"]

@@ -13,7 +13,7 @@ import base64
 import binascii
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, Self
 
@@ -30,6 +30,7 @@ __all__ = [
     "OrderStatus",
     "PortabilityResult",
     "parse_date",
+    "parse_instant",
 ]
 
 
@@ -77,6 +78,18 @@ def parse_date(value: object) -> date | None:
         return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
     except ValueError:
         return None
+
+
+def parse_instant(value: object) -> datetime | None:
+    """A UTC date-time from an ISO date-time (``Z`` or an offset); None for a plain date,
+    a date-time without an offset (its instant is unknown) or anything unreadable."""
+    if not isinstance(value, str) or len(value.strip()) <= 10:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo is not None else None
 
 
 def _mapping(data: object) -> Mapping[str, Any]:
@@ -141,6 +154,8 @@ class OrderNumber:
     status: NumberStatus
     phone_number_group: str = ""
     foc_date: date | None = None
+    #: The FOC as an instant (UTC) when ``focDate`` is a date-time; None when it is a date.
+    foc_at: datetime | None = None
     reject_reason: str = ""
     exclusion_reason: str = ""
     country_code: str = ""
@@ -160,6 +175,7 @@ class OrderNumber:
             status=NumberStatus(_text(raw, "status") or "PENDING"),
             phone_number_group=_text(raw, "phoneNumberGroup"),
             foc_date=parse_date(raw.get("focDate")),
+            foc_at=parse_instant(raw.get("focDate")),
             reject_reason=_text(raw, "rejectReason"),
             exclusion_reason=_text(raw, "exclusionReason"),
             country_code=_text(raw, "countryCode"),
@@ -199,6 +215,7 @@ class Order:
     customer_order_reference: str = ""
     phone_numbers: tuple[OrderNumber, ...] = ()
     desired_port_date: date | None = None
+    desired_port_time_zone: str = ""
     on_demand_activation: bool = False
     notes: tuple[OrderNote, ...] = ()
     created_date: date | None = None
@@ -220,6 +237,7 @@ class Order:
             customer_order_reference=_text(raw, "customerOrderReference"),
             phone_numbers=tuple(OrderNumber.from_json(n) for n in _items(raw.get("phoneNumbers"))),
             desired_port_date=parse_date(schedule.get("desiredPortDate")),
+            desired_port_time_zone=_text(schedule, "desiredPortTimeZone"),
             on_demand_activation=raw.get("onDemandActivation") is True,
             notes=tuple(OrderNote.from_json(n) for n in _items(raw.get("notes"))),
             created_date=parse_date(raw.get("createdDate")),

@@ -42,6 +42,7 @@ __all__ = [
     "BatchRecord",
     "Journal",
     "NumberRecord",
+    "NumberUpdate",
     "open_journal",
     "owner_alive",
     "process_owner",
@@ -72,6 +73,16 @@ class NumberRecord:
     message: str
     number_status: str
     foc_date: str
+
+
+@dataclass(frozen=True)
+class NumberUpdate:
+    """What the service now says of one number of an order (``message``: its reason, if any)."""
+
+    phone_number: str
+    number_status: str
+    foc_date: str
+    message: str
 
 
 @dataclass(frozen=True)
@@ -541,6 +552,55 @@ class Journal(JournalStore):
             (batch_id,),
         )
         return [(kind, ref, detail) for kind, ref, detail in rows]
+
+    def record_tracked(
+        self,
+        batch_id: str,
+        reference: str,
+        *,
+        status: str,
+        numbers: Sequence[NumberUpdate],
+        changes: Sequence[tuple[str, str]],
+        now: datetime,
+        source: str = "track",
+    ) -> None:
+        """What a later read of a created order learned, in one transaction.
+
+        Sets the submission's order ``status`` and each number's status, FOC date and message
+        (scrubbed), and appends one event per ``(kind, detail)`` of ``changes``, its detail
+        prefixed with ``source`` (``track: PENDING → CONFIRMED``).
+        """
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE submissions SET status = ? WHERE batch_id = ? AND reference = ?",
+                (status, batch_id, reference),
+            )
+            db.executemany(
+                "UPDATE order_numbers SET number_status = ?, foc_date = ?, message = ? "
+                "WHERE batch_id = ? AND reference = ? AND phone = ? AND refused = 0",
+                (
+                    (
+                        n.number_status,
+                        n.foc_date,
+                        scrub(n.message),
+                        batch_id,
+                        reference,
+                        n.phone_number,
+                    )
+                    for n in numbers
+                ),
+            )
+            for kind, detail in changes:
+                _event(db, batch_id, now, kind, reference, f"{source}: {detail}")
+
+    def note_counts(self, batch_id: str) -> dict[str, int]:
+        """How many notes of each order the journal recorded (``note`` events), by reference."""
+        rows = self._query(
+            "SELECT reference, count(*) FROM events WHERE batch_id = ? AND kind = 'note' "
+            "GROUP BY reference",
+            (batch_id,),
+        )
+        return {reference: int(count) for reference, count in rows}
 
     def refused_numbers(self, batch_id: str) -> dict[str, set[str]]:
         """The numbers the service refused in the batch, by order reference."""

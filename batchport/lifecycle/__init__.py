@@ -6,6 +6,7 @@ One module per concern, each a few library functions that a command calls once:
 - ``notes.py``: an order's notes, and adding one (``batchport notes``);
 - ``configuration.py``: the project's porting configuration (``batchport config``);
 - ``batches.py``: the journal's batches and what each needs (``batchport batches``);
+- ``track.py``: what happened to a batch's orders since, recorded and shown (``batchport track``);
 - ``cancel.py``: cancel PENDING orders, journaled (``batchport cancel``);
 - ``activate.py``: on-demand activation of ready carrier groups, journaled
   (``batchport activate``).

@@ -1,0 +1,369 @@
+"""What happened to a batch's orders since they were created: read them, record the changes.
+
+:func:`track_batch` reads every created, not yet closed order of a batch from the service,
+compares each number's status, FOC date and reason, and the order's status and notes, with what
+the journal holds, records each change as an event (source ``track``) and stores the new
+values. The batch's result workbook is then written again from the journal, so it shows the
+current truth; when the batch's input file is gone or reads differently, that step is skipped
+with a warning and the changes are still recorded.
+
+A ``focDate`` is a UTC date-time; it is shown as the local date and time in the order's
+desired port time zone (daylight saving time included), so an evening port in ``US/Pacific``
+does not show as the next day.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pandas as pd
+
+from batchport.api import Order, OrderNumber, PortingClient
+from batchport.errors import BatchportError, ConfigError, InputError
+from batchport.journal import BatchRecord, Journal, NumberRecord, NumberUpdate, open_journal
+from batchport.outputs import output_path
+from batchport.report.outcomes import RunRecords
+from batchport.report.result import ResultInfo, write_result
+from batchport.validation import validate_file
+
+__all__ = [
+    "Completed",
+    "Confirmed",
+    "NewNote",
+    "Rejected",
+    "TrackResult",
+    "local_foc",
+    "track_batch",
+]
+
+#: Order statuses after which an order changes no more: it is not read again.
+CLOSED_ORDER_STATUSES = frozenset({"COMPLETED", "CANCELED"})
+#: Number statuses after which the number will not be ported in its order.
+LOST_STATUSES = frozenset({"REJECTED", "EXCLUDED"})
+#: Orders read at once; the client's pacer still limits the requests in flight.
+_ORDERS_AT_ONCE = 50
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    """A number newly confirmed, with its FOC as local date and time in the port time zone."""
+
+    reference: str
+    order_id: int
+    phone_number: str
+    foc: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The number as one object of the ``--json`` output."""
+        return {"reference": self.reference, "order_id": self.order_id,
+                "phone_number": self.phone_number, "foc": self.foc}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A number newly rejected or excluded by the losing carrier, with its reason."""
+
+    reference: str
+    order_id: int
+    phone_number: str
+    status: str
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The number as one object of the ``--json`` output."""
+        return {"reference": self.reference, "order_id": self.order_id,
+                "phone_number": self.phone_number, "status": self.status,
+                "reason": self.reason}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class NewNote:
+    """A note on an order the journal had not seen: when (UTC), who, and the text."""
+
+    reference: str
+    order_id: int
+    created: str
+    author: str
+    text: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The note as one object of the ``--json`` output."""
+        return {"reference": self.reference, "order_id": self.order_id,
+                "created": self.created, "author": self.author, "note": self.text}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Completed:
+    """An order that newly reached COMPLETED."""
+
+    reference: str
+    order_id: int
+
+    def to_json(self) -> dict[str, Any]:
+        """The order as one object of the ``--json`` output."""
+        return {"reference": self.reference, "order_id": self.order_id}
+
+
+@dataclass(frozen=True)
+class TrackResult:
+    """What one track learned of a batch, and where its result workbook was written.
+
+    ``result`` is None when the workbook was not written; ``warning`` then says why (it is
+    also None when the batch has no orders to show). ``attention``: some number of the batch
+    is rejected or excluded.
+    """
+
+    batch_id: str
+    orders_read: int
+    confirmed: list[Confirmed] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    notes: list[NewNote] = field(default_factory=list)
+    completed: list[Completed] = field(default_factory=list)
+    result: Path | None = None
+    warning: str | None = None
+    attention: bool = False
+
+    @property
+    def changed(self) -> bool:
+        """Whether anything shown changed since the last track."""
+        return bool(self.confirmed or self.rejected or self.notes or self.completed)
+
+    def to_json(self) -> dict[str, Any]:
+        """The whole result as the one ``--json`` object."""
+        return {
+            "batch": self.batch_id,
+            "orders_read": self.orders_read,
+            "confirmed": [item.to_json() for item in self.confirmed],
+            "rejected": [item.to_json() for item in self.rejected],
+            "notes": [item.to_json() for item in self.notes],
+            "completed": [item.to_json() for item in self.completed],
+            "result": str(self.result) if self.result else None,
+            "warning": self.warning,
+            "needs_attention": self.attention,
+        }
+
+
+def local_foc(number: OrderNumber, zone: str) -> str:
+    """The FOC of ``number`` as ``YYYY-MM-DD HH:MM <zone>`` in the port time zone ``zone``.
+
+    A FOC given as a plain date, or a zone zoneinfo does not know, gives what is known: the
+    date, or the UTC time marked ``UTC``; no FOC gives "".
+    """
+    if number.foc_at is None:
+        return number.foc_date.isoformat() if number.foc_date else ""
+    try:
+        local = number.foc_at.astimezone(ZoneInfo(zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"{number.foc_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    return f"{local:%Y-%m-%d %H:%M} {zone}"
+
+
+async def track_batch(
+    client: PortingClient,
+    journal_path: Path,
+    *,
+    target: str,
+    batch_id: str | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> TrackResult:
+    """Read the batch's open orders, record what changed, rewrite its result workbook.
+
+    ``batch_id`` defaults to the journal's most recent batch; ``target`` is the service the
+    client talks to (as the journal names it), which must be the batch's own. Raises
+    ConfigError for no batch, an unknown one or one of another target, JournalError, the
+    client's ApiErrors, and BatchportError when the workbook cannot be written (the changes
+    are recorded by then).
+    """
+    now = clock or (lambda: datetime.now(UTC))
+    with _existing_journal(journal_path) as journal:
+        batch = _pick_batch(journal, batch_id, target)
+        plan = journal.load_plan(batch.id) or ()
+        zones = {order.reference: order.desired_port_time_zone for order in plan}
+        submissions = journal.submissions(batch.id)
+        wanted = [
+            (ref, sub.order_id)
+            for ref, sub in submissions.items()
+            if sub.order_id is not None
+            and sub.state.value == "created"
+            and sub.status not in CLOSED_ORDER_STATUSES
+        ]
+        orders = await _read_orders(client, [order_id for _, order_id in wanted])
+        result = TrackResult(batch_id=batch.id, orders_read=len(orders))
+        numbers = _numbers_by_order(journal.number_records(batch.id))
+        seen_notes = journal.note_counts(batch.id)
+        for (reference, _), order in zip(wanted, orders, strict=True):
+            _compare(
+                journal,
+                batch.id,
+                reference,
+                order,
+                old_status=submissions[reference].status,
+                numbers=numbers.get(reference, {}),
+                seen_notes=seen_notes.get(reference, 0),
+                zone=order.desired_port_time_zone or zones.get(reference, ""),
+                result=result,
+                now=now(),
+            )
+        statuses = journal.batch_counts(batch.id).number_statuses
+        attention = any(statuses.get(status, 0) for status in LOST_STATUSES)
+        path, warning = (None, None)
+        if plan:
+            path, warning = _rewrite_result(journal, batch, now(), client.calls)
+    return replace(result, result=path, warning=warning, attention=attention)
+
+
+def _existing_journal(path: Path) -> Journal:
+    # Tracking never creates a journal: an empty one would only hide a wrong --state.
+    if not path.exists():
+        raise ConfigError(f"no journal at {path}: run a batch first (batchport run)")
+    return open_journal(path)
+
+
+def _pick_batch(journal: Journal, batch_id: str | None, target: str) -> BatchRecord:
+    batches = journal.batches()
+    if not batches:
+        raise ConfigError("the journal has no batches: run a batch first (batchport run)")
+    if batch_id is None:
+        batch = batches[0]
+    else:
+        found = [record for record in batches if record.id == batch_id]
+        if not found:
+            raise ConfigError(f"no batch {batch_id} in the journal; `batchport batches` lists them")
+        batch = found[0]
+    if batch.target != target:
+        raise ConfigError(
+            f"batch {batch.id} was run against {batch.target}, not {target}: track it with the "
+            "same target (--sandbox, or the same project)"
+        )
+    return batch
+
+
+async def _read_orders(client: PortingClient, order_ids: Sequence[int]) -> list[Order]:
+    orders: list[Order] = []
+    for start in range(0, len(order_ids), _ORDERS_AT_ONCE):
+        chunk = order_ids[start : start + _ORDERS_AT_ONCE]
+        orders += await asyncio.gather(*(client.get_order(order_id) for order_id in chunk))
+    return orders
+
+
+def _numbers_by_order(records: dict[int, NumberRecord]) -> dict[str, dict[str, NumberRecord]]:
+    by_order: dict[str, dict[str, NumberRecord]] = {}
+    for record in records.values():
+        if not record.refused:
+            by_order.setdefault(record.reference, {})[record.phone_number] = record
+    return by_order
+
+
+def _compare(
+    journal: Journal,
+    batch_id: str,
+    reference: str,
+    order: Order,
+    *,
+    old_status: str,
+    numbers: dict[str, NumberRecord],
+    seen_notes: int,
+    zone: str,
+    result: TrackResult,
+    now: datetime,
+) -> None:
+    """Compare one order with the journal, add what is new to ``result``, record it."""
+    updates: list[NumberUpdate] = []
+    changes: list[tuple[str, str]] = []
+    for number in order.phone_numbers:
+        known = numbers.get(number.phone_number)
+        if known is None:
+            continue
+        status = number.status.value
+        lost = status in LOST_STATUSES
+        reason = (number.reject_reason or number.exclusion_reason) if lost else ""
+        foc = local_foc(number, zone)
+        message = reason or known.message
+        if (status, foc, message) == (known.number_status, known.foc_date, known.message):
+            continue
+        updates.append(NumberUpdate(number.phone_number, status, foc, message))
+        if status != known.number_status:
+            detail = f"{number.phone_number} {known.number_status or '?'} → {status}"
+            changes.append(("number_status", f"{detail}: {reason}" if reason else detail))
+            if status == "CONFIRMED":
+                result.confirmed.append(Confirmed(reference, order.id, number.phone_number, foc))
+            elif status in LOST_STATUSES:
+                result.rejected.append(
+                    Rejected(reference, order.id, number.phone_number, status, reason)
+                )
+        if foc != known.foc_date:
+            detail = f"{number.phone_number} {known.foc_date or '-'} → {foc or '-'}"
+            changes.append(("foc_date", detail))
+    status = order.status.value
+    if status != old_status:
+        changes.append(("order_status", f"{old_status or '?'} → {status}"))
+        if status == "COMPLETED":
+            result.completed.append(Completed(reference, order.id))
+    notes = sorted(order.notes, key=lambda note: note.created_time)[seen_notes:]
+    for note in notes:
+        changes.append(("note", f"{note.created_time} {note.created_by}: {note.note}"))
+        result.notes.append(
+            NewNote(reference, order.id, note.created_time, note.created_by, note.note)
+        )
+    if updates or changes:
+        journal.record_tracked(
+            batch_id, reference, status=status, numbers=updates, changes=changes, now=now
+        )
+
+
+def _rewrite_result(
+    journal: Journal, batch: BatchRecord, now: datetime, api_calls: int
+) -> tuple[Path | None, str | None]:
+    """Write the batch's result workbook again from the journal; or say why it was not."""
+    source = Path(batch.source)
+    skipped = f"the result workbook was not rewritten: {source}"
+    if not source.is_file():
+        return None, f"{skipped} is gone"
+    try:
+        validation = validate_file(source, today=now.date())
+    except InputError as exc:
+        return None, f"{skipped} cannot be read ({exc})"
+    if not _same_rows(journal, batch.id, validation.table.frame, validation.rows):
+        return None, f"{skipped} changed since the batch was run"
+    valid = validation.rows.drop(index=list(validation.error_rows), errors="ignore")
+    phones = valid["phoneNumber"].astype(str).tolist()
+    records = RunRecords(
+        active=journal.active_numbers(batch.target, phones, exclude_batch=batch.id),
+        portability=journal.cached_portability(batch.target, phones, now=now, max_age=None),
+        plan=journal.load_plan(batch.id) or (),
+        numbers=journal.number_records(batch.id),
+        submissions=journal.submissions(batch.id),
+        dry_run=False,
+        plan_saved=True,
+    )
+    info = ResultInfo(
+        source=source,
+        batch_id=batch.id,
+        when=now,
+        target=batch.target,
+        dry_run=False,
+        first_submitted=journal.first_submitted(batch.id),
+    )
+    path = output_path(source, "result")
+    try:
+        write_result(path, validation, records, info, {"API calls (track)": api_calls})
+    except BatchportError as exc:
+        raise BatchportError(f"{exc}; the changes are recorded in the journal") from exc
+    return path, None
+
+
+def _same_rows(journal: Journal, batch_id: str, frame: pd.DataFrame, rows: pd.DataFrame) -> bool:
+    """Whether the file reads as the rows journaled for the batch (the hashes ``run`` keeps)."""
+    hashes = pd.util.hash_pandas_object(frame, index=False).tolist()
+    phones = rows["phoneNumber"].astype(str).tolist()
+    read = {
+        int(row): (phone, f"{value:016x}")
+        for row, phone, value in zip(rows.index.tolist(), phones, hashes, strict=True)
+    }
+    return read == journal.input_rows(batch_id)
