@@ -192,7 +192,7 @@ def run_batch(
     batch_id = _batch_id(file_hash, sheet, target)
     with open_journal(settings.state_path) as journal:
         with stages.timing("journal"):
-            rows = list(_row_hashes(validation))
+            rows = validation.row_hashes()
             new = journal.begin_batch(
                 batch_id, source=str(path), target=target, rows=rows, now=now()
             )
@@ -310,14 +310,6 @@ def _refuse_changed_rows(
             "changed; nothing was sent. Put the rows to send in a new file: numbers already "
             "submitted are recognised and skipped"
         )
-
-
-def _row_hashes(validation: Validation) -> Iterator[tuple[int, str, str]]:
-    hashes = pd.util.hash_pandas_object(validation.table.frame, index=False).tolist()
-    phones = validation.rows["phoneNumber"].astype(str).tolist()
-    rows = validation.rows.index.tolist()
-    for row, phone, value in zip(rows, phones, hashes, strict=True):
-        yield int(row), phone, f"{value:016x}"
 
 
 class _Run:

@@ -22,15 +22,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import pandas as pd
-
 from batchport.api import Order, OrderNumber, PortingClient
 from batchport.errors import BatchportError, ConfigError, InputError
 from batchport.journal import BatchRecord, Journal, NumberRecord, NumberUpdate, open_journal
 from batchport.outputs import output_path
 from batchport.report.outcomes import RunRecords
 from batchport.report.result import ResultInfo, write_result
-from batchport.validation import validate_file
+from batchport.validation import Validation, validate_file
 
 __all__ = [
     "Completed",
@@ -329,7 +327,7 @@ def _rewrite_result(
         validation = validate_file(source, today=now.date())
     except InputError as exc:
         return None, f"{skipped} cannot be read ({exc})"
-    if not _same_rows(journal, batch.id, validation.table.frame, validation.rows):
+    if not _same_rows(journal, batch.id, validation):
         return None, f"{skipped} changed since the batch was run"
     valid = validation.rows.drop(index=list(validation.error_rows), errors="ignore")
     phones = valid["phoneNumber"].astype(str).tolist()
@@ -358,12 +356,7 @@ def _rewrite_result(
     return path, None
 
 
-def _same_rows(journal: Journal, batch_id: str, frame: pd.DataFrame, rows: pd.DataFrame) -> bool:
+def _same_rows(journal: Journal, batch_id: str, validation: Validation) -> bool:
     """Whether the file reads as the rows journaled for the batch (the hashes ``run`` keeps)."""
-    hashes = pd.util.hash_pandas_object(frame, index=False).tolist()
-    phones = rows["phoneNumber"].astype(str).tolist()
-    read = {
-        int(row): (phone, f"{value:016x}")
-        for row, phone, value in zip(rows.index.tolist(), phones, hashes, strict=True)
-    }
+    read = {row: (phone, data) for row, phone, data in validation.row_hashes()}
     return read == journal.input_rows(batch_id)

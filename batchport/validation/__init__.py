@@ -77,6 +77,20 @@ class Validation:
             "warnings": self.warnings,
         }
 
+    def row_hashes(self) -> list[tuple[int, str, str]]:
+        """``(spreadsheet row, E.164, hash of the row's text)`` of every row, in input order.
+
+        The journal keeps these for a batch, so a later read of the same file can be compared
+        with what was planned (16 hex characters of pandas' stable row hash, all cells).
+        """
+        hashes = pd.util.hash_pandas_object(self.table.frame, index=False).tolist()
+        phones = self.rows["phoneNumber"].astype(str).tolist()
+        rows = self.rows.index.tolist()
+        return [
+            (int(row), phone, f"{value:016x}")
+            for row, phone, value in zip(rows, phones, hashes, strict=True)
+        ]
+
     def top_problems(self, limit: int = 5) -> list[tuple[str, str, int]]:
         """The most frequent ``(code, severity, count)``, errors before warnings."""
         pairs = Counter(
