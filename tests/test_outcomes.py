@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pandas as pd
+import pytest
 from run_inputs import planned_order
 
 from batchport.journal import ActiveNumber, NumberRecord
@@ -300,3 +301,52 @@ def test_the_orders_sheet_columns_and_each_value_under_its_header() -> None:
         "Desired schedule": "2026-12-04",
         "Message": "note",
     }
+
+
+@pytest.mark.parametrize(
+    ("status", "reason", "expected"),
+    [
+        (
+            "REJECTED",
+            "PIN does not match",
+            "The losing carrier rejected this number: PIN does not match. Correct Port-Out PIN, "
+            "then run the row in a new file; numbers already submitted are recognised and skipped.",
+        ),
+        (
+            "REJECTED",
+            "Service address does not match the account",
+            "The losing carrier rejected this number: Service address does not match the "
+            "account. Correct Street Number / Street Name / City / State/Province / ZIP/Postal "
+            "Code, then run the row in a new file; numbers already submitted are recognised and "
+            "skipped.",
+        ),
+        (
+            "EXCLUDED",
+            "Account number on file differs",
+            "The losing carrier excluded this number: Account number on file differs. Correct "
+            "Account Number, then run the row in a new file; numbers already submitted are "
+            "recognised and skipped.",
+        ),
+        (
+            "REJECTED",
+            "",
+            "The losing carrier rejected this number: no reason given. Correct the row as the "
+            "reason says, then run the row in a new file; numbers already submitted are "
+            "recognised and skipped.",
+        ),
+    ],
+)
+def test_a_number_the_carrier_refused_is_rejected_with_the_columns_to_fix(
+    status: str, reason: str, expected: str
+) -> None:
+    created = Submission("A", SubmissionState.CREATED, 42, "PENDING", 1, "")
+    number = NumberRecord(2, "+12125550002", "A", False, reason, status, "")
+    found = outcomes(submissions={"A": created}, numbers={2: number})[2]
+    assert (found.outcome, found.order_id, found.number_status) == ("rejected", 42, status)
+    assert found.message == expected
+
+
+def test_a_confirmed_number_stays_submitted() -> None:
+    created = Submission("A", SubmissionState.CREATED, 42, "PENDING", 1, "")
+    number = NumberRecord(2, "+12125550002", "A", False, "", "CONFIRMED", "2026-12-14 09:00")
+    assert outcomes(submissions={"A": created}, numbers={2: number})[2].outcome == "submitted"

@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from batchport.columns import column
 from batchport.journal import ActiveNumber, NumberRecord
 from batchport.planner import PlannedOrder
 from batchport.portability import PortabilityRecord
@@ -235,11 +236,13 @@ def _order_outcome(
     if submission is None:
         return made(Outcome.FAILED, _NOT_REACHED)
     if submission.state is SubmissionState.CREATED:
+        status = number.number_status if number else ""
+        lost = number is not None and status in _LOST_STATUSES
         return made(
-            Outcome.SUBMITTED,
-            _SUBMITTED,
+            Outcome.REJECTED if lost else Outcome.SUBMITTED,
+            _carrier_refusal(status, number.message if number else "") if lost else _SUBMITTED,
             order_id=submission.order_id,
-            number_status=number.number_status if number else "",
+            number_status=status,
             foc_date=number.foc_date if number else "",
         )
     if submission.state is SubmissionState.REJECTED:
@@ -248,6 +251,43 @@ def _order_outcome(
     if submission.state is SubmissionState.INTENT and not submission.message:
         return made(Outcome.FAILED, _NOT_REACHED)
     return made(Outcome.FAILED, f"The order was not created: {_sentence(submission.message)}")
+
+
+#: Number statuses with which the losing carrier refused to release the number.
+_LOST_STATUSES = frozenset({"REJECTED", "EXCLUDED"})
+
+#: Words of a carrier's reason → the input columns a person corrects, by canonical key; the
+#: first entry whose word the reason contains wins (an address "on the account" is an address).
+_REASON_COLUMNS = (
+    (("pin", "passcode", "password"), ("existingPortOutPin",)),
+    (("billing", "btn"), ("accountPhoneNumber",)),
+    (("authoriz", "loa", "signature"), ("authorizingName", "authorizingDate")),
+    (("address", "street", "zip", "postal", "city", "state"),
+     ("streetNum", "streetName", "city", "state", "zipCode")),
+    (("account",), ("accountNum",)),
+    (("name",), ("name",)),
+)  # fmt: skip
+
+
+def _carrier_refusal(status: str, reason: str) -> str:
+    """The Message of a number the losing carrier rejected or excluded, with the next step.
+
+    The next step names the input columns to correct when the reason says which (a PIN
+    mismatch points at the port-out PIN column, an address mismatch at the address columns).
+    """
+    verb = "excluded" if status == "EXCLUDED" else "rejected"
+    said = _sentence(reason or "no reason given")
+    lowered = reason.lower()
+    keys = next((keys for words, keys in _REASON_COLUMNS if any(w in lowered for w in words)), ())
+    fix = (
+        f"Correct {' / '.join(column(key).header for key in keys)}"
+        if keys
+        else "Correct the row as the reason says"
+    )
+    return (
+        f"The losing carrier {verb} this number: {said} {fix}, then run the row in a new file; "
+        "numbers already submitted are recognised and skipped."
+    )
 
 
 def _sentence(text: str) -> str:
