@@ -977,6 +977,7 @@ def cancel_command(
             click.echo(f"Order {refusal.order_id} not canceled: {refusal.reason}")
         if not result.pending and not result.refused:
             click.echo("No order to cancel.")
+        _render_workbooks(result)
     if result.declined:
         fail("nothing was canceled (not confirmed)")
     sys.exit(EXIT_ATTENTION if result.needs_attention else EXIT_OK)
@@ -1043,6 +1044,14 @@ def _confirm_activation(groups: Sequence[Any]) -> bool:
     return click.confirm("Activate them? This cannot be undone", default=False, err=True)
 
 
+def _render_workbooks(result: Any) -> None:
+    """The result workbooks a lifecycle command wrote again, and why others were not."""
+    for path in result.workbooks:
+        click.echo(f"Result workbook: {path}")
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+
+
 def _render_activation(result: Any) -> None:
     for outcome in result.activated:
         click.echo(f"Order {outcome.order_id} {outcome.group}: {outcome.status}")
@@ -1051,3 +1060,4 @@ def _render_activation(result: Any) -> None:
     for item in result.not_ready:
         where = f"Order {item.order_id} {item.group}".rstrip()
         click.echo(f"{where}: {item.reason}")
+    _render_workbooks(result)

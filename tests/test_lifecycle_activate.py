@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import openpyxl
 import pytest
 from click.testing import CliRunner
 from run_inputs import (
@@ -91,6 +92,10 @@ def test_ready_after_the_foc_date_activates_with_confirmation(tmp_path: Path) ->
             f"{order_id} {group}: SUCCESS" for group, order_id in groups.items()
         )
         assert journal.batch_counts(batch).number_statuses == {"ACTIVATED": 3}
+    (workbook,) = result.workbooks  # the batch's result workbook shows the activation
+    sheet = openpyxl.load_workbook(workbook)["Rows"]
+    header, *rows = list(sheet.iter_rows(values_only=True))
+    assert {row[header.index("Number status")] for row in rows} == {"ACTIVATED"}
     result = with_client(settings, lambda c: activate_groups(c, ids, settings.state_path))
     assert not result.ready
     assert {item.reason for item in result.not_ready} == {

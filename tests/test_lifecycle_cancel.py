@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import openpyxl
 import pytest
 from click.testing import CliRunner
 from run_inputs import (
@@ -46,6 +47,13 @@ def test_cancel_a_pending_order_frees_its_numbers(tmp_path: Path) -> None:
     )
     assert asked == [[first]] and result.canceled == (first,) and not result.refused
     assert result.journaled == (first,)
+    # The batch's result workbook shows the cancellation at once.
+    (workbook,) = result.workbooks
+    assert workbook == tmp_path / "in.result.xlsx" and not result.warnings
+    orders_sheet = openpyxl.load_workbook(workbook)["Orders"]
+    header, *rows = list(orders_sheet.iter_rows(values_only=True))
+    status = {row[header.index("Order ID")]: row[header.index("Status")] for row in rows}
+    assert status == {first: "CANCELED", second: "PENDING"}
     statuses = {order.id: order.status.value for order in sandbox_orders(settings)}
     assert statuses == {first: "CANCELED", second: "PENDING"}
     with open_journal(settings.state_path) as journal:

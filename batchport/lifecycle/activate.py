@@ -30,6 +30,7 @@ from batchport.errors import ApiRejected, ConfigError
 from batchport.journal import open_journal
 from batchport.lifecycle.cancel import batch_order_ids
 from batchport.lifecycle.orders import no_such_order
+from batchport.lifecycle.result import rewrite_results
 
 __all__ = [
     "ActivationOutcome",
@@ -102,6 +103,9 @@ class ActivationResult:
     not_ready: tuple[NotReady, ...]
     activated: tuple[ActivationOutcome, ...] = ()
     declined: bool = False
+    #: The result workbooks written again, and why a batch's workbook was not.
+    workbooks: tuple[Path, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     @property
     def needs_attention(self) -> bool:
@@ -115,6 +119,8 @@ class ActivationResult:
             "not_ready": [reason.to_json() for reason in self.not_ready],
             "activated": [outcome.to_json() for outcome in self.activated],
             "declined": self.declined,
+            "workbooks": [str(path) for path in self.workbooks],
+            "warnings": list(self.warnings),
         }
 
 
@@ -230,8 +236,14 @@ async def activate_groups(
         names = [item.group for item in ready if item.order_id == order_id]
         answers = await client.activate(order_id, names)
         outcomes += [ActivationOutcome(order_id, a.phone_number_group, a.status) for a in answers]
-    _journal_activated(journal_path, ready, outcomes, now())
-    return ActivationResult(tuple(ready), tuple(not_ready), tuple(outcomes))
+    workbooks, warnings = _journal_activated(journal_path, ready, outcomes, now())
+    return ActivationResult(
+        tuple(ready),
+        tuple(not_ready),
+        tuple(outcomes),
+        workbooks=tuple(workbooks),
+        warnings=tuple(warnings),
+    )
 
 
 def _journal_activated(
@@ -239,10 +251,12 @@ def _journal_activated(
     ready: Sequence[ReadyGroup],
     outcomes: Sequence[ActivationOutcome],
     at: datetime,
-) -> None:
-    """One ``activated`` event per group of an order the journal knows. No journal: nothing."""
+) -> tuple[list[Path], list[str]]:
+    """One ``activated`` event per group of an order the journal knows, then each batch's
+    result workbook written again: the workbooks, and why others were not. No journal:
+    nothing."""
     if not outcomes or not journal_path.exists():
-        return
+        return [], []
     numbers = {(item.order_id, item.group): item.numbers for item in ready}
     with open_journal(journal_path) as journal:
         for outcome in outcomes:
@@ -250,3 +264,5 @@ def _journal_activated(
             journal.record_activated(
                 outcome.order_id, outcome.group, numbers.get(key, ()), outcome.status.upper(), at
             )
+        order_ids = {outcome.order_id for outcome in outcomes}
+        return rewrite_results(journal, order_ids, at, {"Groups activated": len(outcomes)})

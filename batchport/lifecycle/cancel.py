@@ -19,6 +19,7 @@ from batchport.api import Order, OrderStatus, PortingClient
 from batchport.errors import ApiRejected, ConfigError
 from batchport.journal import open_journal
 from batchport.lifecycle.orders import no_such_order
+from batchport.lifecycle.result import rewrite_results
 
 __all__ = [
     "CancelRefusal",
@@ -53,6 +54,9 @@ class CancelResult:
     refused: tuple[CancelRefusal, ...] = ()
     declined: bool = False
     journaled: tuple[int, ...] = field(default=())
+    #: The result workbooks written again, and why a batch's workbook was not.
+    workbooks: tuple[Path, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     @property
     def needs_attention(self) -> bool:
@@ -66,6 +70,8 @@ class CancelResult:
             "not_canceled": [refusal.to_json() for refusal in self.refused],
             "declined": self.declined,
             "journaled": list(self.journaled),
+            "workbooks": [str(path) for path in self.workbooks],
+            "warnings": list(self.warnings),
         }
 
 
@@ -141,13 +147,28 @@ async def cancel_orders(
             refused.append(CancelRefusal(order.id, order.status.value, f"refused: {exc}"))
             continue
         canceled.append(order.id)
-    journaled = _journal_canceled(journal_path, canceled, now())
-    return CancelResult(pending, tuple(canceled), tuple(refused), journaled=journaled)
+    journaled, workbooks, warnings = _journal_canceled(journal_path, canceled, now())
+    return CancelResult(
+        pending,
+        tuple(canceled),
+        tuple(refused),
+        journaled=journaled,
+        workbooks=tuple(workbooks),
+        warnings=tuple(warnings),
+    )
 
 
-def _journal_canceled(journal_path: Path, order_ids: list[int], at: datetime) -> tuple[int, ...]:
-    """Record each canceled order the journal knows; the ids it knew. No journal: none."""
+def _journal_canceled(
+    journal_path: Path, order_ids: list[int], at: datetime
+) -> tuple[tuple[int, ...], list[Path], list[str]]:
+    """Record each canceled order the journal knows and rewrite its batch's result workbook.
+
+    Returns the ids the journal knew, the workbooks written and why others were not. No
+    journal: nothing.
+    """
     if not order_ids or not journal_path.exists():
-        return ()
+        return (), [], []
     with open_journal(journal_path) as journal:
-        return tuple(order_id for order_id in order_ids if journal.record_canceled(order_id, at))
+        known = tuple(order_id for order_id in order_ids if journal.record_canceled(order_id, at))
+        workbooks, warnings = rewrite_results(journal, known, at, {"Orders canceled": len(known)})
+    return known, workbooks, warnings

@@ -23,12 +23,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from batchport.api import Order, OrderNumber, PortingClient
-from batchport.errors import BatchportError, ConfigError, InputError
+from batchport.errors import ConfigError
 from batchport.journal import BatchRecord, Journal, NumberRecord, NumberUpdate, open_journal
-from batchport.outputs import output_path
-from batchport.report.outcomes import RunRecords
-from batchport.report.result import ResultInfo, write_result
-from batchport.validation import Validation, validate_file
+from batchport.lifecycle.result import rewrite_result
 
 __all__ = [
     "Completed",
@@ -212,7 +209,9 @@ async def track_batch(
         attention = any(statuses.get(status, 0) for status in LOST_STATUSES)
         path, warning = (None, None)
         if plan:
-            path, warning = _rewrite_result(journal, batch, now(), client.calls)
+            path, warning = rewrite_result(
+                journal, batch, now(), {"API calls (track)": client.calls}
+            )
     return replace(result, result=path, warning=warning, attention=attention)
 
 
@@ -313,50 +312,3 @@ def _compare(
         journal.record_tracked(
             batch_id, reference, status=status, numbers=updates, changes=changes, now=now
         )
-
-
-def _rewrite_result(
-    journal: Journal, batch: BatchRecord, now: datetime, api_calls: int
-) -> tuple[Path | None, str | None]:
-    """Write the batch's result workbook again from the journal; or say why it was not."""
-    source = Path(batch.source)
-    skipped = f"the result workbook was not rewritten: {source}"
-    if not source.is_file():
-        return None, f"{skipped} is gone"
-    try:
-        validation = validate_file(source, today=now.date())
-    except InputError as exc:
-        return None, f"{skipped} cannot be read ({exc})"
-    if not _same_rows(journal, batch.id, validation):
-        return None, f"{skipped} changed since the batch was run"
-    valid = validation.rows.drop(index=list(validation.error_rows), errors="ignore")
-    phones = valid["phoneNumber"].astype(str).tolist()
-    records = RunRecords(
-        active=journal.active_numbers(batch.target, phones, exclude_batch=batch.id),
-        portability=journal.cached_portability(batch.target, phones, now=now, max_age=None),
-        plan=journal.load_plan(batch.id) or (),
-        numbers=journal.number_records(batch.id),
-        submissions=journal.submissions(batch.id),
-        dry_run=False,
-        plan_saved=True,
-    )
-    info = ResultInfo(
-        source=source,
-        batch_id=batch.id,
-        when=now,
-        target=batch.target,
-        dry_run=False,
-        first_submitted=journal.first_submitted(batch.id),
-    )
-    path = output_path(source, "result")
-    try:
-        write_result(path, validation, records, info, {"API calls (track)": api_calls})
-    except BatchportError as exc:
-        raise BatchportError(f"{exc}; the changes are recorded in the journal") from exc
-    return path, None
-
-
-def _same_rows(journal: Journal, batch_id: str, validation: Validation) -> bool:
-    """Whether the file reads as the rows journaled for the batch (the hashes ``run`` keeps)."""
-    read = {row: (phone, data) for row, phone, data in validation.row_hashes()}
-    return read == journal.input_rows(batch_id)
