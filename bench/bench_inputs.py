@@ -2,7 +2,8 @@
 
 ``make_rows`` yields unique US and Canadian numbers written five different ways, with the
 addresses, PINs and account numbers a real customer file carries; ``write_xlsx`` writes them as a
-workbook the way a person would hand it over. Used by ``bench_validate.py`` and ``bench_run.py``.
+workbook the way a person would hand it over. Used by ``bench_validate.py``, ``bench_run.py`` and
+``bench_track.py``.
 """
 
 from __future__ import annotations
