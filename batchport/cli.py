@@ -1061,3 +1061,117 @@ def _render_activation(result: Any) -> None:
         where = f"Order {item.order_id} {item.group}".rstrip()
         click.echo(f"{where}: {item.reason}")
     _render_workbooks(result)
+
+
+# --- after submission: documents (the LOA) --------------------------------------------------
+
+
+@main.group("documents")
+def documents_group() -> None:
+    """Documents of an order (the LOA, a bill): upload them, download them.
+
+    Example: batchport documents upload 890002 loa.pdf --sandbox
+    """
+
+
+@documents_group.command("upload")
+@click.argument("order_id", required=False, type=click.IntRange(min=1))
+@click.argument("file", required=False, type=click.Path(path_type=Path))
+@click.option("--batch", metavar="ID", help="Attach documents to every order this batch created.")
+@click.option(
+    "--dir",
+    "folder",
+    metavar="DIR",
+    type=click.Path(path_type=Path),
+    help="With --batch: one document for every order, or those the input's loaFile column names.",
+)
+@click.option("--description", default="", metavar="TEXT", help="The documents' description.")
+@api_options
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON array on stdout.")
+def documents_upload(
+    order_id: int | None,
+    file: Path | None,
+    batch: str | None,
+    folder: Path | None,
+    description: str,
+    as_json: bool,
+    **api: Any,
+) -> None:
+    """Attach a PDF, PNG, JPEG or TIFF document to an order, or to every order of a batch.
+
+    Type (by content) and size are checked for every file before anything is sent.
+
+    Example: batchport documents upload --batch 3f9c2a1b7d04 --dir loas/ --sandbox
+    """
+    import json
+
+    from batchport.lifecycle.documents import batch_uploads, upload_document, upload_documents
+
+    single = order_id is not None or file is not None
+    if single and (batch or folder):
+        raise click.UsageError("give ORDER_ID FILE, or --batch ID --dir DIR, not both")
+    if single and (order_id is None or file is None):
+        raise click.UsageError("give both ORDER_ID and FILE")
+    if not single and not (batch and folder):
+        raise click.UsageError("give ORDER_ID FILE, or --batch ID --dir DIR")
+    settings = settings_from_options(api)
+    done: Sequence[Any]
+    if order_id is not None and file is not None:
+        done = (
+            _with_client(
+                settings,
+                lambda client: upload_document(
+                    client, order_id, file, settings.state_path, description=description
+                ),
+            ),
+        )
+    else:
+        assert batch is not None and folder is not None  # checked above
+        uploads = batch_uploads(settings.state_path, batch, folder)
+        done = _with_client(
+            settings,
+            lambda client: upload_documents(
+                client, uploads, settings.state_path, description=description
+            ),
+        )
+    if as_json:
+        click.echo(json.dumps([item.to_json() for item in done]))
+        return
+    for item in done:
+        click.echo(
+            f"Order {item.order_id}: {item.name} ({item.kind}, {item.size:,} bytes) uploaded "
+            f"as document {item.document_id}."
+        )
+
+
+@documents_group.command("get")
+@click.argument("order_id", type=click.IntRange(min=1))
+@click.argument("document_id", type=click.IntRange(min=1))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Where to write it [default: the document's name, in the current folder].",
+)
+@api_options
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+def documents_get(
+    order_id: int, document_id: int, out: Path | None, as_json: bool, **api: Any
+) -> None:
+    """Download a document of an order, readable by you only; an existing file is kept.
+
+    Example: batchport documents get 890002 17 --out loa-890002.pdf --sandbox
+    """
+    import json
+
+    from batchport.lifecycle.documents import download_document
+
+    settings = settings_from_options(api)
+    saved = _with_client(
+        settings,
+        lambda client: download_document(client, order_id, document_id, out, folder=Path.cwd()),
+    )
+    if as_json:
+        click.echo(json.dumps(saved.to_json()))
+    else:
+        click.echo(f"Document {document_id} of order {order_id} written to {saved.path}.")

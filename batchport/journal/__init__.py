@@ -524,6 +524,18 @@ class Journal(JournalStore):
             _event(db, batch_id, now, "canceled", reference, str(order_id))
         return True
 
+    def record_document(self, order_id: int, document_id: int, name: str, now: datetime) -> bool:
+        """A document ``name`` was attached to the created order ``order_id`` as
+        ``document_id``: a ``document`` event (``"<order id> <document id> <name>"``) is
+        appended. Returns False, changing nothing, when the journal has no such order."""
+        known = self.order_submission(order_id)
+        if known is None:
+            return False
+        batch_id, reference = known
+        with self._transaction() as db:
+            _event(db, batch_id, now, "document", reference, f"{order_id} {document_id} {name}")
+        return True
+
     def record_activated(
         self, order_id: int, group: str, numbers: Iterable[str], status: str, now: datetime
     ) -> bool:

@@ -10,6 +10,8 @@ One module per concern, each a few library functions that a command calls once:
 - ``cancel.py``: cancel PENDING orders, journaled (``batchport cancel``);
 - ``activate.py``: on-demand activation of ready carrier groups, journaled
   (``batchport activate``).
+- ``documents.py``: documents checked by content and size, uploaded to an order or a batch's
+  orders and journaled, or downloaded (``batchport documents``).
 
 The functions that talk to the API take an open ``PortingClient`` (the command opens it with
 ``batchport.connection.open_client``); none reads settings.
