@@ -102,12 +102,17 @@ def free_port() -> int:
 
 def start_sandbox(state: Path, extra: list[str], limit: float) -> Sandbox:
     """Serve a sandbox keeping its orders in the new file ``state``; return once it listens."""
-    port = free_port()
+    options = ["--latency-ms", str(LATENCY_MS), "--rate-limit", f"{limit:g}", *extra]
+    return serve_sandbox(state, free_port(), options)
+
+
+def serve_sandbox(state: Path, port: int, options: list[str]) -> Sandbox:
+    """Serve a sandbox with ``options`` on ``port``, its orders in ``state``; return once it
+    listens, with the environment its ``export`` lines set."""
     command = [*BATCHPORT, "sandbox", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--state", str(state)]
-    command += ["--latency-ms", str(LATENCY_MS), "--rate-limit", f"{limit:g}", "--seed", "7"]
+    command += ["--state", str(state), "--seed", "7", *options]
     process = subprocess.Popen(
-        [*command, *extra], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
     )
     env = dict(os.environ)
     assert process.stdout is not None

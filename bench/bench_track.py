@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from bench_inputs import write_xlsx
-from bench_run import BATCHPORT, LATENCY_MS, RATE, Sandbox, free_port
+from bench_run import BATCHPORT, LATENCY_MS, RATE, Sandbox, free_port, serve_sandbox
 
 #: Setting up runs as fast as the machine allows: no rate limit, no latency on the sandbox.
 SETUP_RATE = 1000
@@ -56,28 +55,7 @@ class Tracking:
 
 def serve(state: Path, port: int, latency_ms: int, limit: str) -> Sandbox:
     """Serve a sandbox keeping its orders in ``state`` on ``port``; return once it listens."""
-    command = [*BATCHPORT, "sandbox", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--state", str(state), "--latency-ms", str(latency_ms), "--rate-limit", limit]
-    process = subprocess.Popen(
-        [*command, "--seed", "7"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-    )
-    env = dict(os.environ)
-    assert process.stdout is not None
-    for line in process.stdout:
-        if line.startswith("export "):
-            name, _, value = line.removeprefix("export ").strip().partition("=")
-            env[name] = value
-        if "SINCH_PROJECT_ID" in line:
-            break
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return Sandbox(process, env)
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit("the sandbox did not start listening within 30 s")
+    return serve_sandbox(state, port, ["--latency-ms", str(latency_ms), "--rate-limit", limit])
 
 
 def stats(sandbox: Sandbox) -> dict[str, Any]:
