@@ -929,16 +929,13 @@ def _require_confirmation(yes: bool, verb: str) -> bool:
 
 
 def _order_ids(order_ids: tuple[int, ...], batch: str | None, settings: Settings) -> list[int]:
-    from batchport.lifecycle.activate import latest_batch_order_ids
-    from batchport.lifecycle.cancel import batch_order_ids
+    from batchport.lifecycle.batch import batch_order_ids
 
     if order_ids and batch:
         raise click.UsageError("give order ids or --batch, not both")
-    if batch:
-        return batch_order_ids(settings.state_path, batch)
     if order_ids:
         return list(order_ids)
-    return latest_batch_order_ids(settings.state_path)[1]
+    return batch_order_ids(settings.state_path, batch)[1]
 
 
 @main.command("cancel")

@@ -138,7 +138,14 @@ def run_batch(xlsx: Path, folder: Path, sandbox: Sandbox, client: Client) -> dic
     env = {**sandbox.env, "BATCHPORT_STATE": str(folder / "journal.sqlite")}
     command = [*BATCHPORT, "run", str(xlsx), "--yes", "--json", "--rate", str(client.rate)]
     command += ["--concurrency", str(client.concurrency), "--out", str(folder / "result.xlsx")]
-    out_path, err_path = folder / "run.json", folder / "run.err"
+    summary, wall, peak = run_process(command, env, folder, "run")
+    summary.update(wall=wall, peak_mib=peak)
+    return dict(summary)
+
+
+def run_process(command: list[str], env: dict[str, str], folder: Path, name: str) -> Any:
+    """Run one batchport command; return its JSON output, wall time and peak RSS in MiB."""
+    out_path, err_path = folder / f"{name}.json", folder / f"{name}.err"
     started = time.perf_counter()
     with out_path.open("wb") as out, err_path.open("wb") as err:
         proc = subprocess.Popen(command, env=env, stdout=out, stderr=err)
@@ -147,10 +154,8 @@ def run_batch(xlsx: Path, folder: Path, sandbox: Sandbox, client: Client) -> dic
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 3):
         message = err_path.read_text(errors="replace")[-800:]
-        raise SystemExit(f"batchport run failed ({code}): {message}")
-    summary: dict[str, Any] = json.loads(out_path.read_text())
-    summary.update(wall=wall, exit=code, peak_mib=usage.ru_maxrss // 1024)
-    return summary
+        raise SystemExit(f"batchport {name} failed ({code}): {message}")
+    return json.loads(out_path.read_text()), wall, usage.ru_maxrss // 1024
 
 
 def floor_of(summary: dict[str, Any], limit: float) -> tuple[int, float]:

@@ -25,18 +25,23 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bench_inputs import write_xlsx
-from bench_run import BATCHPORT, LATENCY_MS, RATE, Sandbox, free_port, serve_sandbox
+from bench_run import (
+    BATCHPORT,
+    LATENCY_MS,
+    RATE,
+    Sandbox,
+    free_port,
+    run_process,
+    serve_sandbox,
+)
 
 #: Setting up runs as fast as the machine allows: no rate limit, no latency on the sandbox.
 SETUP_RATE = 1000
@@ -64,21 +69,6 @@ def stats(sandbox: Sandbox) -> dict[str, Any]:
     with urllib.request.urlopen(url, timeout=10) as reply:
         answer: dict[str, Any] = json.load(reply)
         return answer
-
-
-def run_process(command: list[str], env: dict[str, str], folder: Path, name: str) -> Any:
-    """Run one batchport command; return its JSON output, wall time and peak RSS in MiB."""
-    out_path, err_path = folder / f"{name}.json", folder / f"{name}.err"
-    started = time.perf_counter()
-    with out_path.open("wb") as out, err_path.open("wb") as err:
-        proc = subprocess.Popen(command, env=env, stdout=out, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - started
-    code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 3):
-        message = err_path.read_text(errors="replace")[-800:]
-        raise SystemExit(f"batchport {name} failed ({code}): {message}")
-    return json.loads(out_path.read_text()), wall, usage.ru_maxrss // 1024
 
 
 def make_orders(folder: Path, orders: int, port: int) -> int:

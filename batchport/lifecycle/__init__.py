@@ -2,6 +2,8 @@
 
 One module per concern, each a few library functions that a command calls once:
 
+- ``batch.py``: the journal and the batch a command works on (never creating a journal);
+- ``result.py``: the batch's result workbook written again after the service's news;
 - ``orders.py``: the project's order list with its filters, every page (``batchport orders``);
 - ``notes.py``: an order's notes, and adding one (``batchport notes``);
 - ``configuration.py``: the project's porting configuration (``batchport config``);

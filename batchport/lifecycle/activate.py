@@ -28,7 +28,6 @@ from batchport.api import (
 )
 from batchport.errors import ApiRejected, ConfigError
 from batchport.journal import open_journal
-from batchport.lifecycle.cancel import batch_order_ids
 from batchport.lifecycle.orders import no_such_order
 from batchport.lifecycle.result import rewrite_results
 
@@ -38,7 +37,6 @@ __all__ = [
     "NotReady",
     "ReadyGroup",
     "activate_groups",
-    "latest_batch_order_ids",
 ]
 
 
@@ -122,19 +120,6 @@ class ActivationResult:
             "workbooks": [str(path) for path in self.workbooks],
             "warnings": list(self.warnings),
         }
-
-
-def latest_batch_order_ids(journal_path: Path) -> tuple[str, list[int]]:
-    """The most recent batch of the journal and the ids of the orders it created.
-
-    Raises ConfigError when there is no journal or no batch in it.
-    """
-    if journal_path.exists():
-        with open_journal(journal_path) as journal:
-            batches = journal.batches()
-        if batches:
-            return batches[0].id, batch_order_ids(journal_path, batches[0].id)
-    raise ConfigError(f"no batch in the journal {journal_path}; give order ids or --batch")
 
 
 def _group_reason(numbers: Sequence[OrderNumber], today: date) -> tuple[str, date | None]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from batchport.api import Order, OrderStatus, PortingClient
-from batchport.errors import ApiRejected, ConfigError
+from batchport.errors import ApiRejected
 from batchport.journal import open_journal
 from batchport.lifecycle.orders import no_such_order
 from batchport.lifecycle.result import rewrite_results
@@ -24,7 +24,6 @@ from batchport.lifecycle.result import rewrite_results
 __all__ = [
     "CancelRefusal",
     "CancelResult",
-    "batch_order_ids",
     "cancel_orders",
 ]
 
@@ -85,24 +84,6 @@ def _not_pending(order: Order) -> CancelRefusal:
             f"ask Sinch with `batchport notes {order.id} --add ...`"
         )
     return CancelRefusal(order.id, status, reason)
-
-
-def batch_order_ids(journal_path: Path, batch_id: str) -> list[int]:
-    """The ids of the orders batch ``batch_id`` created, as the journal recorded them.
-
-    Raises ConfigError when the journal has no such batch, or the batch created no order.
-    """
-    if not journal_path.exists():
-        raise ConfigError(f"no journal at {journal_path}; give order ids, or the right --state")
-    with open_journal(journal_path) as journal:
-        if batch_id not in {record.id for record in journal.batches()}:
-            raise ConfigError(
-                f"no batch {batch_id} in the journal {journal_path}; `batchport batches` lists them"
-            )
-        ids = sorted(sub.order_id for sub in journal.submissions(batch_id).values() if sub.order_id)
-    if not ids:
-        raise ConfigError(f"batch {batch_id} created no order")
-    return ids
 
 
 async def _read(client: PortingClient, order_id: int) -> Order:

@@ -21,7 +21,8 @@ from pathlib import Path
 
 from batchport.api import PortingClient
 from batchport.errors import ApiRejected, ConfigError, InputError
-from batchport.journal import Journal, open_journal
+from batchport.journal import open_journal
+from batchport.lifecycle.batch import created_orders, existing_journal, find_batch
 from batchport.lifecycle.orders import no_such_order
 from batchport.limits import MAX_DOCUMENT_BYTES
 
@@ -223,42 +224,18 @@ def batch_uploads(journal_path: Path, batch_id: str, folder: Path) -> list[Docum
     files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
     if not files:
         raise InputError(f"{folder}: holds no document")
-    with _existing(journal_path) as journal:
-        orders = _created_orders(journal, batch_id)
+    with existing_journal(journal_path) as journal:
+        source = Path(find_batch(journal, batch_id).source)
+        orders = created_orders(journal, batch_id)
         if len(files) == 1:
             document = check_document(files[0])
             return [DocumentUpload(order_id, document) for order_id in orders.values()]
-        source = _batch_source(journal, batch_id)
         rows = {
             row: record.reference
             for row, record in journal.number_records(batch_id).items()
             if not record.refused
         }
     return _by_loa_column(source, folder, len(files), rows, orders)
-
-
-def _existing(journal_path: Path) -> Journal:
-    if not journal_path.exists():
-        raise ConfigError(f"no journal at {journal_path}; give the right --state")
-    return open_journal(journal_path)
-
-
-def _created_orders(journal: Journal, batch_id: str) -> dict[str, int]:
-    """The batch's created orders, reference → order id, in reference order."""
-    if batch_id not in {record.id for record in journal.batches()}:
-        raise ConfigError(f"no batch {batch_id} in the journal; `batchport batches` lists them")
-    created = {
-        reference: sub.order_id
-        for reference, sub in sorted(journal.submissions(batch_id).items())
-        if sub.order_id is not None and sub.state.value == "created"
-    }
-    if not created:
-        raise ConfigError(f"batch {batch_id} created no order")
-    return created
-
-
-def _batch_source(journal: Journal, batch_id: str) -> Path:
-    return next(Path(record.source) for record in journal.batches() if record.id == batch_id)
 
 
 def _by_loa_column(

@@ -24,7 +24,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from batchport.api import Order, OrderNumber, PortingClient
 from batchport.errors import ConfigError
-from batchport.journal import BatchRecord, Journal, NumberRecord, NumberUpdate, open_journal
+from batchport.journal import Journal, NumberRecord, NumberUpdate
+from batchport.lifecycle.batch import existing_journal, find_batch
 from batchport.lifecycle.result import rewrite_result
 
 __all__ = [
@@ -176,8 +177,13 @@ async def track_batch(
     are recorded by then).
     """
     now = clock or (lambda: datetime.now(UTC))
-    with _existing_journal(journal_path) as journal:
-        batch = _pick_batch(journal, batch_id, target)
+    with existing_journal(journal_path) as journal:
+        batch = find_batch(journal, batch_id)
+        if batch.target != target:
+            raise ConfigError(
+                f"batch {batch.id} was run against {batch.target}, not {target}: track it with "
+                "the same target (--sandbox, or the same project)"
+            )
         plan = journal.load_plan(batch.id) or ()
         zones = {order.reference: order.desired_port_time_zone for order in plan}
         submissions = journal.submissions(batch.id)
@@ -213,32 +219,6 @@ async def track_batch(
                 journal, batch, now(), {"API calls (track)": client.calls}
             )
     return replace(result, result=path, warning=warning, attention=attention)
-
-
-def _existing_journal(path: Path) -> Journal:
-    # Tracking never creates a journal: an empty one would only hide a wrong --state.
-    if not path.exists():
-        raise ConfigError(f"no journal at {path}: run a batch first (batchport run)")
-    return open_journal(path)
-
-
-def _pick_batch(journal: Journal, batch_id: str | None, target: str) -> BatchRecord:
-    batches = journal.batches()
-    if not batches:
-        raise ConfigError("the journal has no batches: run a batch first (batchport run)")
-    if batch_id is None:
-        batch = batches[0]
-    else:
-        found = [record for record in batches if record.id == batch_id]
-        if not found:
-            raise ConfigError(f"no batch {batch_id} in the journal; `batchport batches` lists them")
-        batch = found[0]
-    if batch.target != target:
-        raise ConfigError(
-            f"batch {batch.id} was run against {batch.target}, not {target}: track it with the "
-            "same target (--sandbox, or the same project)"
-        )
-    return batch
 
 
 async def _read_orders(client: PortingClient, order_ids: Sequence[int]) -> list[Order]:

@@ -1,0 +1,63 @@
+"""The batch a lifecycle command works on, as the journal recorded it.
+
+Lifecycle commands never create a journal (an empty one would only hide a wrong ``--state``):
+:func:`existing_journal` opens the one there is. :func:`find_batch` picks a batch by id, or the
+most recent; :func:`created_orders` lists the orders it created. Each refusal is a ConfigError
+that says what to do instead.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from batchport.errors import ConfigError
+from batchport.journal import BatchRecord, Journal, open_journal
+
+__all__ = ["batch_order_ids", "created_orders", "existing_journal", "find_batch"]
+
+
+def existing_journal(path: Path) -> Journal:
+    """The journal at ``path``, opened; ConfigError when there is none."""
+    if not path.exists():
+        raise ConfigError(
+            f"no journal at {path}: run a batch first (batchport run), or give the right --state"
+        )
+    return open_journal(path)
+
+
+def find_batch(journal: Journal, batch_id: str | None) -> BatchRecord:
+    """Batch ``batch_id``, or the most recent when None; ConfigError when there is none."""
+    batches = journal.batches()
+    if not batches:
+        raise ConfigError("the journal has no batches: run a batch first (batchport run)")
+    if batch_id is None:
+        return batches[0]
+    for record in batches:
+        if record.id == batch_id:
+            return record
+    raise ConfigError(f"no batch {batch_id} in the journal; `batchport batches` lists them")
+
+
+def created_orders(journal: Journal, batch_id: str) -> dict[str, int]:
+    """The orders batch ``batch_id`` created, reference → order id, in reference order.
+
+    Raises ConfigError when the batch created none.
+    """
+    created = {
+        reference: sub.order_id
+        for reference, sub in sorted(journal.submissions(batch_id).items())
+        if sub.order_id is not None
+    }
+    if not created:
+        raise ConfigError(f"batch {batch_id} created no order")
+    return created
+
+
+def batch_order_ids(journal_path: Path, batch_id: str | None) -> tuple[str, list[int]]:
+    """Batch ``batch_id`` (the most recent when None) and the ids of the orders it created.
+
+    Raises ConfigError for no journal, no such batch, or a batch that created no order.
+    """
+    with existing_journal(journal_path) as journal:
+        batch = find_batch(journal, batch_id)
+        return batch.id, sorted(created_orders(journal, batch.id).values())
