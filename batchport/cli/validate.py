@@ -1,0 +1,98 @@
+"""``batchport validate`` and ``batchport template``: check a customer file, or start one."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from batchport.cli.common import (
+    EXIT_ATTENTION,
+    EXIT_OK,
+    fail,
+    main,
+)
+
+# --- validate / template commands ------------------------------------------------------------
+
+
+@main.command("validate")
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--sheet", help="Worksheet to read (default: the first with a known header).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Validation workbook to write (default: <input stem>.validation.xlsx beside INPUT).",
+)
+@click.option("--no-report", is_flag=True, help="Do not write the validation workbook.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+def validate_command(
+    input_path: Path, sheet: str | None, out: Path | None, no_report: bool, as_json: bool
+) -> None:
+    """Check every row of INPUT (.xlsx or .csv) and report every problem at once.
+
+    Exits 0 when no row has an error, 3 when some do, 1 when the file cannot be used.
+
+    Example: batchport validate samples/clean-mixed.xlsx --out checked.xlsx
+    """
+    if out is not None and no_report:
+        raise click.UsageError("--out and --no-report cannot be used together")
+    from batchport.intake.workbook import prefetch
+
+    prefetch(input_path, sheet)  # parse the workbook while the validation stack loads
+    from batchport.report.validation import validate_and_report
+
+    validation, report = validate_and_report(input_path, sheet=sheet, out=out, write=not no_report)
+    if as_json:
+        validation.write_json(sys.stdout)  # streamed: the findings can run to millions
+        sys.stdout.write("\n")
+        if report is not None:
+            click.echo(f"Validation workbook: {report}", err=True)
+    else:
+        _render_validation(validation, report)
+    sys.exit(EXIT_ATTENTION if validation.invalid else EXIT_OK)
+
+
+def _render_validation(validation: Any, report: Path | None) -> None:
+    click.echo(
+        f"{validation.row_count} rows: {validation.valid} valid, {validation.invalid} invalid, "
+        f"{validation.warnings} warnings"
+    )
+    problems = validation.top_problems()
+    if problems:
+        click.echo("Most frequent problems:")
+        for code, severity, count in problems:
+            click.echo(f"  {count:>7}  {severity:<7}  {code}")
+    if report is not None:
+        click.echo(f"Validation workbook: {report}")
+
+
+@main.command("template")
+@click.argument(
+    "out",
+    metavar="[OUT.xlsx]",
+    required=False,
+    default=Path("port-in-template.xlsx"),
+    type=click.Path(dir_okay=False, path_type=Path),
+)
+@click.option("--force", is_flag=True, help="Replace OUT.xlsx if it already exists.")
+def template_command(out: Path, force: bool) -> None:
+    """Write the input template: headers, hints, dropdowns, instructions, three examples.
+
+    An existing file is not replaced unless --force is given.
+
+    Example: batchport template my-port-list.xlsx
+    """
+    from batchport.outputs import require_writable
+    from batchport.report.template import write_template
+
+    require_writable(out, "the template")
+    if out.exists() and not force:
+        fail(f"{out} already exists; choose another name, or add --force to replace it")
+    try:
+        write_template(out)
+    except OSError as exc:
+        fail(f"cannot write the template {out}: {exc.strerror or exc}")
+    click.echo(f"Template written to {out}")
