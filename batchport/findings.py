@@ -42,10 +42,15 @@ __all__ = [
 
 
 class Severity(enum.StrEnum):
-    """How bad a finding is: an ``error`` stops the row, a ``warning`` only informs."""
+    """How bad a finding is.
+
+    An ``error`` stops the row; a ``warning`` asks a person to look; ``info`` records a change
+    batchport made that cannot be wrong (a phone reformatted, an Excel date cell converted).
+    """
 
     ERROR = "error"
     WARNING = "warning"
+    INFO = "info"
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,9 @@ class Finding:
     ``row`` is the spreadsheet row number as Excel shows it, ``column`` the canonical column key
     (or the header of an unknown column), ``code`` a stable snake_case identifier such as
     ``duplicate_number``, ``message`` plain language that says how to fix it and ``value`` the
-    offending cell text (port-out PINs and account numbers already masked).
+    offending cell text (port-out PINs and account numbers already masked). ``sent`` is, for a
+    finding about a value batchport changed, the value it will send instead (masked alike); it is
+    empty when nothing was changed.
     """
 
     row: int
@@ -64,6 +71,7 @@ class Finding:
     severity: Severity
     message: str
     value: str = ""
+    sent: str = ""
 
     @property
     def is_error(self) -> bool:
@@ -166,7 +174,7 @@ def advice_for(code: str, header: str, limit: int = 0) -> str:
 
 
 #: The columns of a finding frame, in order.
-FRAME_COLUMNS = ("row", "column", "code", "severity", "message", "value")
+FRAME_COLUMNS = ("row", "column", "code", "severity", "message", "value", "sent")
 _POSITION = {c.key: i for i, c in enumerate(COLUMNS)}
 
 
@@ -180,6 +188,7 @@ def _empty() -> pd.DataFrame:
     columns = {name: _repeat("", 0) for name in FRAME_COLUMNS}
     columns["row"] = pd.Series([], dtype="int64")
     columns["value"] = pd.Series([], dtype="str")
+    columns["sent"] = pd.Series([], dtype="str")
     return pd.DataFrame(columns)
 
 
@@ -189,13 +198,15 @@ def frame_of(
     code: str,
     values: pd.Series | None = None,
     message: str | pd.Series | None = None,
+    sent: pd.Series | None = None,
 ) -> pd.DataFrame:
     """One finding of ``code`` for every row where ``mask`` is true.
 
     ``mask`` is a boolean Series indexed by spreadsheet row number; the severity, and the
     message unless ``message`` overrides it (one text, or a Series aligned with ``mask``), come
     from :data:`CODES`; ``values`` (aligned with ``mask``) become the offending
-    values, masked when ``column`` is a secret column. Raises ``KeyError`` for an unknown code.
+    values and ``sent`` (aligned alike) the values batchport will send in their place, both
+    masked when ``column`` is a secret column. Raises ``KeyError`` for an unknown code.
     """
     rule = CODES[code]
     hits = mask.to_numpy(dtype=bool)
@@ -207,10 +218,7 @@ def frame_of(
         texts = _objects(message.to_numpy(dtype=object)[hits])
     else:
         texts = _repeat(rule.message if message is None else message, count)
-    if values is None:
-        shown = _repeat("", count).astype("str")
-    else:
-        shown = masked_values(column, values[hits].astype("str").reset_index(drop=True))
+    shown, replaced = (_shown(column, series, hits, count) for series in (values, sent))
     # The repeated texts are one shared object each, the values stay in Arrow: a file of a
     # million rows can carry a million findings, and they must not cost more than the rows.
     return pd.DataFrame(
@@ -221,8 +229,15 @@ def frame_of(
             "severity": _repeat(rule.severity.value, count),
             "message": texts,
             "value": shown,
+            "sent": replaced,
         }
     )
+
+
+def _shown(column: str, values: pd.Series | None, hits: np.ndarray, count: int) -> pd.Series:
+    if values is None:
+        return _repeat("", count).astype("str")
+    return masked_values(column, values[hits].astype("str").reset_index(drop=True))
 
 
 def masked_values(column: str, values: pd.Series) -> pd.Series:
@@ -269,6 +284,8 @@ def to_findings(frame: pd.DataFrame) -> tuple[Finding, ...]:
     severities = {s.value: s for s in Severity}
     columns = [frame[name].tolist() for name in FRAME_COLUMNS]
     return tuple(
-        Finding(int(row), str(col), str(code), severities[str(sev)], str(msg), str(value))
-        for row, col, code, sev, msg, value in zip(*columns, strict=True)
+        Finding(
+            int(row), str(col), str(code), severities[str(sev)], str(msg), str(value), str(sent)
+        )
+        for row, col, code, sev, msg, value, sent in zip(*columns, strict=True)
     )

@@ -277,6 +277,7 @@ def _findings_of(cells: pd.DataFrame, raw: pd.DataFrame, rows: pd.DataFrame) -> 
             severity=CODES[code].severity.value,
             message=advice_for(code, column(key).header, column(key).max_length),
             value=masked_values(key, values).to_numpy(),
+            sent="",
         )
         parts.append(part)
     return concat_frames(parts)
