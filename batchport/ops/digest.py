@@ -31,7 +31,7 @@ from typing import Any
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
@@ -427,7 +427,8 @@ def _summary_sheet(workbook: Workbook, digest: Digest) -> None:
         ("Needs attention", "; ".join(digest.attention) or "nothing"),
     ]
     for label, value in lines:
-        sheet.append([safe_cell(sheet, label, font=_BOLD), safe_cell(sheet, value)])
+        value_cell = safe_cell(sheet, value, alignment=Alignment(horizontal="left"))
+        sheet.append([safe_cell(sheet, label, font=_BOLD), value_cell])
 
 
 def _table_sheet(workbook: Workbook, name: str, frame: pd.DataFrame) -> Any:
