@@ -319,49 +319,64 @@ def run_cycle(
     log.info("nightly cycle started: inbox %s, target %s", folders.inbox, services.target)
     files = tuple(_take_inbox(folders, services, settle_seconds, now))
     errors = [f"{item.name}: {item.message}" for item in files if item.status is FileStatus.ERROR]
-    tracked: list[TrackResult] = []
-    activation = None
-    digest, digest_path = None, None
-    warnings: list[str] = []
-    if not services.journal_path.exists():
-        log.info("no journal at %s yet: nothing to track", services.journal_path)
+    result = CycleResult(started=started, files=files, errors=tuple(errors))
+    if services.journal_path.exists():
+        result = _journal_steps(
+            result, folders, services, activate, confirm, digest_days, own_authors, now
+        )
     else:
-        try:
-            tracked, activation = asyncio.run(_lifecycle(services, activate, confirm, now))
-        except BatchportError as exc:
-            log.error("tracking failed: %s", exc)
-            errors.append(f"track: {exc}")
-        warnings += [item.warning for item in tracked if item.warning]
-        warnings += list(activation.warnings) if activation else []
-        try:
-            digest = digest_journal(
-                services.journal_path,
-                target=services.target,
-                days=digest_days,
-                out=folders.digest,
-                now=now(),
-                own_authors=own_authors,
-            )
-            digest_path = folders.digest
-            log.info("digest written: %s", digest_path)
-        except BatchportError as exc:
-            log.error("the digest failed: %s", exc)
-            errors.append(f"digest: {exc}")
-    for warning in warnings:
+        log.info("no journal at %s yet: nothing to track", services.journal_path)
+    for warning in result.warnings:
         log.warning("%s", warning)
-    result = CycleResult(
-        started=started,
-        files=files,
+    result = replace(result, seconds=time.monotonic() - begun)
+    log.info("nightly cycle ended with exit code %d", result.exit_code)
+    return result
+
+
+def _journal_steps(
+    result: CycleResult,
+    folders: Folders,
+    services: CycleServices,
+    activate: bool,
+    confirm: Callable[[Sequence[ReadyGroup]], bool] | None,
+    days: int,
+    own_authors: Sequence[str],
+    now: Callable[[], datetime],
+) -> CycleResult:
+    """Steps 2 to 4 (track, activate, digest) added to ``result``; a failed step is an error."""
+    errors = list(result.errors)
+    tracked: list[TrackResult] = []
+    activation: ActivationResult | None = None
+    try:
+        tracked, activation = asyncio.run(_lifecycle(services, activate, confirm, now))
+    except BatchportError as exc:
+        log.error("tracking failed: %s", exc)
+        errors.append(f"track: {exc}")
+    warnings = [item.warning for item in tracked if item.warning]
+    warnings += list(activation.warnings) if activation else []
+    digest = None
+    try:
+        digest = digest_journal(
+            services.journal_path,
+            target=services.target,
+            days=days,
+            out=folders.digest,
+            now=now(),
+            own_authors=own_authors,
+        )
+        log.info("digest written: %s", folders.digest)
+    except BatchportError as exc:
+        log.error("the digest failed: %s", exc)
+        errors.append(f"digest: {exc}")
+    return replace(
+        result,
         tracked=tuple(tracked),
         activation=activation,
         digest=digest,
-        digest_path=digest_path,
+        digest_path=folders.digest if digest is not None else None,
         errors=tuple(errors),
         warnings=tuple(warnings),
-        seconds=time.monotonic() - begun,
     )
-    log.info("nightly cycle ended with exit code %d", result.exit_code)
-    return result
 
 
 # --- step 1: the inbox ----------------------------------------------------------------------
@@ -413,6 +428,8 @@ def _take_file(
         return _file_away(path, folders.failed, FileStatus.UNUSABLE, why, services, now)
     try:
         batch_id = services.batch_id_of(path)
+        if _changed(path, scanned):
+            return FileOutcome(name, FileStatus.WAITING, "changed while it was read: left")
         seen = _finished_batch(services.journal_path, batch_id)
         if seen is not None:
             why = f"same content as batch {batch_id}, {seen}: not submitted again"
