@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -232,3 +233,70 @@ def test_cli_digest(tmp_path: Path) -> None:
     assert [c["Carrier"] for c in summary["carriers"]] == ["Rogers", "Verizon"]
     missing = CliRunner().invoke(main, ["digest", "--state", str(tmp_path / "none.sqlite")])
     assert missing.exit_code == 1 and "no journal at" in missing.output
+
+
+def test_the_workbook_lays_out_each_sheet_and_charts_the_right_columns(
+    digest: Digest, tmp_path: Path
+) -> None:
+    path = write_digest(digest, tmp_path / "a" / "b" / "digest.xlsx")  # folders created
+    book = openpyxl.load_workbook(path)
+    summary = {row[0]: row[1] for row in book["Summary"].iter_rows(min_row=2, values_only=True)}
+    assert summary == {
+        "Generated (UTC)": "2026-12-03 12:00",
+        "Target": "sandbox",
+        "Window (days)": 7,
+        "FOC dates coming up (orders)": 2,
+        "Rejected numbers awaiting a fix": 2,
+        "Notes not answered": 1,
+        "Orders with no change for 7 days": 5,
+        "Numbers activated in the last 7 days": 1,
+        "Needs attention": "; ".join(digest.attention),
+    }
+    rejected = book["Rejected"]
+    assert rejected.freeze_panes == "A2" and rejected.auto_filter.ref == "A1:I3"
+    assert [cell.value for cell in rejected[1]] == list(digest.rejected.columns)
+    assert rejected.page_setup.orientation == "landscape"
+    assert rejected.page_setup.fitToWidth == 1 and rejected.page_setup.fitToHeight == 0
+    with zipfile.ZipFile(path) as package:
+        xml = {
+            name: package.read(name).decode()
+            for name in package.namelist()
+            if name.startswith("xl/charts/chart")
+        }
+    status_chart = next(x for x in xml.values() if "Numbers by status" in x)
+    carrier_chart = next(x for x in xml.values() if "Days from submit" in x)
+    # Status columns C (ACTIVATED) to G (REJECTED) of the two batches, by batch id (A).
+    for column in "CDEFG":
+        assert f"'Status by batch'!${column}$2:${column}$3" in status_chart
+    assert "'Status by batch'!$A$2:$A$3" in status_chart
+    assert "'Status by batch'!$B$2" not in status_chart  # the input file is no series
+    # The median (E) and 90th percentile (F) of the two carriers.
+    assert "'Carriers'!$E$2:$E$3" in carrier_chart and "'Carriers'!$F$2:$F$3" in carrier_chart
+    assert "'Carriers'!$D$2" not in carrier_chart and "'Carriers'!$G$2" not in carrier_chart
+    with pytest.raises(ConfigError, match=r"must be an \.xlsx file"):
+        write_digest(digest, tmp_path / "digest.csv")
+
+
+def test_json_names_every_list_and_turns_unknown_figures_into_null(digest: Digest) -> None:
+    unknown = digest.carriers.assign(**{"P90 days to FOC": [None, 9.8]})
+    summary = json.loads(json.dumps(replace(digest, carriers=unknown).to_json()))
+    assert set(summary) == {
+        "generated", "target", "days", "calendar", "rejected", "notes", "stalled",
+        "activated", "statuses", "carriers", "attention",
+    }  # fmt: skip
+    assert summary["generated"] == "2026-12-03T12:00:00+00:00"
+    assert (summary["target"], summary["days"]) == ("sandbox", 7)
+    assert [row["P90 days to FOC"] for row in summary["carriers"]] == [None, 9.8]
+    for name, frame in digest.lists().items():
+        key = {"FOC calendar": "calendar"}.get(name, name.lower())
+        assert len(summary[key]) == len(frame)
+    assert summary["statuses"][0]["Batch"] == "b1"
+    assert summary["attention"] == digest.attention
+
+
+def test_without_a_target_the_latest_batch_names_it(tmp_path: Path) -> None:
+    journal = tmp_path / "journal.sqlite"
+    build_journal(journal)
+    digest = digest_journal(journal, target=None, now=NOW)
+    assert digest.target == "elsewhere"  # b3, the latest batch
+    assert records(digest.carriers)[0]["Orders"] == 1

@@ -154,6 +154,8 @@ def test_a_file_still_being_written_is_left_for_the_next_cycle(tmp_path: Path) -
     inbox.mkdir()
     fresh = write_input(inbox / "fresh.csv", [us_row(100)])
     write_input(inbox / "~$open.xlsx", [us_row(101)])  # an office lock file
+    (inbox / ".DS_Store").write_bytes(b"\0")  # hidden: never input, never listed
+    (inbox / "old.result.xlsx").write_bytes(b"")  # batchport's own output: never input
     now = datetime.now(UTC)
     os.utime(fresh, (now.timestamp() - 10, now.timestamp() - 10))  # 10 s old
     result = run_cycle(
@@ -162,7 +164,7 @@ def test_a_file_still_being_written_is_left_for_the_next_cycle(tmp_path: Path) -
     assert {item.name: item.status for item in result.files} == {
         "fresh.csv": FileStatus.WAITING, "~$open.xlsx": FileStatus.WAITING,
     }  # fmt: skip
-    assert files_in(inbox) == ["fresh.csv", "~$open.xlsx"]
+    assert files_in(inbox) == [".DS_Store", "fresh.csv", "old.result.xlsx", "~$open.xlsx"]
     assert not settings.state_path.exists()  # nothing ran
     assert result.exit_code == 0
     result = run_cycle(Folders.under(inbox), services_for(settings), clock=lambda: now + LATER)

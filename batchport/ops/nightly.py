@@ -5,9 +5,11 @@
 
 1. **Inbox.** Each file at the top of the inbox, oldest first, is one of:
 
+   - *ignored*: hidden files (``.DS_Store``, ``.~lock.x.xlsx#``) and batchport's own outputs
+     (``x.result.xlsx``, ``x.csv.note.txt``), never taken as input;
    - *not settled*: modified less than ``settle_seconds`` ago (default 60), or named like a
-     file still being written (``~$x.xlsx`` and ``.~lock.x.xlsx#`` office lock files, ``.part``,
-     ``.tmp``, ``.crdownload``, hidden files): left for the next cycle. A file that changes
+     file still being written (``~$x.xlsx`` office lock files, ``.part``, ``.tmp``,
+     ``.crdownload``): left for the next cycle. A file that changes
      while it is read (its size or modification time differ from the scan's) is left too;
      ``run`` itself refuses a file whose bytes change under it;
    - *not a spreadsheet* (a suffix batchport does not read) or *unusable* (``run`` raises
@@ -78,7 +80,7 @@ log = logging.getLogger(__name__)
 #: Seconds since its last modification after which a file counts as completely written.
 SETTLE_SECONDS = 60.0
 #: Names of files still being written or not meant as input (office lock files, downloads).
-_UNSETTLED_PREFIXES = ("~$", ".")
+_UNSETTLED_PREFIXES = ("~$",)
 _UNSETTLED_SUFFIXES = (".part", ".partial", ".tmp", ".crdownload", ".download", "~", "#")
 #: Files batchport itself writes beside an input: never taken as input.
 _OWN_OUTPUTS = (".result.xlsx", ".result.dry-run.xlsx", ".validation.xlsx", ".note.txt")
@@ -392,7 +394,7 @@ def _take_inbox(
     except OSError as exc:
         raise BatchportError(f"cannot read the inbox {folders.inbox}: {exc.strerror}") from exc
     candidates = sorted(
-        (path for path in entries if not path.name.lower().endswith(_OWN_OUTPUTS)),
+        (path for path in entries if _may_be_input(path.name)),
         key=lambda path: (path.stat().st_mtime, path.name),
     )
     outcomes = []
@@ -402,6 +404,11 @@ def _take_inbox(
         log.log(level, "%s: %s (%s)", path.name, outcome.message, outcome.status.value)
         outcomes.append(outcome)
     return outcomes
+
+
+def _may_be_input(name: str) -> bool:
+    """False for hidden files (``.DS_Store``, ``.~lock.x.xlsx#``) and batchport's own outputs."""
+    return not name.startswith(".") and not name.lower().endswith(_OWN_OUTPUTS)
 
 
 def _take_file(
@@ -526,8 +533,9 @@ def _file_away(
         if batch_id is not None and status is not FileStatus.SEEN:
             with open_journal(services.journal_path) as journal:
                 journal.record_moved(batch_id, target, now())
-    except OSError as exc:
-        why = f"{why}; then it could not be moved to {folder}: {exc.strerror or exc}"
+    except (OSError, BatchportError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        why = f"{why}; then it could not be filed in {folder}: {reason}"
         return FileOutcome(path.name, FileStatus.ERROR, why, batch_id=batch_id)
     return FileOutcome(
         path.name, status, why, target, moved_result, note, batch_id, dict(outcomes or {})
