@@ -28,7 +28,7 @@ from run_inputs import (
 
 from batchport.cli import main
 from batchport.connection import open_client
-from batchport.errors import TransientApiError
+from batchport.errors import ConfigError, TransientApiError
 from batchport.journal import open_journal
 from batchport.ops.lock import LockBusy
 from batchport.ops.nightly import (
@@ -348,3 +348,14 @@ def test_cli_nightly_activate_needs_yes_without_a_terminal(tmp_path: Path) -> No
     result = CliRunner().invoke(main, ["nightly", "--inbox", str(inbox), "--sandbox", "--activate"])
     assert result.exit_code == 2
     assert "--activate without a terminal to confirm on needs --yes" in result.output
+
+
+def test_a_digest_path_that_would_clobber_a_file_fails_before_any_work(tmp_path: Path) -> None:
+    settings, inbox = lifecycle_settings(tmp_path), tmp_path / "inbox"
+    inbox.mkdir()
+    write_input(inbox / "clean.csv", [us_row(100)])
+    mine = tmp_path / "budget.xlsx"
+    openpyxl.Workbook().save(mine)
+    with pytest.raises(ConfigError, match="is not a batchport digest"):
+        run_cycle(Folders.under(inbox, digest=mine), services_for(settings), clock=later)
+    assert files_in(inbox) == ["clean.csv"] and not settings.state_path.exists()

@@ -72,7 +72,7 @@ class CycleLock:
         Raises LockBusy when it is held, and BatchportError when the file cannot be created.
         """
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # as the journal's
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
             raise BatchportError(

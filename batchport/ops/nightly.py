@@ -57,7 +57,7 @@ from batchport.errors import BatchportError, InputError
 from batchport.journal import open_journal
 from batchport.lifecycle.activate import ActivationResult, ReadyGroup, activate_groups
 from batchport.lifecycle.track import CLOSED_ORDER_STATUSES, TrackResult, track_open_batches
-from batchport.ops.digest import Digest, digest_journal
+from batchport.ops.digest import Digest, digest_journal, refuse_foreign
 from batchport.ops.lock import CycleLock, LockHolder, lock_path_for
 from batchport.ops.ping import Pinger
 from batchport.outputs import INPUT_SUFFIXES, output_path
@@ -313,9 +313,11 @@ def run_cycle(
 
     ``confirm`` is asked before activating (None: activate without asking); ``own_authors``
     are the note authors that are this installation (its key id), so the digest tells the
-    service's notes from answers. Raises BatchportError only when the inbox cannot be read or
-    its folders created; a step that fails is in ``errors``, and the cycle goes on.
+    service's notes from answers. Raises ConfigError when the digest path is not an ``.xlsx``
+    or names a file that is not a digest, and BatchportError when the inbox cannot be read,
+    both before any work; a step that fails later is in ``errors``, and the cycle goes on.
     """
+    refuse_foreign(folders.digest)  # a wrong digest path fails the cycle before any work
     now = clock or (lambda: datetime.now(UTC))
     started, begun = now(), time.monotonic()
     log.info("nightly cycle started: inbox %s, target %s", folders.inbox, services.target)
