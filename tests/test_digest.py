@@ -270,6 +270,7 @@ def test_the_workbook_lays_out_each_sheet_and_charts_the_right_columns(
         assert f"'Status by batch'!${column}$2:${column}$3" in status_chart
     assert "'Status by batch'!$A$2:$A$3" in status_chart
     assert "'Status by batch'!$B$2" not in status_chart  # the input file is no series
+    assert 'srgbClr val="C00000"' in status_chart  # REJECTED is red in every digest
     # The median (E) and 90th percentile (F) of the two carriers.
     assert "'Carriers'!$E$2:$E$3" in carrier_chart and "'Carriers'!$F$2:$F$3" in carrier_chart
     assert "'Carriers'!$D$2" not in carrier_chart and "'Carriers'!$G$2" not in carrier_chart

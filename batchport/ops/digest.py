@@ -384,6 +384,11 @@ _BOLD = Font(bold=True)
 _TITLE = Font(bold=True, size=14)
 _MAX_WIDTH = 60.0
 _FORMATS = {"Rejection rate": {"number_format": "0.0%"}}
+#: Each status keeps its colour in the chart, whatever statuses a digest has.
+_STATUS_COLOURS = {
+    "ACTIVATED": "70AD47", "CONFIRMED": "5B9BD5", "PENDING": "FFC000", "REJECTED": "C00000",
+    "EXCLUDED": "ED7D31", "REFUSED": "7030A0", "CANCELED": "A5A5A5", "NOT SENT": "BFBFBF",
+}  # fmt: skip
 
 
 def write_digest(digest: Digest, path: Path) -> Path:
@@ -473,6 +478,10 @@ def _status_sheet(workbook: Workbook, statuses: pd.DataFrame) -> None:
     )
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=count + 1))
+    for series, status in zip(chart.series, statuses.columns[first_status - 1 :], strict=True):
+        colour = _STATUS_COLOURS.get(str(status))
+        if colour:
+            series.graphicalProperties.solidFill = colour
     _place(sheet, chart, count)
 
 
