@@ -4,7 +4,7 @@
 registers their commands on it.
 """
 
-from batchport.cli import lifecycle, project, run, sandbox, validate
+from batchport.cli import lifecycle, ops, project, run, sandbox, validate
 from batchport.cli.common import (
     EXIT_ATTENTION,
     EXIT_FAILED,
@@ -25,6 +25,7 @@ __all__ = [
     "api_options",
     "lifecycle",
     "main",
+    "ops",
     "project",
     "run",
     "sandbox",

@@ -304,6 +304,17 @@ class Journal(JournalStore):
                 "UPDATE batches SET finished_at = ? WHERE id = ?", (now.isoformat(), batch_id)
             )
 
+    def record_moved(self, batch_id: str, source: Path, now: datetime) -> None:
+        """The batch's input file now lives at ``source`` (filed away by ``nightly``): later
+        commands read it, and write its result workbook beside it, there. A ``moved`` event
+        keeps the old path."""
+        with self._transaction() as db:
+            row = db.execute("SELECT source FROM batches WHERE id = ?", (batch_id,)).fetchone()
+            if row is None:
+                return
+            db.execute("UPDATE batches SET source = ? WHERE id = ?", (str(source), batch_id))
+            _event(db, batch_id, now, "moved", "", f"{row[0]} → {source}")
+
     # --- portability ----------------------------------------------------------------------
 
     def cached_portability(

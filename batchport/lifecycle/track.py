@@ -35,7 +35,9 @@ __all__ = [
     "Rejected",
     "TrackResult",
     "local_foc",
+    "open_batches",
     "track_batch",
+    "track_open_batches",
 ]
 
 #: Order statuses after which an order changes no more: it is not read again.
@@ -219,6 +221,42 @@ async def track_batch(
                 journal, batch, now(), {"API calls (track)": client.calls}
             )
     return replace(result, result=path, warning=warning, attention=attention)
+
+
+def open_batches(journal: Journal, target: str) -> list[str]:
+    """The batches run against ``target`` that still have a created order not yet
+    ``COMPLETED`` or ``CANCELED``, oldest first."""
+    return [
+        batch.id
+        for batch in reversed(journal.batches())
+        if batch.target == target
+        and any(
+            sub.order_id is not None
+            and sub.state.value == "created"
+            and sub.status not in CLOSED_ORDER_STATUSES
+            for sub in journal.submissions(batch.id).values()
+        )
+    ]
+
+
+async def track_open_batches(
+    client: PortingClient,
+    journal_path: Path,
+    *,
+    target: str,
+    clock: Callable[[], datetime] | None = None,
+) -> list[TrackResult]:
+    """:func:`track_batch` for every batch of ``target`` with an open order, oldest first.
+
+    Raises what :func:`track_batch` raises; the batches tracked before a failure keep what
+    they recorded.
+    """
+    with existing_journal(journal_path) as journal:
+        batch_ids = open_batches(journal, target)
+    return [
+        await track_batch(client, journal_path, target=target, batch_id=batch_id, clock=clock)
+        for batch_id in batch_ids
+    ]
 
 
 async def _read_orders(client: PortingClient, order_ids: Sequence[int]) -> list[Order]:
