@@ -59,6 +59,7 @@ def three_end_users() -> list[list[str]]:
 
 
 def run_rows(tmp_path: Path, rows: Sequence[list[str]]) -> tuple[Settings, str]:
+    tmp_path.mkdir(exist_ok=True)
     scenario = tmp_path / "scenario.json"
     scenario.write_text(
         json.dumps(
@@ -296,3 +297,42 @@ def test_unsigned_letters_are_held_back_and_an_empty_signature_is_warned(tmp_pat
     assert f"{untouched}: letter {cedar[0].letter_id} is not signed" in result.stderr
     assert f"{inked}: the signature field of letter {cedar[1].letter_id} is empty" in result.stderr
     assert documents_of(settings)["CEDAR"] == [cedar[1].file_name]
+
+
+def test_a_second_copy_and_a_letter_of_another_batch_are_left_out(tmp_path: Path) -> None:
+    settings, batch = run_rows(tmp_path / "one", three_end_users()[:2])
+    other_settings, other = run_rows(tmp_path / "two", three_end_users()[4:6])
+    (mine,) = write_letters(settings.state_path, batch, today=date.today()).letters
+    theirs = write_letters(other_settings.state_path, other, today=date.today())
+    folder = tmp_path / "back"
+    folder.mkdir()
+    first = tmp_path / "one" / "in.loa" / mine.file_name
+    (folder / "a-unsigned-copy.pdf").write_bytes(first.read_bytes())
+    sign(first, folder / "z-signed.pdf")
+    stranger = folder / "stranger.pdf"
+    stranger.write_bytes((theirs.folder / theirs.letters[0].file_name).read_bytes())
+    runner, env = CliRunner(), env_for(settings)
+    args = ["documents", "upload", "--batch", batch, "--dir", str(folder), "--sandbox"]
+    result = runner.invoke(main, args, env=env)
+    assert result.exit_code == 3, result.output
+    assert f"another copy of letter {mine.letter_id} (z-signed.pdf)" in result.stderr
+    assert f"letter {theirs.letters[0].letter_id} is not a letter of batch {batch}" in (
+        result.stderr
+    )
+    assert documents_of(settings) == {"ACME-A": [mine.file_name]}
+    assert result.stdout.count("uploaded as document") == 1
+
+
+def test_characters_the_font_cannot_show_are_warned(tmp_path: Path) -> None:
+    rows = three_end_users()[:1]
+    rows[0][3] = "Łódzka St"  # street name: a character outside the letter's font
+    settings, batch = run_rows(tmp_path, rows)
+    runner, env = CliRunner(), env_for(settings)
+    result = runner.invoke(main, ["loa", "--batch", batch, "--json"], env=env)
+    assert result.exit_code == 3, result.output
+    (warning,) = json.loads(result.stdout)["warnings"]
+    assert "cannot show Ł" in warning and "Warning: " in result.stderr
+    rows[0][3] = "Rue Saint-Honoré"  # accents the font has: no warning
+    settings, batch = run_rows(tmp_path / "ok", rows)
+    result = runner.invoke(main, ["loa", "--batch", batch], env=env_for(settings))
+    assert result.exit_code == 0 and not result.stderr

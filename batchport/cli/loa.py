@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from batchport.cli.common import api_options, main, print_table, settings_from_options
+from batchport.cli.common import (
+    EXIT_ATTENTION,
+    api_options,
+    main,
+    print_table,
+    settings_from_options,
+)
 
 
 @main.command("loa")
@@ -34,7 +41,8 @@ def loa_command(
 
     Each letter lists its numbers, has form fields for the signer and an empty signature
     field; loa-index.xlsx ties each letter to its numbers and orders. Reads the journal
-    (--state) and the batch's input; sends nothing.
+    (--state) and the batch's input; sends nothing. Exit 3 when a letter holds characters
+    its font cannot show.
 
     Example: batchport loa --batch 3f9c2a1b7d04 --company "Northwind Telecom" --out loas/
     """
@@ -47,9 +55,17 @@ def loa_command(
     written = write_letters(
         settings.state_path, batch_id, folder=folder, company=company.strip(), today=date.today()
     )
+    for warning in written.warnings:
+        click.echo(f"Warning: {warning}", err=True)
     if as_json:
         click.echo(json.dumps(written.to_json()))
-        return
+    else:
+        _render(written)
+    if written.warnings:
+        sys.exit(EXIT_ATTENTION)
+
+
+def _render(written: Any) -> None:
     click.echo(f"Batch {written.batch_id}: {len(written.letters)} letter(s) in {written.folder}")
     print_table(
         ["Letter file", "End user", "Carrier", "Numbers", "Orders"],

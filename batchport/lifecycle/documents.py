@@ -310,7 +310,11 @@ def letter_uploads(
     for path, document, facts, problem in sorted(found, key=_preference):
         ident = facts.letter_id
         if document is None or ident is None:
-            why = problem or f"{path}: carries no letter id of `batchport loa`"
+            why = problem or (
+                f"{path}: carries no letter id of `batchport loa` (a scan of a printed letter? "
+                "upload it with `batchport documents upload ORDER_ID FILE`; loa-index.xlsx "
+                "names its orders)"
+            )
             warnings.append(f"{why}; not uploaded")
         elif ident not in by_id:
             warnings.append(
@@ -330,7 +334,7 @@ def letter_uploads(
             if facts.has_signature_field and not facts.signed:
                 warnings.append(
                     f"{path}: the signature field of letter {ident} is empty; uploaded because "
-                    "its title and date are filled in: check that it is signed"
+                    "its title or date is filled in: check that it is signed"
                 )
             chosen[ident], kept_from[ident] = document, path
     sent = _letters_sent(journal_path, batch_id)

@@ -34,7 +34,7 @@ from batchport.lifecycle.batch import created_orders, existing_journal, find_bat
 from batchport.lifecycle.result import reads_as_journaled
 from batchport.outputs import output_path
 from batchport.planner import PlannedOrder
-from batchport.report.letter import LetterContent, render_letter, service_address
+from batchport.report.letter import LetterContent, render_letter, service_address, unshowable
 from batchport.report.xlsx import SheetSpec, atomic_path, write_workbook
 from batchport.submit.requests import number_request
 from batchport.validation import validate_file
@@ -92,6 +92,17 @@ class LetterSet:
     index: Path
     letters: tuple[Letter, ...]
 
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """One line per letter holding characters its font cannot show (printed as boxes)."""
+        return tuple(
+            f"{letter.file_name}: the font of the letters cannot show {', '.join(chars)} "
+            f"(in the details of {letter.content.end_user.name!r}); they print as boxes, so "
+            "check the letter against the bill before it is sent"
+            for letter in self.letters
+            if (chars := unshowable(letter.content))
+        )
+
     def to_json(self) -> dict[str, object]:
         """The whole set as the ``--json`` object of ``batchport loa``."""
         return {
@@ -99,6 +110,7 @@ class LetterSet:
             "folder": str(self.folder),
             "index": str(self.index),
             "letters": [letter.to_json() for letter in self.letters],
+            "warnings": list(self.warnings),
         }
 
 

@@ -54,6 +54,7 @@ __all__ = [
     "read_letter",
     "render_letter",
     "service_address",
+    "unshowable",
 ]
 
 #: A letter id: ``LOA-`` and ten capital letters. Letters only, no digits, on purpose: the
@@ -78,6 +79,7 @@ NUMBERS_PER_PAGE = _COLUMNS * _ROWS_PER_PAGE
 #: Numbers that fit on the first page, under the details; a longer list gets its own pages.
 _FIRST_PAGE_NUMBERS = _COLUMNS * 6
 _ROW_HEIGHT = 13.0
+_VALUE_X = 150.0  # where a value starts, right of its label
 _GREY = Color(0.35, 0.35, 0.35)
 _WHITE = Color(1, 1, 1)
 
@@ -104,11 +106,6 @@ class LetterContent:
     numbers: tuple[str, ...]
     prepared: date
 
-    @property
-    def page_count(self) -> int:
-        """Pages of the letter: the first, the number pages (if any), the checklist."""
-        return 2 + _number_pages(len(self.numbers))
-
 
 @dataclass(frozen=True)
 class LetterFacts:
@@ -120,6 +117,37 @@ class LetterFacts:
     has_signature_field: bool
     signed: bool
     filled: bool
+
+
+def unshowable(content: LetterContent) -> str:
+    """The characters of the letter's values that its font cannot show, in order of first
+    appearance ("" when all can be shown).
+
+    The letter uses the PDF standard font Helvetica, which every reader has and which keeps
+    the files small; it shows the Windows-1252 characters (accents of French and Spanish,
+    typographic quotes and dashes) but no others, which would print as a box. Carriers' records
+    in the US and Canada hardly ever hold others, so the caller warns rather than embedding a
+    font.
+
+    >>> letter = LetterContent("LOA-A", "b", EndUser("Łódź Café", "1", "A", "B", "NY", "1"),
+    ...     "C", "", "", "", "", "", (), (), date(2026, 1, 1))
+    >>> unshowable(letter)
+    'Łź'
+    """
+    user = content.end_user
+    values = [*(str(getattr(user, name)) for name in user.__dataclass_fields__)]
+    values += [content.carrier, content.reseller, content.account_number]
+    values += [content.billing_number, content.authorizing_name, content.company]
+    found = dict.fromkeys(char for value in values for char in value if not _showable(char))
+    return "".join(found)
+
+
+def _showable(char: str) -> bool:
+    try:
+        char.encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def format_number(e164: str) -> str:
@@ -171,13 +199,13 @@ def render_letter(content: LetterContent) -> bytes:
     canvas.setAuthor("batchport")
     canvas.setSubject(f"Port of {len(content.numbers)} numbers from {content.carrier} to Sinch")
     canvas.setKeywords(content.letter_id)
-    pages = content.page_count
-    listed_first = len(content.numbers) <= _FIRST_PAGE_NUMBERS
-    signature_box = _first_page(canvas, content, listed_first)
+    listed_first = _fits_first_page(content)
+    pages = 2 + (0 if listed_first else math.ceil(len(content.numbers) / NUMBERS_PER_PAGE))
+    signature_box, _ = _first_page(canvas, content, pages, listed=listed_first)
     _footer(canvas, content, 1, pages)
     canvas.showPage()
     if not listed_first:
-        for index in range(_number_pages(len(content.numbers))):
+        for index in range(pages - 2):
             _number_page(canvas, content, index)
             _footer(canvas, content, index + 2, pages)
             canvas.showPage()
@@ -188,8 +216,14 @@ def render_letter(content: LetterContent) -> bytes:
     return _with_signature_field(buffer.getvalue(), content.letter_id, signature_box)
 
 
-def _number_pages(count: int) -> int:
-    return 0 if count <= _FIRST_PAGE_NUMBERS else math.ceil(count / NUMBERS_PER_PAGE)
+def _fits_first_page(content: LetterContent) -> bool:
+    """Whether the numbers fit on the first page, above the signature block: at most
+    ``_FIRST_PAGE_NUMBERS`` of them, and the page drawn with them (on a scratch canvas) ends
+    above the footer, however long the names and addresses made it."""
+    if len(content.numbers) > _FIRST_PAGE_NUMBERS:
+        return False
+    _, bottom = _first_page(Canvas(io.BytesIO(), pagesize=LETTER), content, 2, listed=True)
+    return bottom > _FOOTER_Y + 20
 
 
 # -- the first page ----------------------------------------------------------------------------
@@ -219,22 +253,29 @@ class _Cursor:
         self.y -= 2
 
     def pair(self, label: str, value: str) -> None:
+        """``label`` in bold, ``value`` beside it, wrapped to the page's width."""
         self.canvas.setFont(_BOLD, _BODY[1])
         self.canvas.drawString(_MARGIN, self.y, label)
         self.canvas.setFont(*_BODY)
-        self.canvas.drawString(_MARGIN + 150, self.y, value)
-        self.y -= _BODY[1] + 4
+        width = _WIDTH - 2 * _MARGIN - _VALUE_X
+        for line in simpleSplit(value, _BODY[0], _BODY[1], width) or [""]:
+            self.canvas.drawString(_MARGIN + _VALUE_X, self.y, line)
+            self.y -= _BODY[1] + 4
 
 
 def _first_page(
-    canvas: Canvas, content: LetterContent, listed: bool
-) -> tuple[float, float, float, float]:
-    """Draw the first page; returns the signature box (x1, y1, x2, y2) for the field."""
+    canvas: Canvas, content: LetterContent, pages: int, *, listed: bool
+) -> tuple[tuple[float, float, float, float], float]:
+    """Draw the first page of a letter of ``pages`` pages, its numbers on it when ``listed``.
+
+    Returns the signature box (x1, y1, x2, y2), where the signature field goes, and the y
+    below the last thing drawn.
+    """
     cursor = _Cursor(canvas)
     user = content.end_user
     cursor.text("Letter of Authorization", size=18, bold=True)
     cursor.text("to move telephone numbers to a new service provider", size=11)
-    cursor.text(f"Before you sign, please read the checklist on page {content.page_count}.", size=9)
+    cursor.text(f"Before you sign, please read the checklist on page {pages}.", size=9)
     cursor.y -= 4
     cursor.heading("End user, exactly as on the current provider's bill")
     cursor.pair("Name", user.name)
@@ -258,12 +299,13 @@ def _first_page(
     if listed:
         cursor.y = _number_grid(canvas, content.numbers, cursor.y, 0)
     else:
-        last = content.page_count - 1
+        last = pages - 1
         where = "page 2" if last == 2 else f"pages 2 to {last}"
         cursor.text(f"All {len(content.numbers):,} numbers are listed on {where} of this letter.")
     cursor.heading("Authorization")
     cursor.paragraph(_authorization(content))
-    return _signature_block(canvas, cursor, content)
+    box = _signature_block(canvas, cursor, content)
+    return box, cursor.y
 
 
 def _billing(number: str) -> str:
@@ -286,7 +328,7 @@ def _signature_block(
     canvas: Canvas, cursor: _Cursor, content: LetterContent
 ) -> tuple[float, float, float, float]:
     cursor.heading("Signed for the end user")
-    left, width = int(_MARGIN) + 150, 260
+    left, width = int(_MARGIN + _VALUE_X), 260
     cursor.y -= 4
     for label, name, value in (
         ("Printed name", TEXT_FIELDS[0], content.authorizing_name),
