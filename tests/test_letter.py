@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import logging
 import re
 from dataclasses import replace
 from datetime import date
 
+import pytest
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DictionaryObject, NameObject
 
@@ -14,9 +16,12 @@ from batchport.api.requests import EndUser
 from batchport.report.letter import (
     INFO_KEY,
     LetterContent,
+    LetterFacts,
     format_number,
     read_letter,
     render_letter,
+    service_address,
+    unshowable,
 )
 
 NUMBER = re.compile(r"\(\d{3}\) \d{3}-\d{4}")
@@ -132,3 +137,69 @@ def test_a_signed_and_filled_letter_reads_as_such() -> None:
     writer.write(out)
     facts = read_letter(out.getvalue())
     assert (facts.signed, facts.filled) == (True, True)
+
+
+def test_a_damaged_file_is_no_letter_and_pypdf_stays_quiet(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    broken = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    with caplog.at_level(logging.WARNING):
+        for data in (broken, b"%PDF-1.7 damaged", b""):
+            assert read_letter(data) == LetterFacts(None, False, False, False)
+    assert not caplog.records
+
+
+def blank_pdf(metadata: dict[str, str]) -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(612, 792)
+    writer.add_metadata(metadata)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "metadata", [{INFO_KEY: "LOA-ABCDEFGHJK"}, {"/Keywords": "signed, LOA-ABCDEFGHJK"}]
+)
+def test_either_metadata_place_alone_gives_the_id(metadata: dict[str, str]) -> None:
+    assert read_letter(blank_pdf(metadata)).letter_id == "LOA-ABCDEFGHJK"
+    assert read_letter(blank_pdf({"/Keywords": "LOA-ABCDEFGHJ1"})).letter_id is None
+
+
+def test_a_title_alone_counts_as_filled_in() -> None:
+    writer = PdfWriter(clone_from=io.BytesIO(render_letter(content())))
+    writer.update_page_form_field_values(writer.pages[0], {"title": "Owner"})
+    out = io.BytesIO()
+    writer.write(out)
+    assert read_letter(out.getvalue()).filled
+    assert not read_letter(render_letter(content(authorizing_name="Jane Doe"))).filled
+
+
+def test_thirty_numbers_fit_the_first_page_unless_the_details_run_long() -> None:
+    assert len(pages_text(render_letter(content(count=30)))) == 2
+    assert len(pages_text(render_letter(content(count=31)))) == 3
+    long_user = EndUser(
+        "Northeastern Regional Dental and Orthodontic Associates of Greater Manhattan PLLC",
+        "1250", "Avenue of the Americas", "New York", "NY", "10118", locationType1="BLDG",
+        locationValue1="North Tower", locationType2="FL", locationValue2="27",
+    )  # fmt: skip
+    dates = tuple(f"2026-12-{day} 10:00:00 US/Eastern" for day in range(14, 24))
+    crowded = content(count=30, end_user=long_user, reseller="Fido", schedules=dates)
+    texts = pages_text(render_letter(crowded))
+    assert len(texts) == 3 and "listed on page 2 of this letter" in texts[0]
+    assert len(NUMBER.findall(texts[1])) == 30
+
+
+def test_billing_number_address_parts_and_foreign_numbers_as_written() -> None:
+    first = pages_text(render_letter(content(billing_number="+12125550100")))[0]
+    assert "(212) 555-0100" in first and "(none given)" not in first
+    assert "(none given)" in pages_text(render_letter(content()))[0]
+    assert format_number("+442071838750") == "+442071838750"
+    user = EndUser("A", "1", "Main", "Albany", "NY", "12207", locationValue1="200")
+    assert service_address(user) == ("1 Main, 200", "Albany, NY 12207")
+
+
+def test_unshowable_names_each_character_outside_the_font_once() -> None:
+    assert unshowable(content()) == ""
+    user = EndUser("Łódź Café “Zoë”", "1", "Główna", "Montréal", "QC", "H2X 1Y4")
+    assert unshowable(content(end_user=user, company="Ωmega")) == "ŁźłΩ"
