@@ -9,7 +9,7 @@ import json
 import re
 import stat
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -336,3 +336,24 @@ def test_characters_the_font_cannot_show_are_warned(tmp_path: Path) -> None:
     settings, batch = run_rows(tmp_path / "ok", rows)
     result = runner.invoke(main, ["loa", "--batch", batch], env=env_for(settings))
     assert result.exit_code == 0 and not result.stderr
+
+
+def test_a_signed_letter_still_matches_after_an_order_of_it_was_canceled(tmp_path: Path) -> None:
+    settings, batch = run_rows(tmp_path, three_end_users())
+    written = write_letters(settings.state_path, batch, today=date.today())
+    acme = next(x for x in written.letters if set(x.orders) == {"ACME-A", "ACME-B"})
+    folder = tmp_path / "signed"
+    folder.mkdir()
+    sign(written.folder / acme.file_name, folder / "acme.pdf")
+    with open_journal(settings.state_path) as journal:
+        assert journal.record_canceled(acme.orders["ACME-B"], datetime.now(UTC))
+    again = write_letters(settings.state_path, batch, today=date.today())
+    shrunk = next(x for x in again.letters if x.letter_id == acme.letter_id)
+    assert shrunk.content.numbers == ("+12125550101", "+12125550102")  # 0103 was in ACME-B
+    assert dict(shrunk.orders) == {"ACME-A": acme.orders["ACME-A"]}
+    runner, env = CliRunner(), env_for(settings)
+    args = ["documents", "upload", "--batch", batch, "--dir", str(folder), "--sandbox"]
+    result = runner.invoke(main, args, env=env)
+    assert result.exit_code == 0, result.output
+    docs = documents_of(settings)
+    assert (docs["ACME-A"], docs["ACME-B"]) == ([acme.file_name], [])

@@ -8,9 +8,11 @@ turned into each number's request exactly as ``run`` sent it, so a letter shows 
 says. :func:`write_letters` writes one PDF per unit (``batchport.report.letter``) and
 ``loa-index.xlsx``, which ties each letter to its numbers and orders.
 
-Each letter has an id (``LOA-`` and ten letters) drawn from the batch id and its numbers, so
-writing the letters again gives the same ids and file names. ``documents upload --dir`` reads
-the id back from a signed file, whatever it is now called, to find the orders it belongs to.
+Each letter has an id (``LOA-`` and ten letters) drawn from the batch id and the numbers its
+orders took, so writing the letters again gives the same ids and file names, also after some
+of those numbers were canceled, rejected or excluded (they leave the letter, not its id).
+``documents upload --dir`` reads the id back from a signed file, whatever it is now called, to
+find the orders it belongs to.
 
 Files hold customer data (the account number is on the letter for the carrier): they are
 written readable by their owner only, in a folder only the owner may open when batchport
@@ -140,6 +142,7 @@ class _Unit:
     billing_number: str
     order: PlannedOrder
     numbers: list[str] = field(default_factory=list)
+    id_numbers: list[str] = field(default_factory=list)
     number_orders: dict[str, str] = field(default_factory=dict)
     schedules: list[str] = field(default_factory=list)
     authorizing: list[str] = field(default_factory=list)
@@ -172,20 +175,26 @@ def batch_letters(
 
 def _members(
     journal: Journal, batch_id: str, orders: Mapping[str, int]
-) -> list[tuple[PlannedOrder, int]]:
-    """``(planned order, spreadsheet row)`` of every number still in play in a created order."""
+) -> list[tuple[PlannedOrder, int, bool]]:
+    """``(planned order, spreadsheet row, still in play)`` of every number a created order
+    took (refused numbers aside). A number canceled, rejected or excluded since, or in a
+    canceled order, is no longer in play: it is left off the letter, but it still counts for
+    the letter's id, so that a letter signed before keeps matching after ``track`` or
+    ``cancel`` learned of it."""
     submissions = journal.submissions(batch_id)
     records = journal.number_records(batch_id)
     members = []
     for order in journal.load_plan(batch_id) or ():
-        submission = submissions.get(order.reference)
-        if order.reference not in orders or (submission and submission.status == "CANCELED"):
+        if order.reference not in orders:
             continue
+        submission = submissions.get(order.reference)
+        canceled = submission is not None and submission.status == "CANCELED"
         for row in order.rows:
             record = records.get(row)
-            if record is None or record.refused or record.number_status in INACTIVE_STATUSES:
+            if record is None or record.refused:
                 continue
-            members.append((order, row))
+            active = not canceled and record.number_status not in INACTIVE_STATUSES
+            members.append((order, row, active))
     return members
 
 
@@ -212,10 +221,11 @@ def _input_rows(
 
 
 def _units(
-    members: list[tuple[PlannedOrder, int]], rows: Mapping[int, Mapping[str, Any]]
+    members: list[tuple[PlannedOrder, int, bool]], rows: Mapping[int, Mapping[str, Any]]
 ) -> list[_Unit]:
+    """The authorization units of ``members``, those with a number still in play."""
     units: dict[tuple[object, ...], _Unit] = {}
-    for order, row in members:
+    for order, row, active in members:
         request: NumberRequest = number_request(rows[row])
         info = request.portOutInfo
         key = (
@@ -229,19 +239,22 @@ def _units(
         if unit is None:
             unit = _Unit(request.endUser, info.accountNum, info.accountPhoneNumber, order)
             units[key] = unit
+        unit.id_numbers.append(request.phoneNumber)
+        if not active:
+            continue
         unit.numbers.append(request.phoneNumber)
         unit.number_orders[request.phoneNumber] = order.reference
         if order.schedule not in unit.schedules:
             unit.schedules.append(order.schedule)
         if info.authorizingName:
             unit.authorizing.append(info.authorizingName)
-    return list(units.values())
+    return [unit for unit in units.values() if unit.numbers]
 
 
 def _letter(
     batch_id: str, unit: _Unit, orders: Mapping[str, int], company: str, today: date
 ) -> Letter:
-    ident = letter_id(batch_id, unit.numbers)
+    ident = letter_id(batch_id, unit.id_numbers)
     authorizing = max(unit.authorizing, key=unit.authorizing.count) if unit.authorizing else ""
     content = LetterContent(
         letter_id=ident,
