@@ -290,13 +290,19 @@ def test_unsigned_letters_are_held_back_and_an_empty_signature_is_warned(tmp_pat
     untouched = folder / "as-sent.pdf"
     untouched.write_bytes((written.folder / cedar[0].file_name).read_bytes())
     inked = sign(written.folder / cedar[1].file_name, folder / "inked.pdf", signature=False)
+    bolt = next(x for x in written.letters if x.content.end_user.name == "Bolt Bakery Inc")
+    # A scan of the printed letter: a picture, known by the letter id in its name.
+    (folder / f"scan {bolt.letter_id.lower()}.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(25))
     runner, env = CliRunner(), env_for(settings)
     args = ["documents", "upload", "--batch", batch, "--dir", str(folder), "--sandbox"]
     result = runner.invoke(main, args, env=env)
     assert result.exit_code == 3, result.output
     assert f"{untouched}: letter {cedar[0].letter_id} is not signed" in result.stderr
     assert f"{inked}: the signature field of letter {cedar[1].letter_id} is empty" in result.stderr
-    assert documents_of(settings)["CEDAR"] == [cedar[1].file_name]
+    docs = documents_of(settings)
+    scan = bolt.file_name.removesuffix(".pdf") + ".png"  # the letter's name, the scan's type
+    assert (docs["CEDAR"], docs["BOLT"]) == ([cedar[1].file_name], [scan])
+    assert "scan" not in result.stderr
 
 
 def test_a_second_copy_and_a_letter_of_another_batch_are_left_out(tmp_path: Path) -> None:

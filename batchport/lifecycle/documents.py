@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -52,6 +52,8 @@ _MAGIC = (
     (b"MM\x00*", "TIFF"),
 )
 _ACCEPTED = "PDF, PNG, JPEG or TIFF"
+# The suffix a letter goes up under, by the type of what came back (a scan may be a picture).
+_SUFFIXES = {"PDF": ".pdf", "PNG": ".png", "JPEG": ".jpg", "TIFF": ".tif"}
 _LOA_HEADER = re.compile(r"[\s_-]+")
 
 
@@ -277,13 +279,19 @@ _Found = tuple[Path, CheckedDocument | None, LetterFacts, str]
 
 
 def _read_file(path: Path) -> _Found:
+    """A file of the folder, checked, with what it says of itself as a letter. A file whose
+    content carries no letter id (a scan of a printed letter, an image) is known by an id in
+    its name: a scan saved under the letter's own name still finds its orders."""
+    nothing = LetterFacts(None, False, False, False)
     try:
         document = check_document(path)
     except InputError as exc:
-        return path, None, LetterFacts(None, False, False, False), str(exc)
-    if document.kind != "PDF":
-        return path, document, LetterFacts(None, False, False, False), ""
-    return path, document, read_letter(document.content), ""
+        return path, None, nothing, str(exc)
+    facts = read_letter(document.content) if document.kind == "PDF" else nothing
+    if facts.letter_id is None:
+        named = LETTER_ID.search(path.stem.upper())
+        facts = replace(facts, letter_id=named.group() if named else None)
+    return path, document, facts, ""
 
 
 def letter_uploads(
@@ -312,8 +320,8 @@ def letter_uploads(
         if document is None or ident is None:
             why = problem or (
                 f"{path}: carries no letter id of `batchport loa` (a scan of a printed letter? "
-                "upload it with `batchport documents upload ORDER_ID FILE`; loa-index.xlsx "
-                "names its orders)"
+                "name it after the letter, whose id it keeps, or upload it with `batchport "
+                "documents upload ORDER_ID FILE`: loa-index.xlsx names its orders)"
             )
             warnings.append(f"{why}; not uploaded")
         elif ident not in by_id:
@@ -347,7 +355,8 @@ def letter_uploads(
                     f"Order {order_id}: letter {ident} was uploaded before; not sent again."
                 )
             else:
-                uploads.append(DocumentUpload(order_id, document, letter.file_name))
+                name = Path(letter.file_name).stem + _SUFFIXES[document.kind]
+                uploads.append(DocumentUpload(order_id, document, name))
     return BatchUploads(tuple(uploads), tuple(warnings), tuple(sent_before))
 
 
