@@ -194,9 +194,10 @@ def service_address(end_user: EndUser) -> tuple[str, str]:
 def render_letter(content: LetterContent) -> bytes:
     """The letter as PDF bytes: first page, number pages, checklist; fields and metadata set."""
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=LETTER, invariant=True)
+    canvas = Canvas(buffer, pagesize=LETTER)
     canvas.setTitle(f"Letter of authorization {content.letter_id}")
     canvas.setAuthor("batchport")
+    canvas.setCreator("batchport")
     canvas.setSubject(f"Port of {len(content.numbers)} numbers from {content.carrier} to Sinch")
     canvas.setKeywords(content.letter_id)
     listed_first = _fits_first_page(content)
@@ -478,27 +479,25 @@ def _with_signature_field(
     """``data`` with an empty signature field over ``box`` on page 1 and the letter id in the
     document information."""
     writer = PdfWriter(clone_from=io.BytesIO(data))
-    page = writer.pages[0]
-    field = DictionaryObject(
-        {
-            NameObject("/Type"): NameObject("/Annot"),
-            NameObject("/Subtype"): NameObject("/Widget"),
-            NameObject("/FT"): NameObject("/Sig"),
-            NameObject("/T"): TextStringObject(SIGNATURE_FIELD),
-            NameObject("/TU"): TextStringObject("Signature of the authorised person"),
-            NameObject("/Rect"): ArrayObject([FloatObject(value) for value in box]),
-            NameObject("/F"): NumberObject(4),  # printed
-            NameObject("/P"): page.indirect_reference,
-        }
+    widget = writer.add_annotation(
+        0,
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Annot"),
+                NameObject("/Subtype"): NameObject("/Widget"),
+                NameObject("/FT"): NameObject("/Sig"),
+                NameObject("/T"): TextStringObject(SIGNATURE_FIELD),
+                NameObject("/TU"): TextStringObject("Signature of the authorised person"),
+                NameObject("/Rect"): ArrayObject([FloatObject(value) for value in box]),
+                NameObject("/F"): NumberObject(4),  # printed
+            }
+        ),
     )
-    reference = writer._add_object(field)  # pypdf has no public call to add a bare widget
-    annotations = page["/Annots"].get_object()  # reportlab wrote them with the text fields
-    form = writer.root_object["/AcroForm"].get_object()
-    assert isinstance(annotations, ArrayObject) and isinstance(form, DictionaryObject)
+    form = writer.root_object["/AcroForm"].get_object()  # reportlab's, with the text fields
+    assert isinstance(form, DictionaryObject)
     fields = form["/Fields"].get_object()
     assert isinstance(fields, ArrayObject)
-    annotations.append(reference)
-    fields.append(reference)
+    fields.append(widget.indirect_reference)
     writer.add_metadata({INFO_KEY: letter_id})
     out = io.BytesIO()
     writer.write(out)
