@@ -311,6 +311,27 @@ def letter_uploads(
     """
     _, _, letters = batch_letters(journal_path, batch_id, today=today)
     by_id = {letter.letter_id: letter for letter in letters}
+    chosen, warnings = _choose_letters(found, set(by_id), batch_id)
+    sent = _letters_sent(journal_path, batch_id)
+    uploads, sent_before = [], []
+    for ident, document in chosen.items():
+        letter = by_id[ident]
+        for order_id in letter.orders.values():
+            if (order_id, ident) in sent:
+                sent_before.append(
+                    f"Order {order_id}: letter {ident} was uploaded before; not sent again."
+                )
+            else:
+                name = Path(letter.file_name).stem + _SUFFIXES[document.kind]
+                uploads.append(DocumentUpload(order_id, document, name))
+    return BatchUploads(tuple(uploads), tuple(warnings), tuple(sent_before))
+
+
+def _choose_letters(
+    found: Sequence[_Found], known: set[str], batch_id: str
+) -> tuple[dict[str, CheckedDocument], list[str]]:
+    """The file to upload for each letter id in ``known``, and a warning for every file left
+    out or in doubt (see :func:`letter_uploads`)."""
     warnings: list[str] = []
     chosen: dict[str, CheckedDocument] = {}
     kept_from: dict[str, Path] = {}
@@ -324,7 +345,7 @@ def letter_uploads(
                 "documents upload ORDER_ID FILE`: loa-index.xlsx names its orders)"
             )
             warnings.append(f"{why}; not uploaded")
-        elif ident not in by_id:
+        elif ident not in known:
             warnings.append(
                 f"{path}: letter {ident} is not a letter of batch {batch_id}; not uploaded"
             )
@@ -345,19 +366,7 @@ def letter_uploads(
                     "its title or date is filled in: check that it is signed"
                 )
             chosen[ident], kept_from[ident] = document, path
-    sent = _letters_sent(journal_path, batch_id)
-    uploads, sent_before = [], []
-    for ident, document in chosen.items():
-        letter = by_id[ident]
-        for order_id in letter.orders.values():
-            if (order_id, ident) in sent:
-                sent_before.append(
-                    f"Order {order_id}: letter {ident} was uploaded before; not sent again."
-                )
-            else:
-                name = Path(letter.file_name).stem + _SUFFIXES[document.kind]
-                uploads.append(DocumentUpload(order_id, document, name))
-    return BatchUploads(tuple(uploads), tuple(warnings), tuple(sent_before))
+    return chosen, warnings
 
 
 def _preference(found: _Found) -> tuple[bool, bool, str]:
