@@ -23,7 +23,7 @@ from test_lifecycle_orders import env_for
 from batchport.cli import main
 from batchport.errors import InputError
 from batchport.journal import open_journal
-from batchport.lifecycle.loa import write_letters
+from batchport.lifecycle.loa import letter_id, write_letters
 from batchport.pipeline import run_batch
 from batchport.report.letter import format_number
 from batchport.settings import Settings
@@ -363,3 +363,13 @@ def test_a_signed_letter_still_matches_after_an_order_of_it_was_canceled(tmp_pat
     assert result.exit_code == 0, result.output
     docs = documents_of(settings)
     assert (docs["ACME-A"], docs["ACME-B"]) == ([acme.file_name], [])
+
+
+def test_letter_ids_are_stable_letters_only_and_tell_batches_and_numbers_apart() -> None:
+    numbers = ["+12125550102", "+12125550101"]
+    ident = letter_id("3f9c2a1b7d04", numbers)
+    assert ident == letter_id("3f9c2a1b7d04", list(reversed(numbers)))  # order does not count
+    assert re.fullmatch(r"LOA-[A-HJ-NP-Z]{10}", ident)  # no digit a PIN could mask, no I or O
+    assert ident != letter_id("3f9c2a1b7d05", numbers)
+    assert ident != letter_id("3f9c2a1b7d04", numbers[:1])
+    assert len({letter_id("b", [f"+1212555{i:04d}"]) for i in range(2000)}) == 2000
