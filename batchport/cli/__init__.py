@@ -4,7 +4,7 @@
 registers their commands on it.
 """
 
-from batchport.cli import lifecycle, ops, project, run, sandbox, validate
+from batchport.cli import lifecycle, loa, ops, project, run, sandbox, validate
 from batchport.cli.common import (
     EXIT_ATTENTION,
     EXIT_FAILED,
@@ -24,6 +24,7 @@ __all__ = [
     "EXIT_USAGE",
     "api_options",
     "lifecycle",
+    "loa",
     "main",
     "ops",
     "project",

@@ -271,7 +271,8 @@ def documents_group() -> None:
     "folder",
     metavar="DIR",
     type=click.Path(path_type=Path),
-    help="With --batch: one document for every order, or those the input's loaFile column names.",
+    help="With --batch: the letters of `batchport loa` (matched by their id), one document for "
+    "every order, or those the input's loaFile column names.",
 )
 @click.option("--description", default="", metavar="TEXT", help="The documents' description.")
 @api_options
@@ -287,7 +288,9 @@ def documents_upload(
 ) -> None:
     """Attach a PDF, PNG, JPEG or TIFF document to an order, or to every order of a batch.
 
-    Type (by content) and size are checked for every file before anything is sent.
+    Type (by content) and size are checked for every file before anything is sent. Signed
+    letters of `batchport loa` go to the orders holding their numbers, once; exit 3 when a file
+    was left out or a letter looks unsigned.
 
     Example: batchport documents upload --batch 3f9c2a1b7d04 --dir loas/ --sandbox
     """
@@ -304,6 +307,8 @@ def documents_upload(
         raise click.UsageError("give ORDER_ID FILE, or --batch ID --dir DIR")
     settings = settings_from_options(api)
     done: Sequence[Any]
+    notes: Sequence[str] = ()
+    warnings: Sequence[str] = ()
     if order_id is not None and file is not None:
         done = (
             with_client(
@@ -315,21 +320,33 @@ def documents_upload(
         )
     else:
         assert batch is not None and folder is not None  # checked above
-        uploads = batch_uploads(settings.state_path, batch, folder)
-        done = with_client(
-            settings,
-            lambda client: upload_documents(
-                client, uploads, settings.state_path, description=description
-            ),
-        )
+        planned = batch_uploads(settings.state_path, batch, folder)
+        warnings = planned.warnings
+        for warning in warnings:
+            click.echo(f"Warning: {warning}", err=True)
+        done = ()
+        if planned.uploads:
+            done = with_client(
+                settings,
+                lambda client: upload_documents(
+                    client, planned.uploads, settings.state_path, description=description
+                ),
+            )
+        notes = planned.sent_before
     if as_json:
         click.echo(json.dumps([item.to_json() for item in done]))
-        return
-    for item in done:
-        click.echo(
-            f"Order {item.order_id}: {item.name} ({item.kind}, {item.size:,} bytes) uploaded "
-            f"as document {item.document_id}."
-        )
+    else:
+        for note in notes:
+            click.echo(note)
+        for item in done:
+            click.echo(
+                f"Order {item.order_id}: {item.name} ({item.kind}, {item.size:,} bytes) "
+                f"uploaded as document {item.document_id}."
+            )
+        if not done:
+            click.echo("Nothing uploaded.")
+    if warnings:
+        sys.exit(EXIT_ATTENTION)
 
 
 @documents_group.command("get")

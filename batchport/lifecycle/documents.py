@@ -15,18 +15,21 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from batchport.api import PortingClient
 from batchport.errors import ApiRejected, ConfigError, InputError
 from batchport.journal import open_journal
 from batchport.lifecycle.batch import created_orders, existing_journal, find_batch
+from batchport.lifecycle.loa import batch_letters
 from batchport.lifecycle.orders import no_such_order
 from batchport.limits import MAX_DOCUMENT_BYTES
+from batchport.report.letter import LETTER_ID, LetterFacts, read_letter
 
 __all__ = [
+    "BatchUploads",
     "CheckedDocument",
     "DocumentUpload",
     "SavedDocument",
@@ -35,6 +38,7 @@ __all__ = [
     "check_document",
     "document_kind",
     "download_document",
+    "letter_uploads",
     "upload_document",
     "upload_documents",
 ]
@@ -48,6 +52,8 @@ _MAGIC = (
     (b"MM\x00*", "TIFF"),
 )
 _ACCEPTED = "PDF, PNG, JPEG or TIFF"
+# The suffix a letter goes up under, by the type of what came back (a scan may be a picture).
+_SUFFIXES = {"PDF": ".pdf", "PNG": ".png", "JPEG": ".jpg", "TIFF": ".tif"}
 _LOA_HEADER = re.compile(r"[\s_-]+")
 
 
@@ -107,10 +113,28 @@ def check_document(path: Path) -> CheckedDocument:
 
 @dataclass(frozen=True)
 class DocumentUpload:
-    """One document to attach to one order."""
+    """One document to attach to one order, under ``as_name`` when given (a generated letter
+    goes up under the name it was written with, whatever the signed file is called now)."""
 
     order_id: int
     document: CheckedDocument
+    as_name: str = ""
+
+    @property
+    def name(self) -> str:
+        """The name the document is uploaded under."""
+        return self.as_name or self.document.name
+
+
+@dataclass(frozen=True)
+class BatchUploads:
+    """What ``documents upload --batch --dir`` will send: the uploads, the warnings about
+    files it leaves out or doubts (a letter not signed, a file that is no letter of the batch)
+    and the notes about letters already uploaded to an order, which are not sent again."""
+
+    uploads: tuple[DocumentUpload, ...]
+    warnings: tuple[str, ...] = ()
+    sent_before: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -176,18 +200,18 @@ async def upload_documents(
         document = upload.document
         try:
             reply = await client.upload_document(
-                upload.order_id, document.name, document.content, description
+                upload.order_id, upload.name, document.content, description
             )
         except ApiRejected as exc:
             if exc.status == 404:
                 raise no_such_order(exc, upload.order_id, client.project_id) from None
             raise
-        journaled = _journal_document(journal_path, upload.order_id, reply.id, document, now())
+        journaled = _journal_document(journal_path, upload.order_id, reply.id, upload.name, now())
         done.append(
             UploadedDocument(
                 upload.order_id,
                 reply.id,
-                document.name,
+                upload.name,
                 document.kind,
                 len(document.content),
                 journaled,
@@ -197,45 +221,170 @@ async def upload_documents(
 
 
 def _journal_document(
-    journal_path: Path, order_id: int, document_id: int, document: CheckedDocument, at: datetime
+    journal_path: Path, order_id: int, document_id: int, name: str, at: datetime
 ) -> bool:
     if not journal_path.exists():
         return False
     with open_journal(journal_path) as journal:
-        return journal.record_document(order_id, document_id, document.name, at)
+        return journal.record_document(order_id, document_id, name, at)
 
 
 # -- a whole batch ------------------------------------------------------------------------------
 
 
-def batch_uploads(journal_path: Path, batch_id: str, folder: Path) -> list[DocumentUpload]:
-    """The documents to attach to every created order of batch ``batch_id``, all checked.
+def batch_uploads(
+    journal_path: Path, batch_id: str, folder: Path, *, today: date | None = None
+) -> BatchUploads:
+    """The documents to attach to the created orders of batch ``batch_id``, all checked.
 
-    When ``folder`` holds exactly one document (hidden files aside), every order gets it;
-    otherwise each order gets the files its rows name in the input's ``loaFile`` column (a
-    name in ``folder``). Nothing is sent here: a failing check fails the whole batch.
+    When ``folder`` holds letters written by ``batchport loa`` (recognised by the letter id in
+    the file, whatever its name), each signed letter goes to every order holding its numbers,
+    once: see :func:`letter_uploads`. Otherwise, when it holds exactly one document (hidden
+    files aside), every order gets it; else each order gets the files its rows name in the
+    input's ``loaFile`` column (a name in ``folder``). Nothing is sent here. ``today`` is the
+    date the input is validated against when the letters are worked out again.
 
     Raises InputError for a missing folder, an empty one, a file that fails
-    :func:`check_document`, an input without a ``loaFile`` column or an order none of whose
-    rows names a file; ConfigError for no journal, an unknown batch or one with no order.
+    :func:`check_document` (outside the letters' case), an input without a ``loaFile`` column
+    or an order none of whose rows names a file; ConfigError for no journal, an unknown batch
+    or one with no order.
     """
     if not folder.is_dir():
         raise InputError(f"{folder}: no such folder; --dir names the folder of the documents")
     files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
     if not files:
         raise InputError(f"{folder}: holds no document")
+    found = [_read_file(path) for path in files]
+    if any(facts.letter_id for _, _, facts, _ in found):
+        return letter_uploads(journal_path, batch_id, found, today=today or date.today())
     with existing_journal(journal_path) as journal:
         source = Path(find_batch(journal, batch_id).source)
         orders = created_orders(journal, batch_id)
         if len(files) == 1:
             document = check_document(files[0])
-            return [DocumentUpload(order_id, document) for order_id in orders.values()]
+            return BatchUploads(
+                tuple(DocumentUpload(order_id, document) for order_id in orders.values())
+            )
         rows = {
             row: record.reference
             for row, record in journal.number_records(batch_id).items()
             if not record.refused
         }
-    return _by_loa_column(source, folder, len(files), rows, orders)
+    return BatchUploads(tuple(_by_loa_column(source, folder, len(files), rows, orders)))
+
+
+# A file of the folder: its path, the checked document (None when it fails a check), what it
+# says of itself as a letter, and why it failed the check.
+_Found = tuple[Path, CheckedDocument | None, LetterFacts, str]
+
+
+def _read_file(path: Path) -> _Found:
+    """A file of the folder, checked, with what it says of itself as a letter. A file whose
+    content carries no letter id (a scan of a printed letter, an image) is known by an id in
+    its name: a scan saved under the letter's own name still finds its orders."""
+    nothing = LetterFacts(None, False, False, False)
+    try:
+        document = check_document(path)
+    except InputError as exc:
+        return path, None, nothing, str(exc)
+    facts = read_letter(document.content) if document.kind == "PDF" else nothing
+    if facts.letter_id is None:
+        named = LETTER_ID.search(path.stem.upper())
+        facts = replace(facts, letter_id=named.group() if named else None)
+    return path, document, facts, ""
+
+
+def letter_uploads(
+    journal_path: Path, batch_id: str, found: Sequence[_Found], *, today: date
+) -> BatchUploads:
+    """Match the files ``found`` in a folder to the letters of batch ``batch_id``.
+
+    Each letter goes to every order holding its numbers, except where the journal shows it
+    already went (a ``document`` event naming its id): a rerun sends nothing twice. Left out,
+    with a warning: a file carrying no letter id or one of another batch, a letter whose
+    signature, title and date are all still empty (not signed), and a second copy of a letter
+    (the signed copy is preferred). A letter whose signature field is empty but whose other
+    fields are filled in (signed on paper and scanned into the form, or with a drawn signature)
+    is uploaded, with a warning to check it.
+
+    Raises what :func:`batchport.lifecycle.loa.batch_letters` raises.
+    """
+    _, _, letters = batch_letters(journal_path, batch_id, today=today)
+    by_id = {letter.letter_id: letter for letter in letters}
+    chosen, warnings = _choose_letters(found, set(by_id), batch_id)
+    sent = _letters_sent(journal_path, batch_id)
+    uploads, sent_before = [], []
+    for ident, document in chosen.items():
+        letter = by_id[ident]
+        for order_id in letter.orders.values():
+            if (order_id, ident) in sent:
+                sent_before.append(
+                    f"Order {order_id}: letter {ident} was uploaded before; not sent again."
+                )
+            else:
+                name = Path(letter.file_name).stem + _SUFFIXES[document.kind]
+                uploads.append(DocumentUpload(order_id, document, name))
+    return BatchUploads(tuple(uploads), tuple(warnings), tuple(sent_before))
+
+
+def _choose_letters(
+    found: Sequence[_Found], known: set[str], batch_id: str
+) -> tuple[dict[str, CheckedDocument], list[str]]:
+    """The file to upload for each letter id in ``known``, and a warning for every file left
+    out or in doubt (see :func:`letter_uploads`)."""
+    warnings: list[str] = []
+    chosen: dict[str, CheckedDocument] = {}
+    kept_from: dict[str, Path] = {}
+    # Signed copies first, then filled-in ones: a second copy of a letter loses to them.
+    for path, document, facts, problem in sorted(found, key=_preference):
+        ident = facts.letter_id
+        if document is None or ident is None:
+            why = problem or (
+                f"{path}: carries no letter id of `batchport loa` (a scan of a printed letter? "
+                "name it after the letter, whose id it keeps, or upload it with `batchport "
+                "documents upload ORDER_ID FILE`: loa-index.xlsx names its orders)"
+            )
+            warnings.append(f"{why}; not uploaded")
+        elif ident not in known:
+            warnings.append(
+                f"{path}: letter {ident} is not a letter of batch {batch_id}; not uploaded"
+            )
+        elif ident in chosen:
+            warnings.append(
+                f"{path}: another copy of letter {ident} ({kept_from[ident].name}) is uploaded "
+                "instead; not uploaded"
+            )
+        elif facts.has_signature_field and not facts.signed and not facts.filled:
+            warnings.append(
+                f"{path}: letter {ident} is not signed (its signature, title and date are "
+                "empty); not uploaded: have it signed and run again"
+            )
+        else:
+            if facts.has_signature_field and not facts.signed:
+                warnings.append(
+                    f"{path}: the signature field of letter {ident} is empty; uploaded because "
+                    "its title or date is filled in: check that it is signed"
+                )
+            chosen[ident], kept_from[ident] = document, path
+    return chosen, warnings
+
+
+def _preference(found: _Found) -> tuple[bool, bool, str]:
+    path, _, facts, _ = found
+    return (not facts.signed, not facts.filled, path.name)
+
+
+def _letters_sent(journal_path: Path, batch_id: str) -> set[tuple[int, str]]:
+    """``(order id, letter id)`` of every letter the journal shows uploaded for the batch."""
+    with existing_journal(journal_path) as journal:
+        events = journal.events(batch_id)
+    sent = set()
+    for kind, _, detail in events:
+        order, _, rest = detail.partition(" ")
+        found = LETTER_ID.search(rest) if kind == "document" and order.isdigit() else None
+        if found:
+            sent.add((int(order), found.group()))
+    return sent
 
 
 def _by_loa_column(

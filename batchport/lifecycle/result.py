@@ -18,7 +18,7 @@ from batchport.report.outcomes import RunRecords
 from batchport.report.result import ResultInfo, write_result
 from batchport.validation import Validation, validate_file
 
-__all__ = ["rewrite_result", "rewrite_results"]
+__all__ = ["reads_as_journaled", "rewrite_result", "rewrite_results"]
 
 
 def rewrite_result(
@@ -40,7 +40,7 @@ def rewrite_result(
         validation = validate_file(source, today=now.date())
     except InputError as exc:
         return None, f"{skipped} cannot be read ({exc})"
-    if not _same_rows(journal, batch.id, validation):
+    if not reads_as_journaled(journal, batch.id, validation):
         return None, f"{skipped} changed since the batch was run"
     valid = validation.rows.drop(index=list(validation.error_rows), errors="ignore")
     phones = valid["phoneNumber"].astype(str).tolist()
@@ -69,7 +69,7 @@ def rewrite_result(
     return path, None
 
 
-def _same_rows(journal: Journal, batch_id: str, validation: Validation) -> bool:
+def reads_as_journaled(journal: Journal, batch_id: str, validation: Validation) -> bool:
     """Whether the file reads as the rows journaled for the batch (the hashes ``run`` keeps)."""
     read = {row: (phone, data) for row, phone, data in validation.row_hashes()}
     return read == journal.input_rows(batch_id)
