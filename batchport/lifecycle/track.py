@@ -119,8 +119,8 @@ class TrackResult:
 
     ``result`` is None when the workbook was not written; ``warning`` then says why (it is
     also None when the batch has no orders to show). ``attention``: some number of the batch
-    is rejected or excluded. ``recorded``: the journal learned something (an event was
-    recorded), shown above or not (a FOC moved, a number activated, an order's status).
+    is rejected or excluded. ``recorded``: how many changes the journal recorded (events),
+    shown above or not (a FOC moved, a number activated, an order's status).
     """
 
     batch_id: str
@@ -132,7 +132,7 @@ class TrackResult:
     result: Path | None = None
     warning: str | None = None
     attention: bool = False
-    recorded: bool = False
+    recorded: int = 0
 
     @property
     def changed(self) -> bool:
@@ -294,10 +294,10 @@ def _compare(
     result: TrackResult,
     now: datetime,
     source: str = "track",
-) -> bool:
+) -> int:
     """Compare one order with the journal, add what is new to ``result``, record it.
 
-    Returns whether anything was recorded.
+    Returns how many changes were recorded (events; numbers updated alone count one).
     """
     updates: list[NumberUpdate] = []
     changes: list[tuple[str, str]] = []
@@ -348,4 +348,4 @@ def _compare(
             now=now,
             source=source,
         )
-    return bool(updates or changes)
+    return len(changes) or int(bool(updates))

@@ -59,7 +59,7 @@ from batchport.errors import ApiError, BatchportError, ConfigError
 from batchport.journal import Journal, open_journal
 from batchport.lifecycle.batch import find_batch
 from batchport.lifecycle.result import rewrite_result
-from batchport.lifecycle.track import track_order
+from batchport.lifecycle.track import TrackResult, track_order
 from batchport.redaction import redact_json, remember, scrub
 from batchport.settings import Settings
 
@@ -176,7 +176,9 @@ class ReceiverOptions:
 
     ``path``: where deliveries are posted (the secret may follow it as one more segment);
     ``max_body``: bytes; ``workers``: orders read at once (the client's pacer still limits the
-    requests); ``capacity``: orders waiting to be read before new ones get 503; ``settle``:
+    requests); ``capacity``: orders waiting to be read before new ones get 503; ``read_delay``:
+    seconds an order waits after the delivery that queued it, so the deliveries of one change
+    (Sinch sends NUMBERS_CONFIRMED and ORDER_UPDATED together) cost one read; ``settle``:
     seconds to let a burst end before result workbooks are written again; ``drain_timeout``:
     seconds to finish the orders queued when the receiver stops.
     """
@@ -185,6 +187,7 @@ class ReceiverOptions:
     max_body: int = MAX_DELIVERY_BYTES
     workers: int = 4
     capacity: int = 1000
+    read_delay: float = 0.5
     settle: float = 1.0
     drain_timeout: float = 30.0
 
@@ -195,8 +198,8 @@ class ReceiverOptions:
             )
         if min(self.max_body, self.workers, self.capacity) < 1:
             raise ConfigError("max_body, workers and capacity must be at least 1")
-        if self.settle < 0 or self.drain_timeout <= 0:
-            raise ConfigError("settle must be >= 0 and drain_timeout > 0")
+        if self.read_delay < 0 or self.settle < 0 or self.drain_timeout <= 0:
+            raise ConfigError("read_delay and settle must be >= 0, drain_timeout > 0")
 
 
 @dataclass
@@ -246,7 +249,7 @@ class WebhookReceiver:
         self._journal: Journal | None = None
         self._client: PortingClient | None = None
         self._queue: asyncio.Queue[int] = asyncio.Queue()
-        self._waiting: set[int] = set()
+        self._waiting: dict[int, float] = {}  # order id → when it was queued (loop time)
         self._reading: set[int] = set()
         self._again: set[int] = set()
         self._dirty: set[str] = set()
@@ -403,14 +406,18 @@ class WebhookReceiver:
         if order_id in self._reading:
             self._again.add(order_id)
             return "read again after the read in progress"
-        self._waiting.add(order_id)
+        self._waiting[order_id] = asyncio.get_running_loop().time()
         self._queue.put_nowait(order_id)
         return "queued"
 
     async def _worker(self) -> None:
         while True:
             order_id = await self._queue.get()
-            self._waiting.discard(order_id)
+            queued = self._waiting[order_id]
+            wait = queued + self.options.read_delay - asyncio.get_running_loop().time()
+            if wait > 0:
+                await asyncio.sleep(wait)  # still waiting: deliveries meanwhile coalesce
+            del self._waiting[order_id]
             self._reading.add(order_id)
             try:
                 await self._refresh(order_id)
@@ -443,12 +450,7 @@ class WebhookReceiver:
         journal.settle_deliveries(self.target, order_id, up_to=mark, state="applied")
         if result is None:
             return
-        log.info(
-            "order %d read: %s, %d number(s) newly confirmed, %d rejected or excluded, "
-            "%d new note(s)%s",
-            order_id, order.status.value, len(result.confirmed), len(result.rejected),
-            len(result.notes), ", completed" if result.completed else "",
-        )  # fmt: skip
+        log.info("order %d read: %s; %s", order_id, order.status.value, _learned(result))
         if result.recorded:
             self._dirty.add(result.batch_id)
             self._dirty_event.set()
@@ -484,6 +486,20 @@ class WebhookReceiver:
         with open_journal(self.journal_path) as journal:
             batch = find_batch(journal, batch_id)
             return rewrite_result(journal, batch, self._now(), {"Orders read (webhooks)": 1})
+
+
+def _learned(result: TrackResult) -> str:
+    """What one read of an order taught the journal, for a log line."""
+    if not result.recorded:
+        return "nothing new"
+    shown = [
+        f"{len(result.confirmed)} number(s) newly confirmed" if result.confirmed else "",
+        f"{len(result.rejected)} rejected or excluded" if result.rejected else "",
+        f"{len(result.notes)} new note(s)" if result.notes else "",
+        "order completed" if result.completed else "",
+    ]
+    details = ", ".join(part for part in shown if part)
+    return f"{result.recorded} change(s) recorded" + (f" ({details})" if details else "")
 
 
 def _refuse(who: str, refusal: Refusal, *, retry: bool = False) -> Response:
