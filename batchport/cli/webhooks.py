@@ -49,7 +49,9 @@ def webhooks_serve(host: str, port: int, path: str, **api: Any) -> None:
 
     Example: BATCHPORT_WEBHOOK_SECRET=... batchport webhooks serve --port 8090
     """
-    from batchport.ops.webhooks import ReceiverOptions, check_settings, serve_webhooks
+    from batchport.connection import open_client
+    from batchport.errors import ConfigError
+    from batchport.ops.webhooks import NO_SECRET, ReceiverOptions, serve_webhooks
     from batchport.pipeline import target_of
     from batchport.sandbox.serve import listen
 
@@ -59,7 +61,9 @@ def webhooks_serve(host: str, port: int, path: str, **api: Any) -> None:
             "sandbox serve` and point batchport at it with the exports it prints"
         )
     settings = settings_from_options(api)
-    check_settings(settings)
+    settings.require_credentials()
+    if not settings.webhook_secret:
+        raise ConfigError(NO_SECRET)
     options = ReceiverOptions(path=path)
     sock = listen(host, port)  # a busy port fails here, before anything is printed
     port = sock.getsockname()[1]
@@ -71,10 +75,19 @@ def webhooks_serve(host: str, port: int, path: str, **api: Any) -> None:
         err=True,
     )
     click.echo(f"Orders are read from {target}; journal: {settings.state_path}", err=True)
-    receiver = serve_webhooks(settings, sock, target=target, options=options)
+    receiver = serve_webhooks(
+        sock,
+        journal_path=settings.state_path,
+        target=target,
+        secret=settings.webhook_secret,
+        client_factory=lambda: open_client(settings),
+        options=options,
+    )
     counts = receiver.counts
+    kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.by_kind.items()))
     click.echo(
-        f"Receiver stopped: {counts.stored} deliveries stored, {counts.repeats} repeats, "
-        f"{counts.refused} refused, {counts.reads} orders read.",
+        f"Receiver stopped: {counts.stored} deliveries stored ({kinds or 'none'}), "
+        f"{counts.repeats} repeats, {counts.refused} refused; {counts.reads} order reads "
+        f"({counts.failed_reads} failed), {counts.workbooks} result workbooks written.",
         err=True,
     )

@@ -22,8 +22,8 @@ Answers::
 Sinch does not sign porting webhooks, so the secret (``Settings.webhook_secret``) travels in
 the URL path (``/sinch/porting/<secret>``: what ``batchport config set --webhook-url`` sends)
 or in the ``X-Webhook-Secret`` header (a reverse proxy may add it), and is compared in constant
-time. Every log line and stored body is masked: the secret is registered with
-:data:`batchport.redaction.SECRETS` when settings are resolved.
+time. Every log line and stored body is masked: the receiver registers the secret with
+:data:`batchport.redaction.SECRETS` (resolving the settings does too).
 
 Reads are coalesced: an order waits in the queue at most once, however many deliveries name
 it; a delivery for an order being read marks it to be read once more afterwards; one order is
@@ -47,7 +47,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -61,7 +60,6 @@ from batchport.lifecycle.batch import find_batch
 from batchport.lifecycle.result import rewrite_result
 from batchport.lifecycle.track import TrackResult, track_order
 from batchport.redaction import redact_json, remember, scrub
-from batchport.settings import Settings
 
 __all__ = [
     "DEFAULT_PATH",
@@ -73,7 +71,6 @@ __all__ = [
     "ReceiverOptions",
     "Refusal",
     "WebhookReceiver",
-    "check_settings",
     "parse_delivery",
     "receiver_url",
     "serve_webhooks",
@@ -296,7 +293,7 @@ class WebhookReceiver:
                 self._stack = None
             c = self.counts
             kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(c.by_kind.items()))
-            log.info(
+            log.debug(
                 "receiver stopped: %d deliveries stored (%s), %d repeats, %d refused, %d orders "
                 "read (%d failed), %d result workbooks written",
                 c.stored, kinds or "none", c.repeats, c.refused, c.reads, c.failed_reads,
@@ -485,7 +482,11 @@ class WebhookReceiver:
         # A thread of its own needs a connection of its own (SQLite connections stay put).
         with open_journal(self.journal_path) as journal:
             batch = find_batch(journal, batch_id)
-            return rewrite_result(journal, batch, self._now(), {"Orders read (webhooks)": 1})
+            figures = {
+                "Webhook deliveries stored (receiver)": self.counts.stored,
+                "Orders read (receiver)": self.counts.reads,
+            }
+            return rewrite_result(journal, batch, self._now(), figures)
 
 
 def _learned(result: TrackResult) -> str:
@@ -525,34 +526,25 @@ async def _read_capped(request: Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def check_settings(settings: Settings) -> None:
-    """Raise ConfigError unless ``settings`` name credentials and a webhook secret."""
-    settings.require_credentials()
-    if not settings.webhook_secret:
-        raise ConfigError(NO_SECRET)
-
-
 def serve_webhooks(
-    settings: Settings,
     sock: socket.socket,
     *,
+    journal_path: Path,
     target: str,
+    secret: str,
+    client_factory: Callable[[], contextlib.AbstractAsyncContextManager[PortingClient]],
     options: ReceiverOptions,
-    transport: httpx.AsyncBaseTransport | None = None,
 ) -> WebhookReceiver:
-    """Serve the receiver on the listening ``sock`` until Ctrl-C or SIGTERM.
+    """Serve a :class:`WebhookReceiver` on the listening ``sock`` until Ctrl-C or SIGTERM.
 
     Returns the receiver once uvicorn has shut down (its ``counts`` say what it did). Raises
-    ConfigError when no webhook secret is set or credentials are missing, JournalError.
+    ConfigError when ``secret`` is empty, JournalError.
     """
-    from batchport.connection import open_client
-
-    check_settings(settings)
     receiver = WebhookReceiver(
-        journal_path=settings.state_path,
+        journal_path=journal_path,
         target=target,
-        secret=settings.webhook_secret,
-        client_factory=lambda: open_client(settings, transport=transport),
+        secret=secret,
+        client_factory=client_factory,
         options=options,
     )
     host, port = sock.getsockname()[:2]
