@@ -584,3 +584,31 @@ def test_an_order_that_cannot_be_read_leaves_its_delivery_failed_and_the_receive
     stored = deliveries(settings)
     assert [d.state for d in stored] == ["failed", "failed"]
     assert "reading the order failed" in stored[0].detail
+
+
+def test_beyond_capacity_a_new_order_gets_503_and_is_not_stored(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    submit(tmp_path, settings)
+    first, second = (o.order_id for o in _created(settings))
+
+    def note(order_id: int, text: str) -> dict[str, str]:
+        return {"type": "NEW_ORDER_NOTE", "orderId": str(order_id), "note": text}
+
+    async def scenario() -> list[httpx.Response]:
+        async with world(settings) as w:
+            w.receiver.options = replace(w.receiver.options, capacity=1, read_delay=30.0)
+            async with w.receiver:
+                replies = [
+                    await w.post(note(first, "a")),  # waits 30 s before its read
+                    await w.post(note(second, "b")),  # a second order: over capacity
+                    await w.post(note(first, "c")),  # the waiting order: coalesced
+                ]
+                assert len(deliveries(settings)) == 2
+                w.receiver.options = replace(w.receiver.options, drain_timeout=0.01)
+            return replies
+
+    replies = run(scenario)
+    assert [r.status_code for r in replies] == [200, 503, 200]
+    assert replies[1].headers["Retry-After"] == "5"
+    assert replies[2].json()["applied"] == "coalesced"
+    assert {d.order_id for d in deliveries(settings)} == {first}
