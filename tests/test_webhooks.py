@@ -612,3 +612,31 @@ def test_beyond_capacity_a_new_order_gets_503_and_is_not_stored(tmp_path: Path) 
     assert replies[1].headers["Retry-After"] == "5"
     assert replies[2].json()["applied"] == "coalesced"
     assert {d.order_id for d in deliveries(settings)} == {first}
+
+
+def test_the_body_cap_is_exact_with_or_without_content_length(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    submit(tmp_path, settings)
+    body = json.dumps({"type": "NEW_ORDER_NOTE", "orderId": "424242", "note": "x"}).encode()
+    limit = 1000
+
+    def padded(size: int) -> bytes:
+        return body + b" " * (size - len(body))
+
+    async def streamed(data: bytes) -> AsyncIterator[bytes]:
+        for start in range(0, len(data), 100):
+            yield data[start : start + 100]
+
+    async def scenario() -> list[int]:
+        async with world(settings) as w:
+            w.receiver.options = replace(w.receiver.options, max_body=limit)
+            async with w.receiver:
+                replies = [
+                    await w.post(padded(limit)),
+                    await w.post(padded(limit + 1)),
+                    await w.post(streamed(padded(limit))),
+                    await w.post(streamed(padded(limit + 1))),
+                ]
+                return [r.status_code for r in replies]
+
+    assert run(scenario) == [200, 413, 200, 413]
