@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import re
+import signal
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -640,3 +645,43 @@ def test_the_body_cap_is_exact_with_or_without_content_length(tmp_path: Path) ->
                 return [r.status_code for r in replies]
 
     assert run(scenario) == [200, 413, 200, 413]
+
+
+@pytest.mark.slow
+def test_webhooks_serve_receives_logs_masked_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "BATCHPORT_STATE": str(tmp_path / "state" / "journal.sqlite"),
+        "BATCHPORT_WEBHOOK_SECRET": SECRET,
+        "BATCHPORT_CONFIG": "",
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "SINCH_PROJECT_ID": "p-1",
+        "SINCH_ACCESS_TOKEN": "token-of-the-test",
+        "SINCH_PORTING_URL": "http://127.0.0.1:9",  # never called: no order is known
+    }
+    command = [sys.executable, "-m", "batchport", "webhooks", "serve", "--port", "0"]
+    process = subprocess.Popen(
+        command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        assert process.stderr is not None
+        first = process.stderr.readline()
+        found = re.search(r"127\.0\.0\.1:(\d+)/sinch/porting/\*\*\*\* ", first)
+        assert found, first
+        port = int(found.group(1))
+        url = f"http://127.0.0.1:{port}/sinch/porting"
+        body = {"type": "NEW_ORDER_NOTE", "orderId": "424242", "note": "not ours"}
+        assert httpx.post(f"{url}/{SECRET}", json=body, timeout=10).status_code == 200
+        assert httpx.post(f"{url}/nope", json=body, timeout=10).status_code == 401
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+        err = first + err
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err
+    assert "no batch in the journal created that order" in err
+    assert "wrong or missing secret (401)" in err
+    assert "Receiver stopped: 1 deliveries stored (1 NEW_ORDER_NOTE), 0 repeats, 1 refused" in err
+    assert SECRET not in err and "token-of-the-test" not in err
