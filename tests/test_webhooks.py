@@ -461,6 +461,12 @@ def test_receiver_url_puts_the_secret_last_once() -> None:
     )
     already = f"https://hooks.example.com/sinch/porting/{SECRET}"
     assert receiver_url(already, SECRET) == already
+    assert receiver_url("https://hooks.example.com/in?src=sinch", SECRET) == (
+        f"https://hooks.example.com/in/{SECRET}?src=sinch"
+    )
+    assert (
+        receiver_url("https://hooks.example.com", SECRET) == f"https://hooks.example.com/{SECRET}"
+    )
 
 
 # -- over a real socket ---------------------------------------------------------------------

@@ -46,6 +46,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import uvicorn
 from starlette.applications import Starlette
@@ -160,11 +161,13 @@ def _order_id(value: object) -> int | None:
 
 def receiver_url(base: str, secret: str) -> str:
     """The URL Sinch should post to: ``base`` (the receiver's public URL, path included) with
-    the secret as its last path segment; ``base`` already ending in it is kept as it is."""
-    root = base.rstrip("/")
-    if not secret or root.endswith(f"/{secret}"):
-        return root
-    return f"{root}/{secret}"
+    the secret as the last segment of its path; a path already ending in it is kept as it is.
+    A query or fragment of ``base`` stays after the path."""
+    parts = urlsplit(base)
+    path = parts.path.rstrip("/")
+    if secret and not path.endswith(f"/{secret}"):
+        path = f"{path}/{secret}"
+    return urlunsplit(parts._replace(path=path))
 
 
 @dataclass(frozen=True)
