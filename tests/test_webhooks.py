@@ -7,6 +7,7 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -691,3 +692,19 @@ def test_webhooks_serve_receives_logs_masked_and_stops_cleanly_on_ctrl_c(tmp_pat
     assert "wrong or missing secret (401)" in err
     assert "Receiver stopped: 1 deliveries stored (1 NEW_ORDER_NOTE), 0 repeats, 1 refused" in err
     assert SECRET not in err and "token-of-the-test" not in err
+
+
+def test_a_journal_that_fails_gets_503_with_retry_after(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    submit(tmp_path, settings)
+    body = {"type": "NEW_ORDER_NOTE", "orderId": "424242", "note": "x"}
+
+    async def scenario() -> httpx.Response:
+        async with world(settings) as w, w.receiver:
+            with sqlite3.connect(settings.state_path) as db:  # the table goes away under it
+                db.execute("DROP TABLE deliveries")
+            return await w.post(body)
+
+    reply = run(scenario)
+    assert reply.status_code == 503 and reply.headers["Retry-After"] == "5"
+    assert str(settings.state_path) not in reply.text

@@ -17,7 +17,8 @@ Answers::
     413  the body is over ``max_body`` bytes (counted while reading, not from Content-Length)
     415  the body is declared as something other than JSON
     422  an unknown event type, or no order id
-    503  the receiver is not ready, or too many orders wait to be read (retry later)
+    503  the receiver is not ready, the journal failed, or too many orders wait to be read
+         (with Retry-After: the delivery was not stored)
 
 Sinch does not sign porting webhooks, so the secret (``Settings.webhook_secret``) travels in
 the URL path (``/sinch/porting/<secret>``: what ``batchport config set --webhook-url`` sends)
@@ -55,7 +56,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from batchport.api import PortingClient
-from batchport.errors import ApiError, BatchportError, ConfigError
+from batchport.errors import ApiError, BatchportError, ConfigError, JournalError
 from batchport.journal import Journal, open_journal
 from batchport.lifecycle.batch import find_batch
 from batchport.lifecycle.result import rewrite_result
@@ -349,7 +350,12 @@ class WebhookReceiver:
         if isinstance(parsed, Refusal):
             self.counts.refused += 1
             return _refuse(who, parsed)
-        return self._store(parsed)
+        try:
+            return self._store(parsed)
+        except JournalError as exc:  # not stored: the sender's retry will bring it again
+            log.warning("a delivery from %s was not stored (503): %s", who, exc)
+            why = "the receiver cannot store deliveries right now"
+            return _refuse("", Refusal(503, why), retry=True)
 
     def _authorised(self, request: Request) -> bool:
         given = request.path_params.get("token") or request.headers.get(SECRET_HEADER) or ""
