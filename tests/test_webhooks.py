@@ -708,3 +708,51 @@ def test_a_journal_that_fails_gets_503_with_retry_after(tmp_path: Path) -> None:
     reply = run(scenario)
     assert reply.status_code == 503 and reply.headers["Retry-After"] == "5"
     assert str(settings.state_path) not in reply.text
+
+
+class Gated(httpx.AsyncBaseTransport):
+    """The sandbox's transport, holding each order read until ``release`` is set."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.entered = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET" and "/orders/portIns/" in request.url.path:
+            self.entered.set()
+            await self.release.wait()
+        return await self.inner.handle_async_request(request)
+
+
+def test_a_delivery_during_a_read_makes_the_order_be_read_once_more(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    submit(tmp_path, settings)
+    order_id = _us_order(settings).order_id
+
+    async def scenario() -> tuple[list[str], int, list[str]]:
+        gate = Gated(asgi_transport(sandbox_app(settings, None)))
+        receiver = WebhookReceiver(
+            journal_path=settings.state_path,
+            target="sandbox",
+            secret=SECRET,
+            client_factory=lambda: open_client(settings, transport=gate),
+            options=ReceiverOptions(read_delay=0, settle=0),
+        )
+        path = f"/sinch/porting/{SECRET}"
+        async with receiver, receiver_client(receiver) as hooks:
+            note = {"type": "NEW_ORDER_NOTE", "orderId": str(order_id)}
+            first = await hooks.post(path, json={**note, "note": "a"})
+            await gate.entered.wait()  # the order is being read now
+            second = await hooks.post(path, json={**note, "note": "b"})
+            states = [d.state for d in deliveries(settings)]
+            gate.release.set()
+            await receiver.idle()
+            hows = [first.json()["applied"], second.json()["applied"]]
+            return hows, receiver.counts.reads, states
+
+    hows, reads, during = run(scenario)
+    assert hows == ["queued", "read again after the read in progress"]
+    assert during == ["received", "received"]
+    assert reads == 2
+    assert [d.state for d in deliveries(settings)] == ["applied", "applied"]
