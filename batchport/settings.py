@@ -21,13 +21,14 @@ from urllib.parse import urlsplit
 
 from batchport.errors import ConfigError
 from batchport.limits import MAX_NUMBERS_PER_CHECK, MAX_NUMBERS_PER_ORDER
-from batchport.redaction import SECRETS, mask
+from batchport.redaction import SECRETS, mask, remember
 
 __all__ = [
     "DEFAULT_AUTH_URL",
     "DEFAULT_PORTING_URL",
     "ENV_VARS",
     "MAX_CONCURRENCY",
+    "MIN_WEBHOOK_SECRET",
     "SANDBOX_KEY",
     "SANDBOX_PROJECT",
     "Settings",
@@ -69,6 +70,7 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
     "max_per_order": ("BATCHPORT_MAX_PER_ORDER",),
     "portability_chunk": ("BATCHPORT_PORTABILITY_CHUNK",),
     "sandbox_options": ("BATCHPORT_SANDBOX_OPTIONS",),
+    "webhook_secret": ("BATCHPORT_WEBHOOK_SECRET",),
 }
 
 # Command-line spelling of each field, so an error can name the option the user typed.
@@ -81,7 +83,12 @@ _OPTION_NAMES = {
     "state_path": "--state",
 }
 
-_SECRETS = ("access_token", "key_secret")
+_SECRETS = ("access_token", "key_secret", "webhook_secret")
+#: The shortest webhook secret accepted: it is the only thing standing between the internet
+#: and the receiver (Sinch signs no webhook), so it must not be guessable.
+MIN_WEBHOOK_SECRET = 16
+# Characters that travel unchanged in a URL path segment (RFC 3986 "unreserved").
+_URL_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
 
 def default_state_path(env: Mapping[str, str]) -> Path:
@@ -96,7 +103,8 @@ class Settings:
 
     ``rate`` is the client's own ceiling in requests per second; ``concurrency`` the number of
     requests in flight at once; ``timeout`` seconds per HTTP exchange; ``max_attempts`` and
-    ``retry_deadline`` (seconds) bound the retries of one call.
+    ``retry_deadline`` (seconds) bound the retries of one call. ``webhook_secret`` is the
+    shared secret the webhook receiver requires in its URL path or a header.
     """
 
     project_id: str = ""
@@ -116,6 +124,7 @@ class Settings:
     max_per_order: int = MAX_NUMBERS_PER_ORDER
     portability_chunk: int = MAX_NUMBERS_PER_CHECK
     sandbox_options: str = ""
+    webhook_secret: str = ""
     config_path: Path | None = None
 
     def __repr__(self) -> str:
@@ -217,6 +226,10 @@ _CONVERTERS: dict[str, Callable[[object], Any]] = {
 }
 
 
+def _weak_secret(value: str) -> bool:
+    return len(value) < MIN_WEBHOOK_SECRET or not set(value) <= _URL_SAFE
+
+
 def _check_range(name: str, value: Any) -> str | None:
     """A complaint about ``value`` for field ``name``, or None when it is acceptable."""
     if name in {"rate", "timeout", "retry_deadline"} and not value > 0:
@@ -227,6 +240,11 @@ def _check_range(name: str, value: Any) -> str | None:
         return f"max_attempts must be at least 1, got {value}"
     if name in _CALL_LIMITS and not 1 <= value <= _CALL_LIMITS[name]:
         return f"{name} must be between 1 and {_CALL_LIMITS[name]}, got {value}"
+    if name == "webhook_secret" and value and _weak_secret(value):
+        return (
+            f"webhook_secret must be at least {MIN_WEBHOOK_SECRET} characters of letters, "
+            "digits and -._~ (e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        )
     if name in {"porting_url", "auth_url"}:
         parts = urlsplit(value)
         if parts.scheme not in {"http", "https"} or not parts.netloc:
@@ -325,6 +343,8 @@ def resolve_settings(
     values = {name: _convert(name, raw, source) for name, (raw, source) in layers.items()}
     values.setdefault("state_path", default_state_path(env))
     settings = Settings(**values, config_path=path if path and path.is_file() else None)
+    if settings.webhook_secret:
+        remember(settings.webhook_secret)
     return _sandboxed(settings, overrides or {}) if settings.sandbox else settings
 
 

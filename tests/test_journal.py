@@ -13,6 +13,7 @@ from run_inputs import planned_order
 
 from batchport.errors import JournalError
 from batchport.journal import Journal, NumberUpdate, open_journal, owner_alive, process_owner
+from batchport.journal.schema import SCHEMA_VERSION
 from batchport.planner import PlannedOrder
 from batchport.portability import PortabilityRecord
 from batchport.redaction import remember
@@ -66,7 +67,7 @@ def test_plan_round_trip_and_resume_state(tmp_path: Path) -> None:
         assert not journal.begin_batch("b1", source="x", target="sandbox", rows=[], now=NOW)
     con = sqlite3.connect(path)
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert con.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
 def test_portability_cache_is_per_target_and_expires(tmp_path: Path) -> None:
@@ -334,3 +335,59 @@ def test_tracked_changes_update_numbers_and_status_and_free_numbers(tmp_path: Pa
         # a rejected number is free again for a later batch; the confirmed one is not
         active = journal.active_numbers("sandbox", numbers, exclude_batch="b2")
         assert list(active) == ["+12125550002"]
+
+
+def test_a_version_1_journal_is_migrated_and_keeps_its_batches(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite"
+    started(path).close()
+    con = sqlite3.connect(path)
+    con.execute("DROP TABLE deliveries")  # the file as batchport with schema 1 wrote it
+    con.execute("PRAGMA user_version=1")
+    con.commit()
+    con.close()
+    with open_journal(path) as journal:
+        assert [b.id for b in journal.batches()] == ["b1"]
+        stored = journal.record_delivery(
+            "sandbox", "d1", kind="NEW_ORDER_NOTE", order_id=7, body="{}", now=NOW
+        )
+        assert stored.new and not stored.known
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_deliveries_are_stored_once_per_target_and_settled_up_to_a_mark(tmp_path: Path) -> None:
+    with started(tmp_path / "j.sqlite") as journal:
+        journal.save_plan("b1", (order("A", (2,)),))
+        journal.record_intent("b1", "A", NOW)
+        journal.record_created(
+            "b1", "A", order_id=7, status="PENDING", numbers={"+12125550002": ("PENDING", "")},
+            now=NOW,
+        )  # fmt: skip
+        remember("8812")
+        first = journal.record_delivery(
+            "sandbox", "d1", kind="NUMBERS_CONFIRMED", order_id=7, body='{"pin": "8812"}', now=NOW
+        )
+        assert (first.new, first.batch_id, first.reference) == (True, "b1", "A")
+        assert not journal.record_delivery(
+            "sandbox", "d1", kind="NUMBERS_CONFIRMED", order_id=7, body="{}", now=NOW
+        ).new
+        other = journal.record_delivery(
+            "https://x/projects/p", "d1", kind="NUMBERS_CONFIRMED", order_id=7, body="{}", now=NOW
+        )
+        assert other.new and not other.known  # order 7 of another target is not ours
+        mark = journal.last_delivery_id()
+        journal.record_delivery(
+            "sandbox", "d2", kind="NEW_ORDER_NOTE", order_id=7, body="{}", now=NOW
+        )
+        assert journal.settle_deliveries("sandbox", 7, up_to=mark, state="applied") == 1
+        records = journal.deliveries("sandbox")
+        assert [(d.kind, d.state) for d in records] == [
+            ("NUMBERS_CONFIRMED", "applied"),
+            ("NEW_ORDER_NOTE", "received"),  # came after the read began: settled by the next
+        ]
+        assert "8812" not in records[0].body
+        tracked = journal.tracked_order("sandbox", 7)
+        assert tracked is not None and tracked.reference == "A" and tracked.status == "PENDING"
+        assert tracked.numbers["+12125550002"].number_status == "PENDING"
+        assert tracked.zone == "US/Eastern" and tracked.notes_seen == 0
+        assert journal.tracked_order("sandbox", 8) is None

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from batchport.cli import api_options, settings_from_options
 from batchport.errors import ConfigError
+from batchport.redaction import scrub
 from batchport.settings import (
     DEFAULT_AUTH_URL,
     DEFAULT_PORTING_URL,
@@ -275,3 +276,19 @@ def test_served_sandbox_state_lives_beside_the_journal(tmp_path: Path) -> None:
     config.write_text(f'state_path = "{tmp_path / "elsewhere" / "journal.sqlite"}"')
     from_file = resolve_settings(env={}, config_path=config)
     assert from_file.served_sandbox_path == tmp_path / "elsewhere" / "sandbox-served.sqlite"
+
+
+def test_webhook_secret_from_env_or_file_is_checked_masked_and_registered(tmp_path: Path) -> None:
+    secret = "Kq3-xZ_9.mN~0pLr7T"
+    s = resolve_settings(env=env_for(tmp_path, BATCHPORT_WEBHOOK_SECRET=secret))
+    assert s.webhook_secret == secret and secret not in repr(s)
+    assert scrub(f"POST /sinch/porting/{secret}") == "POST /sinch/porting/****"
+    config = tmp_path / "c.toml"
+    config.write_text(f'webhook_secret = "{secret}x"\n')
+    assert resolve_settings(env=env_for(tmp_path), config_path=config).webhook_secret == (
+        f"{secret}x"
+    )
+    for weak in ("short-but-ok-chars"[:15], "sixteen chars ok", "slash/in/the/secret/path"):
+        with pytest.raises(ConfigError, match="webhook_secret must be at least 16") as caught:
+            resolve_settings(env=env_for(tmp_path, BATCHPORT_WEBHOOK_SECRET=weak))
+        assert "BATCHPORT_WEBHOOK_SECRET" in str(caught.value) and weak not in str(caught.value)

@@ -4,7 +4,7 @@
 registers their commands on it.
 """
 
-from batchport.cli import lifecycle, loa, ops, project, run, sandbox, validate
+from batchport.cli import lifecycle, loa, ops, project, run, sandbox, validate, webhooks
 from batchport.cli.common import (
     EXIT_ATTENTION,
     EXIT_FAILED,
@@ -32,4 +32,5 @@ __all__ = [
     "sandbox",
     "settings_from_options",
     "validate",
+    "webhooks",
 ]

@@ -143,11 +143,12 @@ def _render_configuration(config: Any, as_json: bool) -> None:
     import json
 
     from batchport.lifecycle.configuration import CONFIGURATION_FIELDS, configuration_json
+    from batchport.redaction import scrub_json
 
+    values = scrub_json(configuration_json(config))  # the webhook URL holds the secret
     if as_json:
-        click.echo(json.dumps(configuration_json(config)))
+        click.echo(json.dumps(values))
         return
-    values = configuration_json(config)
     width = max(len(label) for label in CONFIGURATION_FIELDS.values())
     for name, label in CONFIGURATION_FIELDS.items():
         click.echo(f"{label:<{width}}  {values[name] or '-'}")
@@ -185,7 +186,8 @@ def config_show(as_json: bool, **api: Any) -> None:
     "--webhook-url",
     metavar="URL",
     callback=checked("configuration:check_webhook_url"),
-    help="Where Sinch posts order events (http:// or https://).",
+    help="Where Sinch posts order events (http:// or https://); with a webhook secret set, "
+    "the URL of `batchport webhooks serve` (the secret is added as the last path segment).",
 )
 @click.option("--contact-name", metavar="NAME", help="Who Sinch contacts about port orders.")
 @click.option(
@@ -218,12 +220,19 @@ def config_set(
 ) -> None:
     """Create the project's porting configuration, or change the fields given.
 
-    Fields not given keep their values; an empty value ("") clears a field.
+    Fields not given keep their values; an empty value ("") clears a field. When a webhook
+    secret is set (BATCHPORT_WEBHOOK_SECRET), it is added to --webhook-url as the last path
+    segment, as `batchport webhooks serve` requires, and the URL to configure is printed.
 
     Example: batchport config set --webhook-url https://example.com/hook --contact-name "Ann Lee"
     """
     from batchport.lifecycle.configuration import ConfigurationChange, set_configuration
+    from batchport.ops.webhooks import receiver_url
+    from batchport.redaction import scrub
 
+    settings = settings_from_options(api)
+    if webhook_url and settings.webhook_secret:
+        webhook_url = receiver_url(webhook_url, settings.webhook_secret)
     change = ConfigurationChange(
         webhook_url=webhook_url,
         contact_name=contact_name,
@@ -234,8 +243,20 @@ def config_set(
     )
     if not change.given():
         raise click.UsageError("nothing to set: give at least one option, e.g. --webhook-url")
-    settings = settings_from_options(api)
     result = with_client(settings, lambda client: set_configuration(client, change))
     verb = "created" if result.created else "updated"
     click.echo(f"Porting configuration of project {settings.project_id} {verb}:")
     _render_configuration(result.configuration, as_json=False)
+    if webhook_url and settings.webhook_secret:
+        click.echo(
+            f"Sinch posts webhooks to {scrub(webhook_url)} (the last segment is the webhook "
+            "secret, BATCHPORT_WEBHOOK_SECRET): the same URL is the one to give the Sinch "
+            "dashboard, and `batchport webhooks serve` answers there"
+        )
+    elif webhook_url:
+        click.echo(
+            "Warning: no webhook secret is set, so the URL was sent as given; `batchport "
+            "webhooks serve` refuses deliveries without it (set BATCHPORT_WEBHOOK_SECRET and "
+            "run this again)",
+            err=True,
+        )

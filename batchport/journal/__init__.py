@@ -2,8 +2,9 @@
 
 One file (``settings.state_path``) holds, per batch: the input rows (spreadsheet row, E.164
 number, a hash of the row's data), the plan (orders and their numbers), the submissions and the
-API events. Portability answers are kept per target (sandbox or project) and reused by later
-batches while they are fresh. Every step is one transaction, in WAL mode, so a process killed at
+API events; and the webhook deliveries received (``batchport.journal.deliveries``).
+Portability answers are kept per target (sandbox or project) and reused by later batches while
+they are fresh. Every step is one transaction, in WAL mode, so a process killed at
 any instant leaves a consistent journal.
 
 A submission moves ``intent`` → ``created`` | ``rejected`` | ``failed``. An ``intent`` (left by a
@@ -29,7 +30,14 @@ from pathlib import Path
 from typing import Any
 
 from batchport.errors import JournalError
-from batchport.journal.store import JournalStore, owner_alive, process_owner
+from batchport.journal.deliveries import (
+    DeliveryRecord,
+    DeliveryStore,
+    StoredDelivery,
+    TrackedNumber,
+    TrackedOrder,
+)
+from batchport.journal.store import owner_alive, process_owner
 from batchport.planner import PlannedOrder
 from batchport.portability import PortabilityRecord
 from batchport.redaction import scrub
@@ -40,9 +48,13 @@ __all__ = [
     "ActiveNumber",
     "BatchCounts",
     "BatchRecord",
+    "DeliveryRecord",
     "Journal",
     "NumberRecord",
     "NumberUpdate",
+    "StoredDelivery",
+    "TrackedNumber",
+    "TrackedOrder",
     "open_journal",
     "owner_alive",
     "process_owner",
@@ -171,7 +183,7 @@ def open_journal(path: Path) -> Journal:
     return Journal.open(path)
 
 
-class Journal(JournalStore):
+class Journal(DeliveryStore):
     """A batchport journal: batches, plans, submissions, portability answers and events.
 
     Open it with :func:`open_journal` (or ``Journal.open``) and use it as a context manager.

@@ -1,15 +1,19 @@
 """The journal's SQLite schema: tables, indexes, and the marks that identify the file.
 
 DDL only; the queries that read and write these tables are in ``batchport.journal``.
+
+A new journal gets :data:`SCHEMA` and every migration at once. A journal of an older version is
+brought up to :data:`SCHEMA_VERSION` by running the :data:`MIGRATIONS` above its version, in
+order, in one transaction; a migration only adds (tables, indexes), so an older batchport's
+data is never rewritten.
 """
 
 from __future__ import annotations
 
-__all__ = ["APPLICATION_ID", "SCHEMA", "SCHEMA_VERSION"]
+__all__ = ["APPLICATION_ID", "MIGRATIONS", "SCHEMA", "SCHEMA_VERSION"]
 
 #: ``PRAGMA application_id`` of a batchport journal ("BPJ1"), so a foreign file is recognised.
 APPLICATION_ID = 0x42504A31
-SCHEMA_VERSION = 1
 
 SCHEMA = """
 CREATE TABLE batches (
@@ -89,3 +93,28 @@ CREATE TABLE events (
 );
 CREATE INDEX events_batch ON events (batch_id);
 """
+
+#: Version → the DDL that brings a journal of the version before up to it.
+MIGRATIONS: dict[int, str] = {
+    # 2: webhook deliveries (``batchport webhooks serve``), each stored once per target by a
+    # digest of its canonical JSON. ``state``: received → applied | unknown_order | failed.
+    2: """
+CREATE TABLE deliveries (
+    target      TEXT NOT NULL,
+    digest      TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    order_id    INTEGER NOT NULL,
+    batch_id    TEXT,
+    reference   TEXT,
+    state       TEXT NOT NULL
+                CHECK (state IN ('received', 'applied', 'unknown_order', 'failed')),
+    detail      TEXT NOT NULL DEFAULT '',
+    body        TEXT NOT NULL,
+    PRIMARY KEY (target, digest)
+);
+CREATE INDEX deliveries_order ON deliveries (target, order_id, state);
+""",
+}
+
+SCHEMA_VERSION = max(MIGRATIONS)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from batchport.errors import JournalError
-from batchport.journal.schema import APPLICATION_ID, SCHEMA, SCHEMA_VERSION
+from batchport.journal.schema import APPLICATION_ID, MIGRATIONS, SCHEMA, SCHEMA_VERSION
 
 __all__ = ["JournalStore", "owner_alive", "process_owner"]
 
@@ -86,11 +86,13 @@ class JournalStore:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         if version < SCHEMA_VERSION:
-            with self._transaction():
-                self._create_schema()
-
-    def _create_schema(self) -> None:
-        _write_schema(self._db)
+            with self._transaction() as db:
+                # Read again inside the transaction: another process may have migrated first.
+                version = db.execute("PRAGMA user_version").fetchone()[0]
+                if version == 0:
+                    _write_schema(db)
+                else:
+                    _migrate(db, version)
 
     def close(self) -> None:
         """Close the connection."""
@@ -143,11 +145,22 @@ def _create(path: Path) -> None:
 
 
 def _write_schema(db: sqlite3.Connection) -> None:
-    for statement in SCHEMA.split(";"):
+    _execute_script(db, SCHEMA)
+    _migrate(db, 1)
+    db.execute(f"PRAGMA application_id={APPLICATION_ID}")
+
+
+def _migrate(db: sqlite3.Connection, version: int) -> None:
+    """Run every migration above ``version`` in order and mark the file with the last one."""
+    for step in sorted(v for v in MIGRATIONS if v > version):
+        _execute_script(db, MIGRATIONS[step])
+    db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+
+def _execute_script(db: sqlite3.Connection, script: str) -> None:
+    for statement in script.split(";"):
         if statement.strip():
             db.execute(statement)
-    db.execute(f"PRAGMA application_id={APPLICATION_ID}")
-    db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
 
 def process_owner() -> str:

@@ -10,12 +10,16 @@ with a warning and the changes are still recorded.
 A ``focDate`` is a UTC date-time; it is shown as the local date and time in the order's
 desired port time zone (daylight saving time included), so an evening port in ``US/Pacific``
 does not show as the next day.
+
+:func:`track_order` does the same for one order already read (the webhook receiver reads an
+order when a delivery names it); the caller rewrites the workbook. A number recorded
+``ACTIVATED`` is ported: a read that shows it otherwise (a stale answer) changes nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from batchport.api import Order, OrderNumber, PortingClient
 from batchport.errors import ConfigError
-from batchport.journal import Journal, NumberRecord, NumberUpdate
+from batchport.journal import Journal, NumberRecord, NumberUpdate, TrackedNumber
 from batchport.lifecycle.batch import existing_journal, find_batch
 from batchport.lifecycle.result import rewrite_result
 
@@ -38,12 +42,15 @@ __all__ = [
     "open_batches",
     "track_batch",
     "track_open_batches",
+    "track_order",
 ]
 
 #: Order statuses after which an order changes no more: it is not read again.
 CLOSED_ORDER_STATUSES = frozenset({"COMPLETED", "CANCELED"})
 #: Number statuses after which the number will not be ported in its order.
 LOST_STATUSES = frozenset({"REJECTED", "EXCLUDED"})
+#: A number in this status was ported; no later read moves it back.
+FINAL_STATUS = "ACTIVATED"
 #: Orders read at once; the client's pacer still limits the requests in flight.
 _ORDERS_AT_ONCE = 50
 
@@ -114,7 +121,8 @@ class TrackResult:
 
     ``result`` is None when the workbook was not written; ``warning`` then says why (it is
     also None when the batch has no orders to show). ``attention``: some number of the batch
-    is rejected or excluded.
+    is rejected or excluded. ``recorded``: how many changes the journal recorded (events),
+    shown above or not (a FOC moved, a number activated, an order's status).
     """
 
     batch_id: str
@@ -126,6 +134,7 @@ class TrackResult:
     result: Path | None = None
     warning: str | None = None
     attention: bool = False
+    recorded: int = 0
 
     @property
     def changed(self) -> bool:
@@ -259,6 +268,41 @@ async def track_open_batches(
     ]
 
 
+def track_order(
+    journal: Journal, target: str, order: Order, *, source: str, now: datetime
+) -> TrackResult | None:
+    """Compare ``order``, just read from ``target``, with the journal and record what changed.
+
+    Events are recorded with ``source`` (``webhook: PENDING → CONFIRMED``). Returns what
+    changed (``orders_read`` 1; ``attention``: a number of this order is rejected or
+    excluded), or None, recording nothing, when no batch of ``target`` created the order.
+    The result workbook is not written: see :func:`~batchport.lifecycle.result.rewrite_result`.
+    Raises JournalError.
+    """
+    known = journal.tracked_order(target, order.id)
+    if known is None:
+        return None
+    result = TrackResult(batch_id=known.batch_id, orders_read=1)
+    recorded = _compare(
+        journal,
+        known.batch_id,
+        known.reference,
+        order,
+        old_status=known.status,
+        numbers=known.numbers,
+        seen_notes=known.notes_seen,
+        zone=order.desired_port_time_zone or known.zone,
+        result=result,
+        now=now,
+        source=source,
+    )
+    after = journal.tracked_order(target, order.id)
+    lost = after is not None and any(
+        number.number_status in LOST_STATUSES for number in after.numbers.values()
+    )
+    return replace(result, attention=lost, recorded=recorded)
+
+
 async def _read_orders(client: PortingClient, order_ids: Sequence[int]) -> list[Order]:
     orders: list[Order] = []
     for start in range(0, len(order_ids), _ORDERS_AT_ONCE):
@@ -282,13 +326,17 @@ def _compare(
     order: Order,
     *,
     old_status: str,
-    numbers: dict[str, NumberRecord],
+    numbers: Mapping[str, NumberRecord | TrackedNumber],
     seen_notes: int,
     zone: str,
     result: TrackResult,
     now: datetime,
-) -> None:
-    """Compare one order with the journal, add what is new to ``result``, record it."""
+    source: str = "track",
+) -> int:
+    """Compare one order with the journal, add what is new to ``result``, record it.
+
+    Returns how many changes were recorded (events; numbers updated alone count one).
+    """
     updates: list[NumberUpdate] = []
     changes: list[tuple[str, str]] = []
     for number in order.phone_numbers:
@@ -296,6 +344,8 @@ def _compare(
         if known is None:
             continue
         status = number.status.value
+        if known.number_status == FINAL_STATUS and status != FINAL_STATUS:
+            continue
         lost = status in LOST_STATUSES
         reason = (number.reject_reason or number.exclusion_reason) if lost else ""
         foc = local_foc(number, zone)
@@ -328,5 +378,12 @@ def _compare(
         )
     if updates or changes:
         journal.record_tracked(
-            batch_id, reference, status=status, numbers=updates, changes=changes, now=now
+            batch_id,
+            reference,
+            status=status,
+            numbers=updates,
+            changes=changes,
+            now=now,
+            source=source,
         )
+    return len(changes) or int(bool(updates))

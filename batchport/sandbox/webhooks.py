@@ -5,6 +5,9 @@ Delivery runs after the reply is sent (a Starlette background task); under
 in-process tests deterministic. A failed delivery (transport error or a non-2xx reply) is
 retried ``webhook_attempts`` times in all, with the injectable sleep between attempts.
 INFERRED: Sinch publishes no retry schedule, signature or timeout for webhooks.
+
+Log lines name the receiver by its origin only (``http://127.0.0.1:8090/…``): a receiver's
+path carries its shared secret (``batchport webhooks serve``).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -51,6 +55,12 @@ def delivery_url(configured: str) -> str:
     return configured if "://" in configured else f"https://{configured}"
 
 
+def shown_url(url: str) -> str:
+    """``url`` as a log line shows it: its origin, the path (which may hold a secret) elided."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/…" if parts.path.strip("/") else url
+
+
 class WebhookSender:
     """Posts events to a project's ``webhookUrl``.
 
@@ -87,6 +97,7 @@ class WebhookSender:
     async def send(self, url: str, event: dict[str, Any]) -> bool:
         """Deliver one event; returns whether a 2xx reply arrived within the attempts."""
         target = delivery_url(url)
+        shown = shown_url(target)
         for attempt in range(self._attempts):
             if attempt:
                 await self._sleep(_FIRST_BACKOFF_S * 2 ** (attempt - 1))
@@ -94,15 +105,15 @@ class WebhookSender:
             try:
                 reply = await self._http().post(target, json=event)
             except httpx.HTTPError as exc:
-                log.info("webhook %s to %s failed: %s", event["type"], target, type(exc).__name__)
+                log.info("webhook %s to %s failed: %s", event["type"], shown, type(exc).__name__)
                 continue
             if reply.is_success:
                 self.counts["delivered"] += 1
                 return True
-            log.info("webhook %s to %s answered %s", event["type"], target, reply.status_code)
+            log.info("webhook %s to %s answered %s", event["type"], shown, reply.status_code)
         self.counts["failed"] += 1
         log.warning(
-            "webhook %s to %s gave up after %d attempts", event["type"], target, self._attempts
+            "webhook %s to %s gave up after %d attempts", event["type"], shown, self._attempts
         )
         return False
 
