@@ -162,8 +162,8 @@ CODES: dict[str, FindingCode] = {
     "excel_time_converted": _Code(W, "Read an Excel time value as HH:MM:SS."),
     "whitespace_cleaned": _Code(W, "Removed stray or non-breaking spaces from this cell."),
     "control_characters_removed": _Code(W, "Removed invisible control or formatting characters "
-                                           "(shown as ␀, <U+200B>, ...) from this cell; the text "
-                                           "without them is what will be sent."),
+                                           "(shown as <NUL>, <U+200B>, ...) from this cell; the "
+                                           "text without them is what will be sent."),
     "legacy_encoding_line": _Code(W, "This line was not UTF-8 like the rest of the file and was "
                                      "read as Windows-1252: check the accented letters."),
     "cell_too_long_for_workbook": _Code(W, "This cell is longer than a workbook cell can hold "

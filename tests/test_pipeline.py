@@ -469,8 +469,8 @@ def test_what_is_sent_is_what_is_reported_when_a_cell_holds_a_nul(tmp_path: Path
     findings = list(openpyxl.load_workbook(result.result_path)["Findings"].values)
     removed = [r for r in findings if r[3] == "control_characters_removed"]
     assert [(r[0], r[1], r[6]) for r in removed] == [
-        (2, "name", "Acme␀Widgets"),
-        (3, "Notes", "␀␀␀"),
+        (2, "name", "Acme<NUL>Widgets"),
+        (3, "Notes", "<NUL><NUL><NUL>"),
     ]
     shown = list(openpyxl.load_workbook(result.result_path)["Rows"].values)
     assert "AcmeWidgets" in shown[1]

@@ -30,8 +30,8 @@ def test_a_nul_in_a_csv_name_is_removed_and_reported(tmp_path: Path) -> None:
     assert table.frame.loc[2, "name"] == "AcmeWidgets"  # what is sent is what is shown
     found = [f for f in table.findings if f.code == "control_characters_removed"]
     assert [(f.row, f.column, f.value, f.sent) for f in found] == [
-        (2, "name", "Acme␀Widgets", "AcmeWidgets"),
-        (3, "Notes", "␀␀␀", ""),
+        (2, "name", "Acme<NUL>Widgets", "AcmeWidgets"),
+        (3, "Notes", "<NUL><NUL><NUL>", ""),
     ]
     assert found[0].severity == "warning"
 
@@ -41,9 +41,9 @@ def test_a_nul_in_a_csv_name_is_removed_and_reported(tmp_path: Path) -> None:
     [
         ("48\u202e21", "4821", "48<U+202E>21"),  # a right-to-left override shows 4821 as 4812
         ("Acme\u200bWidgets", "AcmeWidgets", "Acme<U+200B>Widgets"),
-        ("Acme\x1bWidgets", "AcmeWidgets", "Acme␛Widgets"),
+        ("Acme\x1bWidgets", "AcmeWidgets", "Acme<ESC>Widgets"),
         ("Acme\x85Widgets", "AcmeWidgets", "Acme<U+0085>Widgets"),
-        ("Acme\x7fWidgets", "AcmeWidgets", "Acme␡Widgets"),
+        ("Acme\x7fWidgets", "AcmeWidgets", "Acme<DEL>Widgets"),
         ("Ac\u00adme\u2066W\u2069", "AcmeW", "Ac<U+00AD>me<U+2066>W<U+2069>"),
     ],
 )
@@ -105,4 +105,4 @@ def test_a_cell_at_the_limit_is_not_named(tmp_path: Path) -> None:
 
 
 def test_visible_names_every_removed_character() -> None:
-    assert visible("a\x00b\x1fc\u200bd") == "a␀b␟c<U+200B>d"
+    assert visible("a\x00b\x1fc\u200bd") == "a<NUL>b<US>c<U+200B>d"

@@ -5,7 +5,7 @@
 - control characters (C0 other than tab, line feed and carriage return, DEL, C1) and invisible
   format characters (zero-width spaces and joiners, bidirectional marks, embeddings, overrides
   and isolates, soft hyphens, word joiners, a BOM inside the text) are removed, each cell so
-  changed reported with the text as read (the removed characters made visible, ``␀`` for NUL,
+  changed reported with the text as read (the removed characters made visible, ``<NUL>``,
   ``<U+202E>`` for an override) and the text that will be sent. A NUL is invisible in every
   workbook and a right-to-left override can make ``4821`` display as ``1284``: what is sent must
   be exactly what the reports show;
@@ -48,12 +48,50 @@ _LEGACY = (
 )
 
 
+_C0_NAMES = [
+    "NUL",
+    "SOH",
+    "STX",
+    "ETX",
+    "EOT",
+    "ENQ",
+    "ACK",
+    "BEL",
+    "BS",
+    "HT",
+    "LF",
+    "VT",
+    "FF",
+    "CR",
+    "SO",
+    "SI",
+    "DLE",
+    "DC1",
+    "DC2",
+    "DC3",
+    "DC4",
+    "NAK",
+    "SYN",
+    "ETB",
+    "CAN",
+    "EM",
+    "SUB",
+    "ESC",
+    "FS",
+    "GS",
+    "RS",
+    "US",
+]
+
+
 def _picture(char: str) -> str:
+    # Plain ASCII names, not the Control Pictures block (␀): common spreadsheet fonts lack those
+    # glyphs and show an empty box, which hides again what the finding is meant to show.
     code = ord(char)
     if code < 0x20:
-        return chr(0x2400 + code)  # the Control Pictures block: ␀ for NUL, ␛ for ESC
+        return f"<{_C0_NAMES[code]}>"
     if code == 0x7F:
-        return "\u2421"
+        return "<DEL>"
     return f"<U+{code:04X}>"
 
 
@@ -64,7 +102,7 @@ def visible(text: str) -> str:
     """``text`` with every character of :data:`INVISIBLE` written so a person can see it.
 
     >>> visible("Acme\\x00Widgets")
-    'Acme␀Widgets'
+    'Acme<NUL>Widgets'
     """
     return text.translate(_PICTURES)
 
