@@ -116,3 +116,21 @@ def test_read_csv_finds_the_header_below_a_title(tmp_path: Path) -> None:
     assert text.header_index == 1
     assert text.frame.iloc[1, 0] == "(212) 555-0144"
     assert text.legacy_lines == ()
+
+
+def test_the_unicode_text_export_validates_like_the_workbook(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from batchport.validation import validate_file
+
+    rows = [[*HEADER, "Reseller Name"], [*MONTREAL, "Vidéotron"], [*NEW_YORK, ""]]
+    path = tmp_path / "export.txt"
+    path.write_bytes(codecs.BOM_UTF16_LE + _text(rows, "\t").encode("utf-16-le"))
+    validation = validate_file(path, today=dt.date(2026, 11, 27))
+    assert (validation.row_count, validation.invalid) == (2, 0)
+    assert validation.rows.loc[2, ["name", "city", "state", "country"]].tolist() == [
+        "Café Élise",
+        "Montréal",
+        "QC",
+        "CA",
+    ]
