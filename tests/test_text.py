@@ -106,3 +106,39 @@ def test_a_cell_at_the_limit_is_not_named(tmp_path: Path) -> None:
 
 def test_visible_names_every_removed_character() -> None:
     assert visible("a\x00b\x1fc\u200bd") == "a<NUL>b<US>c<U+200B>d"
+
+
+def test_legacy_rows_name_their_accented_cells_only() -> None:
+    frame = pd.DataFrame(
+        {"name": ["Café", "Crème", "Plain"], "city": ["Montréal", "Laval", "Québec"]},
+        index=pd.Index([2, 3, 4], name="row"),
+    )
+    cleaned, findings = clean_text(frame, legacy_rows=(3, 4))
+    assert cleaned is frame or cleaned.equals(frame)
+    assert findings[["row", "column", "code", "value"]].values.tolist() == [
+        [3, "name", "legacy_encoding_line", "Crème"],
+        [4, "city", "legacy_encoding_line", "Québec"],
+    ]
+    assert findings["message"].str.startswith("This line of the file was not UTF-8").all()
+    assert (findings["severity"] == "warning").all()
+
+
+def test_cleaning_keeps_the_spreadsheet_row_numbers() -> None:
+    frame = pd.DataFrame({"name": ["a\x00b", "c"]}, index=pd.Index([7, 9], name="row"))
+    cleaned, _ = clean_text(frame)
+    assert cleaned.index.tolist() == [7, 9]
+    assert cleaned["name"].tolist() == ["ab", "c"]
+
+
+def test_the_too_long_finding_shows_the_value_and_its_length() -> None:
+    long = "Z" * 40_000
+    frame = pd.DataFrame({"Notes": [long, "short"], "name": [long, "x"]}, index=[2, 3])
+    _, findings = clean_text(frame)
+    assert findings[["row", "column", "code"]].values.tolist() == [
+        [2, "Notes", "cell_too_long_for_workbook"]
+    ]  # a known column's own length limit reports "name"
+    assert findings.loc[0, "value"] == long
+    assert findings.loc[0, "message"] == (
+        "This cell holds 40,000 characters, more than a workbook cell can hold (32,767): the "
+        "reports show it cut short. It is not sent to the API."
+    )
