@@ -31,7 +31,7 @@ CELL_LIMIT = 32_767
 def fit_cell(text: str) -> str:
     """``text`` when a workbook cell can hold it, else its start and a marker saying it was cut.
 
-    >>> fit_cell("x" * 40_000)[-42:]
+    >>> fit_cell("x" * 40_000)[-40:]
     '… [cut: the value has 40,000 characters]'
     """
     if len(text) <= CELL_LIMIT // 2:  # cheap pre-test: even all-astral text fits
