@@ -269,3 +269,98 @@ def test_country_of_regions() -> None:
 
     regions = pd.Series(["NY", "QC", "PR", "", "XX"])
     assert nanp.country_of_regions(regions).tolist() == ["US", "CA", "", "", ""]
+
+
+@pytest.mark.parametrize(
+    ("npa", "kind"),
+    [
+        ("212", NpaKind.US),
+        ("416", NpaKind.CA),
+        ("273", NpaKind.CA),
+        ("800", NpaKind.TOLL_FREE),
+        ("900", NpaKind.PREMIUM),
+        ("500", NpaKind.NON_GEOGRAPHIC),
+        ("600", NpaKind.NON_GEOGRAPHIC),
+        ("264", NpaKind.OTHER_COUNTRY),
+        ("876", NpaKind.OTHER_COUNTRY),
+        ("787", NpaKind.US_TERRITORY),
+        ("684", NpaKind.US_TERRITORY),
+        ("679", NpaKind.NEWER),
+        ("436", NpaKind.NEWER),
+        ("555", NpaKind.UNASSIGNED),
+        ("292", NpaKind.UNASSIGNED),
+    ],
+)
+def test_each_area_code_is_classified_from_the_metadata(npa: str, kind: NpaKind) -> None:
+    # The classifier itself, not the per-process cache in front of it.
+    assert nanp._classify_npa(npa) is kind
+
+
+@pytest.mark.parametrize(
+    ("npa", "reserved"),
+    [
+        ("292", True),  # N9X: kept for expanding the plan
+        ("595", True),
+        ("374", True),  # 37X and 96X: kept for unforeseen uses
+        ("965", True),
+        ("300", True),  # N00
+        ("444", True),  # equal last digits
+        ("455", True),
+        ("679", False),
+        ("436", False),
+        ("624", False),
+        ("379", True),
+        ("964", True),
+        ("473", False),
+        ("390", True),
+    ],
+)
+def test_reserved_area_codes_follow_the_plan(npa: str, reserved: bool) -> None:
+    assert nanp._is_reserved(npa) is reserved
+
+
+def test_a_sample_number_is_valid_in_its_area_code_or_none() -> None:
+    number = nanp._sample_number("416")
+    assert number is not None and str(number.national_number).startswith("416")
+    assert nanp._sample_number("555") is None
+
+
+def test_the_place_of_an_area_code_outside_the_members_is_another_country() -> None:
+    assert nanp.area_code_place("212") == "another country"
+    assert nanp.area_code_place("787") == "Puerto Rico"
+    assert nanp.area_code_place("876") == "Jamaica"
+
+
+def test_a_column_with_blanks_keeps_its_row_numbers_and_says_what_is_missing() -> None:
+    import pandas as pd
+
+    frame = nanp.normalise_phones(pd.Series(["", "(212) 263-1000", " "], index=[7, 8, 9]))
+    assert frame.index.tolist() == [7, 8, 9]
+    assert frame["problem"].tolist() == ["phone_missing", "", "phone_missing"]
+    assert frame["e164"].tolist() == ["", "+12122631000", ""]
+    blank = nanp.normalise_phones(pd.Series(["", ""], index=[4, 5]))
+    assert blank.index.tolist() == [4, 5]
+    assert blank["problem"].tolist() == ["phone_missing", "phone_missing"]
+    assert not blank["phone_fictional"].any() and not blank["phone_area_code_newer"].any()
+
+
+@pytest.mark.parametrize(
+    ("written", "e164", "problem"),
+    [
+        ("212-263-1000 ext", "", "phone_malformed"),  # ten digits, but words too
+        ("212-263-1000 EXT", "", "phone_malformed"),
+        ("+2122631000", "", "phone_malformed"),  # a plus needs the country code 1
+        ("212-155-0143", "", "phone_invalid"),
+        ("+1 800 211 4511", "+18002114511", "phone_toll_free"),
+        ("+1 787 411 1234", "+17874111234", "phone_us_territory"),
+        ("+1 212 263 1000", "+12122631000", ""),
+    ],
+)
+def test_e164_is_given_only_for_a_well_formed_number(written: str, e164: str, problem: str) -> None:
+    assert _phones(written)[0][0::2] == (e164, problem)
+
+
+def test_state_codes_written_with_dots_are_codes() -> None:
+    import pandas as pd
+
+    assert nanp.normalise_regions(pd.Series(["N.Y.", "Q.C."])).tolist() == ["NY", "QC"]
