@@ -120,9 +120,9 @@ def area_code_place(npa: str) -> str:
 
 def _is_reserved(npa: str) -> bool:
     # NANP plan rules, not metadata: N9X is held for expanding the plan, 37X and 96X for
-    # unforeseen uses, and N00 and codes with equal last digits (222, 555, ...) are service
+    # unforeseen uses, and codes with equal last digits (N00, 222, 555, ...) are service
     # codes; a code of these kinds cannot have opened since the metadata was made.
-    return npa[1] == "9" or npa[:2] in ("37", "96") or npa[1] == npa[2] or npa[1:] == "00"
+    return npa[1] == "9" or npa[:2] in ("37", "96") or npa[1] == npa[2]
 
 
 def _classify_npa(npa: str) -> NpaKind:
@@ -262,7 +262,8 @@ def normalise_phones(raw: pd.Series) -> pd.DataFrame:
     npa = ten.str.slice(0, 3)
     # N11 area codes are service codes, not areas.
     npa_ok = ten.str.match(_AREA_CODE) & (npa.str.slice(1, 3) != "11")
-    kinds = npa.where(shaped & npa_ok, "").map(_npa_tables(npa.where(shaped & npa_ok, "")))
+    candidates = npa.where(shaped & npa_ok, "")
+    kinds = candidates.map(_npa_tables(candidates))
     kind = kinds.astype(object).fillna("").astype("str")
     local = kind.isin([NpaKind.US.value, NpaKind.CA.value, NpaKind.NEWER.value])
     exchange_ok = ten.str.slice(3, 4).isin(list("23456789")) & (ten.str.slice(4, 6) != "11")
