@@ -142,3 +142,19 @@ def test_the_too_long_finding_shows_the_value_and_its_length() -> None:
         "This cell holds 40,000 characters, more than a workbook cell can hold (32,767): the "
         "reports show it cut short. It is not sent to the API."
     )
+
+
+def test_a_control_character_excel_saved_as_an_escape_is_removed(tmp_path: Path) -> None:
+    # Excel saves a control character in a cell as _x0000_ (OOXML's escape); readers decode it.
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(HEADER.split(",")[:7])
+    sheet.append(
+        ["(212) 263-1000", "Acme_x0000_Wid_x001B_gets", "350", "Main", "Albany", "NY", "12207"]
+    )
+    workbook.save(tmp_path / "in.xlsx")
+    table = read_table(tmp_path / "in.xlsx")
+    assert table.frame.loc[2, "name"] == "AcmeWidgets"
+    found = [(f.value, f.sent) for f in table.findings if f.code == "control_characters_removed"]
+    assert found == [("Acme<NUL>Wid<ESC>gets", "AcmeWidgets")]
