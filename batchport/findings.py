@@ -96,20 +96,28 @@ CODES: dict[str, FindingCode] = {
                                 "(212) 555-0143 or +12125550143, without extensions."),
     "phone_invalid": _Code(E, "Not a valid NANP number: the area code and exchange must start "
                               "with 2-9 and must not be N11 (211, 311, ... 911)."),
-    "phone_unassigned_area_code": _Code(E, "The area code is not in service in the US or Canada "
-                                           "(555 is not an area code): check the number."),
+    "phone_unassigned_area_code": _Code(E, "No US or Canadian area code has these digits (the "
+                                           "code is reserved or unassigned): check the number."),
     "phone_toll_free": _Code(E, "Toll-free numbers (8XX) cannot be ported here: only US and "
                                 "Canadian local numbers can; remove the row."),
     "phone_premium": _Code(E, "Premium-rate 900 numbers cannot be ported: remove the row."),
     "phone_non_geographic": _Code(E, "Non-geographic service codes (5XX, 6XX, 7XX) cannot be "
                                      "ported: only US and Canadian local numbers can."),
-    "phone_other_country": _Code(E, "The area code belongs to another NANP country (e.g. the "
-                                    "Caribbean): only US and Canadian numbers can be ported."),
+    "phone_us_territory": _Code(E, "Numbers of the US territories cannot be ported here: the "
+                                   "Porting API takes US and Canadian numbers only."),
+    "phone_other_country": _Code(E, "The area code belongs to another NANP country: the Porting "
+                                    "API takes US and Canadian numbers only."),
+    "phone_area_code_newer": _Code(W, "The area code is newer than batchport's number data: "
+                                      "check the number; the portability check decides."),
+    "phone_fictional": _Code(W, "The number is in the range kept for fiction (NXX-555-0100 to "
+                                "0199): no real service has it, so a real port of it fails."),
     "duplicate_number": _Code(E, "The same number appears earlier in the file; delete this row."),
     "missing_required": _Code(E, "{header} is required: copy it from the losing carrier's bill."),
     "too_long": _Code(E, "{header} is too long: shorten it to at most {limit} characters."),
     "state_invalid": _Code(E, "{header} must be a two-letter US state or Canadian province code "
                               "(e.g. NY, ON) or its full name."),
+    "state_us_territory": _Code(E, "{header} is a US territory: the Porting API takes US and "
+                                   "Canadian numbers and addresses only."),
     "state_wrong_country": _Code(E, "{header} is in the other country than the phone number's "
                                     "area code: check the number or the address."),
     "postal_code_invalid": _Code(E, "{header} must be a US ZIP (12345 or 12345-6789) or a "
@@ -153,6 +161,13 @@ CODES: dict[str, FindingCode] = {
     "excel_date_converted": _Code(W, "Read an Excel date value as an ISO date (YYYY-MM-DD)."),
     "excel_time_converted": _Code(W, "Read an Excel time value as HH:MM:SS."),
     "whitespace_cleaned": _Code(W, "Removed stray or non-breaking spaces from this cell."),
+    "control_characters_removed": _Code(W, "Removed invisible control or formatting characters "
+                                           "(shown as <NUL>, <U+200B>, ...) from this cell; the "
+                                           "text without them is what will be sent."),
+    "legacy_encoding_line": _Code(W, "This line was not UTF-8 like the rest of the file and was "
+                                     "read as Windows-1252: check the accented letters."),
+    "cell_too_long_for_workbook": _Code(W, "This cell is longer than a workbook cell can hold "
+                                           "(32,767 characters): the reports show it cut short."),
     "phone_reformatted": _Code(W, "Phone number rewritten in E.164 form (+1 and ten digits)."),
     "state_normalised": _Code(W, "State or province written as its two-letter code."),
     "postal_code_normalised": _Code(W, "Postal code rewritten in its standard form."),

@@ -8,22 +8,28 @@ from __future__ import annotations
 
 import enum
 import re
+import unicodedata
 from functools import cache
 
 import pandas as pd
 import phonenumbers
-from phonenumbers import PhoneNumberType
+from phonenumbers import PhoneMetadata, PhoneNumberType
 
 __all__ = [
     "CA_POSTAL",
     "CA_PROVINCES",
     "E164_NANP",
+    "NANP_REGION_NAMES",
     "TIME_ZONES",
     "US_STATES",
+    "US_TERRITORIES",
     "US_ZIP",
     "NpaKind",
+    "PhoneNotice",
     "PhoneProblem",
+    "area_code_place",
     "country_of",
+    "country_of_regions",
     "normalise_phones",
     "normalise_postal_codes",
     "normalise_regions",
@@ -43,8 +49,11 @@ class NpaKind(enum.StrEnum):
     TOLL_FREE = "toll_free"
     PREMIUM = "premium"
     NON_GEOGRAPHIC = "non_geographic"
+    US_TERRITORY = "us_territory"
     OTHER_COUNTRY = "other_country"
     UNASSIGNED = "unassigned"
+    #: Unknown to phonenumbers' metadata, yet not reserved: possibly opened since it was made.
+    NEWER = "newer"
 
 
 _LOCAL_TYPES = {
@@ -52,8 +61,15 @@ _LOCAL_TYPES = {
     PhoneNumberType.MOBILE,
     PhoneNumberType.FIXED_LINE_OR_MOBILE,
 }
-# Exchanges tried per area code: metadata patterns sometimes cover only some exchanges.
+# Exchanges tried per area code: metadata patterns sometimes cover only some exchanges. Over all
+# 800 area codes, these find every US and Canadian one; the only codes whose valid exchanges they
+# miss belong to other NANP members, which their leading digits name first (measured).
 _PROBE_EXCHANGES = ("234", "456", "789", "321", "987", "654", "555", "900", "611")
+#: The inhabited US territories: NANP members of their own in the metadata, outside the API.
+US_TERRITORIES: dict[str, str] = {
+    "AS": "American Samoa", "GU": "Guam", "MP": "the Northern Mariana Islands",
+    "PR": "Puerto Rico", "VI": "the U.S. Virgin Islands",
+}  # fmt: skip
 
 
 def _sample_number(npa: str) -> phonenumbers.PhoneNumber | None:
@@ -65,10 +81,59 @@ def _sample_number(npa: str) -> phonenumbers.PhoneNumber | None:
     return None
 
 
+@cache
+def _member_prefixes() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    # The NANP members other than the US and Canada each name their area codes in the metadata's
+    # leading digits ("264" for Anguilla, "787|939" for Puerto Rico); a longer prefix there
+    # ("8001" for the Dominican Republic) is a range inside another member's code.
+    regions = phonenumbers.region_codes_for_country_code(1)
+    pairs = []
+    for region in regions:
+        metadata = PhoneMetadata.metadata_for_region(region)
+        digits = None if metadata is None else metadata.leading_digits
+        if region not in ("US", "CA") and digits:
+            pairs.append((region, re.compile(digits)))
+    return tuple(pairs)
+
+
+@cache
+def region_of_area_code(npa: str) -> str:
+    """The ISO region (``"JM"``, ``"PR"``, ...) of a NANP member's area code other than the
+    US's and Canada's, from phonenumbers' metadata; ``""`` for any other area code."""
+    for region, prefix in _member_prefixes():
+        if prefix.fullmatch(npa):
+            return region
+    return ""
+
+
+def area_code_place(npa: str) -> str:
+    """The name of the territory or country of a NANP member's area code, for messages.
+
+    >>> area_code_place("787")
+    'Puerto Rico'
+    >>> area_code_place("212")
+    'another country'
+    """
+    region = region_of_area_code(npa)
+    return US_TERRITORIES.get(region) or NANP_REGION_NAMES.get(region, "another country")
+
+
+def _is_reserved(npa: str) -> bool:
+    # NANP plan rules, not metadata: N9X is held for expanding the plan, 37X and 96X for
+    # unforeseen uses, and codes with equal last digits (N00, 222, 555, ...) are service
+    # codes; a code of these kinds cannot have opened since the metadata was made.
+    return npa[1] == "9" or npa[:2] in ("37", "96") or npa[1] == npa[2]
+
+
 def _classify_npa(npa: str) -> NpaKind:
+    region = region_of_area_code(npa)
+    if region:
+        return NpaKind.US_TERRITORY if region in US_TERRITORIES else NpaKind.OTHER_COUNTRY
     number = _sample_number(npa)
     if number is None:
-        return NpaKind.NON_GEOGRAPHIC if int(npa) in _SERVICE_CODES else NpaKind.UNASSIGNED
+        if int(npa) in _SERVICE_CODES:
+            return NpaKind.NON_GEOGRAPHIC
+        return NpaKind.UNASSIGNED if _is_reserved(npa) else NpaKind.NEWER
     kind = phonenumbers.number_type(number)
     if kind == PhoneNumberType.TOLL_FREE:
         return NpaKind.TOLL_FREE
@@ -76,10 +141,9 @@ def _classify_npa(npa: str) -> NpaKind:
         return NpaKind.PREMIUM
     if kind not in _LOCAL_TYPES:
         return NpaKind.NON_GEOGRAPHIC
-    region = phonenumbers.region_code_for_number(number)
-    if region in ("US", "CA"):
-        return NpaKind(region)
-    return NpaKind.OTHER_COUNTRY
+    if phonenumbers.region_code_for_number(number) == "CA":
+        return NpaKind.CA
+    return NpaKind.US  # the members with leading digits, territories included, went above
 
 
 # NANP service and personal-communication codes that metadata may leave unassigned.
@@ -90,22 +154,15 @@ _SERVICE_CODES = frozenset(
 
 #: Names of the NANP members other than the US and Canada, for messages.
 NANP_REGION_NAMES = {
-    "AG": "Antigua and Barbuda", "AI": "Anguilla", "AS": "American Samoa", "BB": "Barbados",
+    "AG": "Antigua and Barbuda", "AI": "Anguilla", "BB": "Barbados",
     "BM": "Bermuda", "BS": "the Bahamas", "DM": "Dominica", "DO": "the Dominican Republic",
-    "GD": "Grenada", "GU": "Guam", "JM": "Jamaica", "KN": "Saint Kitts and Nevis",
-    "KY": "the Cayman Islands", "LC": "Saint Lucia", "MP": "the Northern Mariana Islands",
-    "MS": "Montserrat", "PR": "Puerto Rico", "SX": "Sint Maarten",
+    "GD": "Grenada", "JM": "Jamaica", "KN": "Saint Kitts and Nevis",
+    "KY": "the Cayman Islands", "LC": "Saint Lucia",
+    "MS": "Montserrat", "SX": "Sint Maarten",
     "TC": "the Turks and Caicos Islands", "TT": "Trinidad and Tobago",
     "VC": "Saint Vincent and the Grenadines", "VG": "the British Virgin Islands",
-    "VI": "the U.S. Virgin Islands",
+    **US_TERRITORIES,
 }  # fmt: skip
-
-
-@cache
-def region_of_area_code(npa: str) -> str:
-    """The ISO region (``"JM"``, ``"PR"``, ...) of a non-US/CA area code, or ``""``."""
-    number = _sample_number(npa)
-    return "" if number is None else phonenumbers.region_code_for_number(number) or ""
 
 
 def npa_kind(e164: str) -> NpaKind:
@@ -133,19 +190,32 @@ class PhoneProblem(enum.StrEnum):
     TOLL_FREE = "phone_toll_free"
     PREMIUM = "phone_premium"
     NON_GEOGRAPHIC = "phone_non_geographic"
+    US_TERRITORY = "phone_us_territory"
     OTHER_COUNTRY = "phone_other_country"
+
+
+class PhoneNotice(enum.StrEnum):
+    """What a person should know about a number that may be ported; each value is also the
+    finding code (a warning) and the name of its flag column in :func:`normalise_phones`."""
+
+    NEWER_AREA_CODE = "phone_area_code_newer"
+    FICTIONAL = "phone_fictional"
 
 
 _KIND_PROBLEM = {
     NpaKind.US: "",
     NpaKind.CA: "",
+    NpaKind.NEWER: "",
     NpaKind.TOLL_FREE: PhoneProblem.TOLL_FREE.value,
     NpaKind.PREMIUM: PhoneProblem.PREMIUM.value,
     NpaKind.NON_GEOGRAPHIC: PhoneProblem.NON_GEOGRAPHIC.value,
+    NpaKind.US_TERRITORY: PhoneProblem.US_TERRITORY.value,
     NpaKind.OTHER_COUNTRY: PhoneProblem.OTHER_COUNTRY.value,
     NpaKind.UNASSIGNED: PhoneProblem.UNASSIGNED.value,
 }
-_TEN_DIGITS = r"^[2-9][0-9]{2}[2-9][0-9]{6}$"
+_AREA_CODE = r"^[2-9][0-9]{2}"
+# NXX-555-0100 to NXX-555-0199: the numbers the NANP keeps for films, books and examples.
+_FICTIONAL = r"^[2-9][0-9]{2}55501[0-9]{2}$"
 
 
 @cache
@@ -153,13 +223,10 @@ def _kind_of_area_code(npa: str) -> NpaKind:
     return _classify_npa(npa)
 
 
-def _npa_tables(npas: pd.Series) -> tuple[dict[str, str], dict[str, str]]:
+def _npa_tables(npas: pd.Series) -> dict[str, NpaKind]:
     # Only the area codes present are classified (each once per process): a file rarely holds
     # more than a few hundred, and building all 800 costs more than reading a small file.
-    kinds = {npa: _kind_of_area_code(npa) for npa in pd.unique(npas) if _is_npa(npa)}
-    country = {npa: k.value if k in (NpaKind.US, NpaKind.CA) else "" for npa, k in kinds.items()}
-    problem = {npa: _KIND_PROBLEM[k] for npa, k in kinds.items()}
-    return country, problem
+    return {npa: _kind_of_area_code(npa) for npa in pd.unique(npas) if _is_npa(npa)}
 
 
 def _is_npa(text: object) -> bool:
@@ -172,36 +239,64 @@ def normalise_phones(raw: pd.Series) -> pd.DataFrame:
     Accepts ``(212) 555-0143``, ``212.555.0143``, ``1-212-555-0143``, ``+1 212 555 0143`` and
     ``2125550143``. Returns a frame on the same index with text columns ``e164`` (``""`` when the
     text is not a ten-digit NANP number), ``country`` (``"US"``, ``"CA"`` or ``""``) and
-    ``problem`` (a ``PhoneProblem`` value, ``""`` when the number is a US or Canadian local
-    number). Vectorised: one regex pass and two dictionary lookups per column, no parsing per row.
+    ``problem`` (a ``PhoneProblem`` value, ``""`` when the number may be ported), and one boolean
+    column per ``PhoneNotice`` value. The problem is the true reason: a toll-free or premium
+    number, or one of another NANP member, is named as such even when its exchange (``211``)
+    would not do for a local number; an N11 or 0/1 exchange is refused in a local area code. An
+    area code unknown to the metadata but not reserved is no problem: a notice says it is newer
+    than batchport's data, and the country stays ``""`` (the address tells it). Vectorised: one
+    regex pass and dictionary lookups per column, no parsing per row.
     """
     text = raw.astype("str").str.strip()
     if not text.str.len().any():
         missing = pd.Series(PhoneProblem.MISSING.value, index=raw.index, dtype="str")
-        return pd.DataFrame({"e164": text, "country": text, "problem": missing})
+        never = pd.Series(False, index=raw.index)
+        notices = {notice.value: never for notice in PhoneNotice}
+        return pd.DataFrame({"e164": text, "country": text, "problem": missing, **notices})
     digits = text.str.replace(r"[^0-9]", "", regex=True)
     plus = text.str.startswith("+")
     eleven = (digits.str.len() == 11) & digits.str.startswith("1")
     ten = digits.where(~eleven, digits.str.slice(1))
     shaped = (ten.str.len() == 10) & ~text.str.contains(r"[A-Za-z]", regex=True)
     shaped &= ~plus | eleven
-    nxx_ok = ten.str.match(_TEN_DIGITS) & (ten.str.slice(4, 6) != "11")
-    nxx_ok &= ten.str.slice(1, 3) != "11"  # N11 area codes are service codes, not areas
     npa = ten.str.slice(0, 3)
-    country_map, problem_map = _npa_tables(npa.where(shaped, ""))
-    country = npa.map(country_map).astype(object).fillna("").astype("str")
-    problem = npa.map(problem_map).astype(object).fillna(PhoneProblem.UNASSIGNED.value)
-    problem = problem.astype("str")
-    problem = problem.where(nxx_ok, PhoneProblem.INVALID.value)
+    # N11 area codes are service codes, not areas.
+    npa_ok = ten.str.match(_AREA_CODE) & (npa.str.slice(1, 3) != "11")
+    candidates = npa.where(shaped & npa_ok, "")
+    kinds = candidates.map(_npa_tables(candidates))
+    kind = kinds.astype(object).fillna("").astype("str")
+    local = kind.isin([NpaKind.US.value, NpaKind.CA.value, NpaKind.NEWER.value])
+    exchange_ok = ten.str.slice(3, 4).isin(list("23456789")) & (ten.str.slice(4, 6) != "11")
+    problem = kind.map({k.value: p for k, p in _KIND_PROBLEM.items()}).astype(object)
+    problem = problem.fillna(PhoneProblem.UNASSIGNED.value).astype("str")
+    problem = problem.where(exchange_ok | ~local, PhoneProblem.INVALID.value)
+    problem = problem.where(npa_ok, PhoneProblem.INVALID.value)
     problem = problem.where(shaped, PhoneProblem.MALFORMED.value)
     problem = problem.where(text != "", PhoneProblem.MISSING.value)
-    usable = shaped & nxx_ok
+    usable = shaped & npa_ok & (exchange_ok | ~local)
     e164 = ("+1" + ten).where(usable, "")
-    country = country.where(usable & (problem == ""), "")
-    return pd.DataFrame({"e164": e164, "country": country, "problem": problem}, index=raw.index)
+    fine = usable & (problem == "")
+    country = kind.where(fine & kind.isin([NpaKind.US.value, NpaKind.CA.value]), "")
+    return pd.DataFrame(
+        {
+            "e164": e164,
+            "country": country,
+            "problem": problem,
+            PhoneNotice.NEWER_AREA_CODE.value: fine & (kind == NpaKind.NEWER.value),
+            PhoneNotice.FICTIONAL.value: fine & ten.str.match(_FICTIONAL),
+        },
+        index=raw.index,
+    )
 
 
-#: USPS codes of the states, the District of Columbia and the inhabited territories.
+def country_of_regions(regions: pd.Series) -> pd.Series:
+    """``"US"`` or ``"CA"`` for each two-letter state or province code, ``""`` for others."""
+    country = pd.Series("", index=regions.index, dtype="str")
+    country = country.where(~regions.isin(list(US_STATES)), "US")
+    return country.where(~regions.isin(list(CA_PROVINCES)), "CA")
+
+
+#: USPS codes of the states and the District of Columbia (the territories: ``US_TERRITORIES``).
 US_STATES: dict[str, str] = {
     "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
     "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia",
@@ -214,8 +309,6 @@ US_STATES: dict[str, str] = {
     "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota",
     "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont", "VA": "Virginia",
     "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
-    "AS": "American Samoa", "GU": "Guam", "MP": "Northern Mariana Islands", "PR": "Puerto Rico",
-    "VI": "U.S. Virgin Islands",
 }  # fmt: skip
 #: Canadian province and territory codes.
 CA_PROVINCES: dict[str, str] = {
@@ -224,31 +317,42 @@ CA_PROVINCES: dict[str, str] = {
     "NU": "Nunavut", "ON": "Ontario", "PE": "Prince Edward Island", "QC": "Quebec",
     "SK": "Saskatchewan", "YT": "Yukon",
 }  # fmt: skip
+# Tokens as _region_token makes them: upper case, no accents, no "and"/"et"/"the".
 _REGION_ALIASES = {
     "WASHINGTON DC": "DC", "WASHINGTON D C": "DC", "D C": "DC", "VIRGIN ISLANDS": "VI",
-    "QUÉBEC": "QC", "QUE": "QC", "PQ": "QC", "NEWFOUNDLAND": "NL", "NF": "NL", "LABRADOR": "NL",
+    "US VIRGIN ISLANDS": "VI", "U S VIRGIN ISLANDS": "VI", "USVI": "VI",
+    "QUE": "QC", "PQ": "QC", "NEWFOUNDLAND": "NL", "NF": "NL", "NFLD": "NL", "LABRADOR": "NL",
     "PEI": "PE", "P E I": "PE", "YUKON TERRITORY": "YT", "YK": "YT", "NWT": "NT",
     "ONT": "ON", "ALTA": "AB", "SASK": "SK", "MAN": "MB", "CALIF": "CA", "MASS": "MA",
-    "PENN": "PA", "FLA": "FL", "TEX": "TX", "COLOMBIE BRITANNIQUE": "BC",
-    "NOUVEAU BRUNSWICK": "NB", "NOUVELLE ECOSSE": "NS",
+    "PENN": "PA", "FLA": "FL", "TEX": "TX",
+    # The French names of the provinces and territories (Quebec, Ontario, ... are alike).
+    "COLOMBIE BRITANNIQUE": "BC", "NOUVEAU BRUNSWICK": "NB", "NOUVELLE ECOSSE": "NS",
+    "ILE DU PRINCE EDOUARD": "PE", "TERRE NEUVE LABRADOR": "NL", "TERRE NEUVE": "NL",
+    "TERRITOIRES DU NORD OUEST": "NT",
 }  # fmt: skip
+_FILLER_WORDS = re.compile(r"\b(?:AND|ET|THE)\b")
 
 
 @cache
 def _region_lookup() -> dict[str, str]:
-    lookup = {code: code for code in (*US_STATES, *CA_PROVINCES)}
-    for table in (US_STATES, CA_PROVINCES):
+    lookup = {code: code for code in (*US_STATES, *US_TERRITORIES, *CA_PROVINCES)}
+    for table in (US_STATES, US_TERRITORIES, CA_PROVINCES):
         lookup.update({_region_token(name): code for code, name in table.items()})
     lookup.update(_REGION_ALIASES)
     return lookup
 
 
 def _region_token(text: str) -> str:
-    return re.sub(r"[^A-ZÉ]+", " ", text.upper()).strip()
+    # Accents go first (Québec, Île-du-Prince-Édouard), so French names match like English.
+    bare = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    words = re.sub(r"[^A-Z]+", " ", bare.upper())
+    return " ".join(_FILLER_WORDS.sub(" ", words).split())
 
 
 def normalise_regions(raw: pd.Series) -> pd.Series:
-    """State and province names or codes (``"new york"``, ``"Ont."``) to two-letter codes.
+    """State and province names or codes (``"new york"``, ``"Ont."``, ``"Québec"``,
+    ``"Île-du-Prince-Édouard"``) to two-letter codes; a territory's name to its code (which the
+    validator refuses, naming the territory).
 
     Values that name no state or province are returned stripped but otherwise unchanged, so the
     validator can show them. Works on the distinct values only, then maps them back.

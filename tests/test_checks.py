@@ -215,6 +215,79 @@ def test_other_country_message_names_the_country() -> None:
     assert finding.message.endswith("Area code 876 is in Jamaica.")
 
 
+@pytest.mark.parametrize(
+    ("phone", "state", "zip_code", "territory"),
+    [
+        ("(787) 555-0143", "PR", "00901", "Puerto Rico"),
+        ("(939) 555-0143", "Puerto Rico", "00901", "Puerto Rico"),
+        ("(340) 555-0144", "VI", "00802", "the U.S. Virgin Islands"),
+        ("(671) 555-0145", "GU", "96910", "Guam"),
+        ("(684) 555-0146", "AS", "96799", "American Samoa"),
+        ("(670) 555-0147", "MP", "96950", "the Northern Mariana Islands"),
+    ],
+)
+def test_us_territories_get_one_rule_naming_the_territory(
+    phone: str, state: str, zip_code: str, territory: str
+) -> None:
+    validation = validate_rows({**US, "phoneNumber": phone, "state": state, "zipCode": zip_code})
+    assert problems(validation) == {
+        (2, "phoneNumber", "phone_us_territory"),
+        (2, "state", "state_us_territory"),
+    }
+    by_code = {f.code: f.message for f in validation.findings}
+    assert by_code["phone_us_territory"].endswith(f"is in {territory}.")
+    assert "US and Canadian numbers only" in by_code["phone_us_territory"]
+    assert "US and Canadian" in by_code["state_us_territory"]
+
+
+def test_a_territory_state_with_a_us_number_is_refused_alone() -> None:
+    validation = validate_rows({**US, "state": "GU", "e911State": "VI"})
+    assert problems(validation) == {
+        (2, "state", "state_us_territory"),
+        (2, "e911State", "state_us_territory"),
+    } | {
+        (2, key, "e911_incomplete")
+        for key in ("e911StreetNum", "e911StreetInfo", "e911City", "e911PostalCode")
+    }
+
+
+@pytest.mark.parametrize(
+    ("phone", "code", "says"),
+    [
+        ("+1 264 235 1234", "phone_other_country", "Area code 264 is in Anguilla."),
+        ("+1 800 211 4511", "phone_toll_free", "Toll-free"),
+        ("+1 900 411 1234", "phone_premium", "Premium-rate"),
+        ("+1 555 234 5678", "phone_unassigned_area_code", "No US or Canadian area code"),
+    ],
+)
+def test_a_refused_number_gets_its_true_reason(phone: str, code: str, says: str) -> None:
+    validation = validate_rows({**US, "phoneNumber": phone})
+    assert problems(validation) == {(2, "phoneNumber", code)}
+    (message,) = [f.message for f in validation.findings if f.code == code]
+    assert says in message
+    assert "555 is not an area code" not in message
+
+
+@pytest.mark.parametrize("phone", ["(679) 263-0143", "+1 624 305 0000", "+1 436 217 0000"])
+def test_an_area_code_newer_than_the_number_data_is_a_warning(phone: str) -> None:
+    validation = validate_rows({**US, "phoneNumber": phone, "state": "MI"})
+    assert problems(validation) == set()
+    assert (2, "phoneNumber", "phone_area_code_newer") in problems(validation, "warning")
+    assert validation.rows.loc[2, "country"] == "US"
+
+
+def test_a_newer_area_code_in_canada_still_needs_a_reseller() -> None:
+    validation = validate_rows({**CA, "phoneNumber": "(624) 305-0000", "resellerName": ""})
+    assert problems(validation) == {(2, "resellerName", "reseller_required")}
+
+
+def test_the_fiction_range_is_a_warning_only() -> None:
+    validation = validate_rows(US)  # (212) 555-0143
+    assert problems(validation) == set()
+    (finding,) = [f for f in validation.findings if f.code == "phone_fictional"]
+    assert finding.severity == "warning" and "no real service" in finding.message
+
+
 def schema_checks() -> list[tuple[str, pa.Check]]:
     """Every check of the row schema with the column it reports on."""
     on_columns = [(key, check) for key, col in ROW_SCHEMA.columns.items() for check in col.checks]
@@ -245,6 +318,7 @@ def test_every_code_of_the_schema_is_reachable() -> None:
         {**US, "onDemandActivation": "maybe", "customerOrderReference": "PO<1>", "name": "x" * 101},
         {**CA, "resellerName": "", "voiceType": "EST", "e911Name": "Desk"},
         {**US, "appId": "A1", "e911PostalCodePlusFour": "12", "e911StreetInfo": "Main #2"},
+        {**US, "phoneNumber": "787-555-0143", "state": "PR", "zipCode": "00901"},
     ]
     validation = validate_rows(*rows)
     found = {f.code for f in validation.findings}

@@ -95,7 +95,7 @@ def test_times_in_common_forms_become_24_hour() -> None:
 def test_every_change_is_a_warning_with_the_rules_advice() -> None:
     frame = pd.DataFrame(
         {
-            "phoneNumber": ["(212) 555-0143", "+12125550144"],
+            "phoneNumber": ["(212) 263-0143", "+12122630144"],
             "state": ["new york", "NY"],
             "zipCode": ["k1a0b1", "10118"],
             "desiredPortDate": ["12/01/2026", "2026-12-01"],
@@ -112,3 +112,22 @@ def test_every_change_is_a_warning_with_the_rules_advice() -> None:
         assert finding.severity == CODES[finding.code].severity == "warning"
         assert finding.message == CODES[finding.code].message
     assert {f.value for f in findings if f.column == "zipCode"} == {"k1a0b1"}
+
+
+def test_phone_notices_are_warnings_and_a_newer_area_code_takes_the_address_country() -> None:
+    frame = pd.DataFrame(
+        {
+            "phoneNumber": ["(679) 263-0143", "(212) 555-0143", "(624) 305-0000", "+12122630144"],
+            "state": ["MI", "NY", "Ontario", "NY"],
+        },
+        index=pd.RangeIndex(2, 6, name="row"),
+    )
+    norm = normalise(frame)
+    notices = {(f.row, f.code) for f in to_findings(norm.findings) if f.code.startswith("phone_")}
+    assert notices - {(r, "phone_reformatted") for r in (2, 3, 4)} == {
+        (2, "phone_area_code_newer"),
+        (3, "phone_fictional"),
+        (4, "phone_area_code_newer"),
+    }
+    assert norm.rows["country"].tolist() == ["US", "US", "CA", "US"]
+    assert norm.phone_problems.tolist() == ["", "", "", ""]

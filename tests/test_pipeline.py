@@ -454,3 +454,48 @@ def test_a_submitted_row_stays_submitted_when_rerun_after_its_port_date(tmp_path
     again = run_batch(source, settings, today=port_day + timedelta(days=1))
     assert again.outcomes["submitted"] == 2 and again.outcomes["invalid"] == 0
     assert again.sent == 0 and not again.needs_attention
+
+
+def test_what_is_sent_is_what_is_reported_when_a_cell_holds_a_nul(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    rows = [us_row(100), us_row(101)]
+    rows[0][1] = "Acme\x00Widgets"
+    rows[1][HEADER.index("Notes")] = "\x00\x00\x00"
+    result = run_batch(write_input(tmp_path / "nul.csv", rows), settings)
+    assert result.outcomes["submitted"] == 2
+    (order,) = sandbox_orders(settings)
+    names = {n.phone_number: n.extra["endUser"]["name"] for n in order.phone_numbers}
+    assert names["+12125550100"] == "AcmeWidgets"
+    findings = list(openpyxl.load_workbook(result.result_path)["Findings"].values)
+    removed = [r for r in findings if r[3] == "control_characters_removed"]
+    assert [(r[0], r[1], r[6]) for r in removed] == [
+        (2, "name", "Acme<NUL>Widgets"),
+        (3, "Notes", "<NUL><NUL><NUL>"),
+    ]
+    shown = list(openpyxl.load_workbook(result.result_path)["Rows"].values)
+    assert "AcmeWidgets" in shown[1]
+
+
+def test_no_workbook_cell_over_excels_limit_from_100k_character_cells(tmp_path: Path) -> None:
+    from batchport.report.validation import validate_and_report
+
+    rows = [us_row(100, notes="Z" * 100_000), us_row(101)]
+    rows[1][1] = "N" * 100_000
+    source = write_input(tmp_path / "long.csv", rows)
+    settings = settings_for(tmp_path)
+    result = run_batch(source, settings, dry_run=True)
+    report = tmp_path / "long.validation.xlsx"
+    validation, _ = validate_and_report(source, out=report)
+    by_code = {(f.row, f.column): f for f in validation.findings}
+    assert by_code[(2, "Notes")].code == "cell_too_long_for_workbook"
+    assert "100,000 characters" in by_code[(2, "Notes")].message
+    assert by_code[(3, "name")].code == "too_long"
+    for path in (result.result_path, report):
+        workbook = openpyxl.load_workbook(path)
+        texts = [c for s in workbook for row in s.iter_rows(values_only=True) for c in row]
+        longest = max(len(t) for t in texts if isinstance(t, str))
+        assert longest == 32_767, path
+        assert any(
+            isinstance(t, str) and t.endswith("[cut: the value has 100,000 characters]")
+            for t in texts
+        )

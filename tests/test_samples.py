@@ -42,6 +42,8 @@ def test_broken_sample_breaks_every_rule() -> None:
     found = {f.code for f in validation.findings}
     rule_codes = {code for code, rule in CODES.items() if not code.endswith("_normalised")}
     rule_codes -= {"phone_reformatted", "excel_time_converted", "date_normalised"}
+    # A workbook has no text encoding, and a 32,768-character cell would weigh on every report.
+    rule_codes -= {"legacy_encoding_line", "cell_too_long_for_workbook"}
     assert rule_codes - found == set()
     notes = validation.table.frame["Notes"]
     for row, note in notes.items():

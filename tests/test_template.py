@@ -48,7 +48,7 @@ def test_template_layout(tmp_path: Path) -> None:
     lists = {c.formula1 for c in checks if c.type == "list"}
     assert '"B,R"' in lists and '"Yes,No"' in lists and '"RTC,EST,FAX"' in lists
     assert '"US/Eastern,US/Central,US/Mountain,US/Pacific,GMT"' in lists
-    assert "Lists!$A$2:$A$70" in lists
+    assert "Lists!$A$2:$A$65" in lists  # 50 states, DC and 13 provinces: no territory
     assert workbook["Lists"].sheet_state == "hidden"
     assert workbook["Instructions"].max_row >= len(COLUMNS) + 7
 

@@ -279,3 +279,38 @@ def test_no_page_cell_is_ever_a_formula_or_error(tmp_path: Path, text: str) -> N
     assert {c.value for c in cells if c.data_type == "s"} >= {text, "2026-01-02"}
     assert all(c.data_type in ("s", "n") for c in cells)
     assert sum(c.value == text for c in cells) == 7
+
+
+def test_text_longer_than_a_cell_holds_is_cut_with_a_visible_marker(tmp_path: Path) -> None:
+    from batchport.report.xlsx_rows import CELL_LIMIT
+
+    long, exact = "N" * 100_000, "E" * CELL_LIMIT
+    path = write_workbook(tmp_path / "out.xlsx", [spec([[2, "error", long], [3, "", exact]])])
+    sheet = load_workbook(path)["Data"]
+    cut = sheet["C2"].value
+    assert len(cut) == CELL_LIMIT
+    assert cut.startswith("NNN") and cut.endswith("… [cut: the value has 100,000 characters]")
+    assert sheet["C3"].value == exact  # at the limit: whole
+
+
+def test_page_cells_are_cut_alike(tmp_path: Path) -> None:
+    from batchport.report.xlsx_rows import CELL_LIMIT
+
+    block = Block(heading="Facts", rows=[("Note", "W" * 40_000)])
+    path = write_workbook(tmp_path / "out.xlsx", [page(block)])
+    texts = [c.value for row in load_workbook(path)["Summary"].iter_rows() for c in row]
+    long = [t for t in texts if isinstance(t, str) and t.startswith("WWW")]
+    assert len(long) == 1 and len(long[0]) == CELL_LIMIT and "40,000 characters" in long[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "units"),
+    [("x" * 40_000, 32_767), ("😀" * 20_000, 32_767), ("a😀" * 20_000, 32_767)],
+)
+def test_fit_cell_counts_as_excel_does(text: str, units: int) -> None:
+    from batchport.report.xlsx_rows import fit_cell
+
+    fitted = fit_cell(text)
+    assert len(fitted.encode("utf-16-le")) // 2 <= units  # Excel counts UTF-16 units
+    assert fitted.endswith("characters]")
+    assert text.startswith(fitted[: fitted.index("…")])

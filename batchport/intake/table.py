@@ -22,6 +22,7 @@ from batchport.findings import Finding, concat_frames, empty_frame, to_findings
 from batchport.intake import require_input
 from batchport.intake.csv import read_csv
 from batchport.intake.repairs import repair_column
+from batchport.intake.text import clean_text
 from batchport.intake.workbook import read_workbook
 from batchport.outputs import TEXT_SUFFIXES, WORKBOOK_SUFFIXES
 
@@ -65,16 +66,19 @@ def read_table(path: Path, *, sheet: str | None = None) -> Table:
     if path.stat().st_size == 0:
         raise InputError(f"{path}: the file is empty")
     suffix = path.suffix.lower()
+    legacy_rows: tuple[int, ...] = ()
     if suffix in WORKBOOK_SUFFIXES:
         sheet_name, header_idx, rows = read_workbook(path, sheet)
         raw = frame_of_rows(rows[header_idx:])
     elif suffix in TEXT_SUFFIXES:
-        sheet_name, (header_idx, raw) = None, read_csv(path)
+        text = read_csv(path)
+        sheet_name, header_idx, raw = None, text.header_index, text.frame
+        legacy_rows = text.legacy_lines
     elif suffix == ".xls":
         raise InputError(f"{path}: old .xls workbooks are not supported; save it as .xlsx")
     else:
         raise InputError(f"{path}: unsupported file type {suffix!r}; use .xlsx or .csv")
-    return _build_table(path, sheet_name, header_idx, raw)
+    return _build_table(path, sheet_name, header_idx, raw, legacy_rows)
 
 
 def frame_of_rows(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
@@ -99,7 +103,13 @@ def _name_columns(header_cells: Sequence[object]) -> tuple[list[str], dict[str, 
     return names, headers
 
 
-def _build_table(path: Path, sheet: str | None, header_idx: int, raw: pd.DataFrame) -> Table:
+def _build_table(
+    path: Path,
+    sheet: str | None,
+    header_idx: int,
+    raw: pd.DataFrame,
+    legacy_rows: tuple[int, ...] = (),
+) -> Table:
     header_cells = raw.iloc[0].tolist()
     names, headers = _name_columns(header_cells)
     body = raw.iloc[1:]
@@ -113,7 +123,8 @@ def _build_table(path: Path, sheet: str | None, header_idx: int, raw: pd.DataFra
         )
         columns[name] = text
         frames.append(repairs)
-    frame = pd.DataFrame(columns, index=body.index)
+    frame, text_findings = clean_text(pd.DataFrame(columns, index=body.index), legacy_rows)
+    frames.append(text_findings)
     blank_header = [n for n in names if not headers[n].strip() or n.startswith("Column ")]
     frame = frame.drop(columns=[n for n in blank_header if not frame[n].str.len().any()])
     headers = {n: headers[n] for n in frame.columns}

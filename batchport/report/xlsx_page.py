@@ -30,6 +30,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from batchport.report.xlsx_rows import fit_cell
+
 __all__ = ["Block", "PageSpec", "safe_cell", "write_page"]
 
 _Sheet = Any  # the openpyxl stubs omit the write-only sheet's page and print attributes
@@ -107,7 +109,7 @@ def safe_cell(sheet: _Sheet, value: object, **style: Any) -> Cell:
         cell.value = number if math.isfinite(number) else None
     else:
         text = value.isoformat() if isinstance(value, dt.date | dt.time) else str(value)
-        cell.value = ILLEGAL_CHARACTERS_RE.sub("", text)
+        cell.value = fit_cell(ILLEGAL_CHARACTERS_RE.sub("", text))
         cell.data_type = "s"  # a text that looks like a formula or an error stays text
     for name, setting in style.items():
         setattr(cell, name, setting)

@@ -3,7 +3,8 @@
 openpyxl spends about 8 µs per cell binding and writing a cell object; a validation or result
 workbook of 100k rows has millions of cells. Rows here become XML text directly, with the same
 guarantees: every text is an inline string (so never a formula or an error value), characters
-XML cannot carry are dropped, empty cells are not written, secrets are masked first.
+XML cannot carry are dropped, a text longer than a cell can hold is cut with a visible marker
+(:func:`fit_cell`), empty cells are not written, secrets are masked first.
 """
 
 from __future__ import annotations
@@ -19,15 +20,36 @@ from openpyxl.utils import get_column_letter
 
 from batchport.redaction import mask_field
 
-__all__ = ["write_rows"]
+__all__ = ["CELL_LIMIT", "fit_cell", "write_rows"]
 
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+#: The most characters (UTF-16 code units) one Excel cell holds; longer text makes Excel
+#: "repair" the workbook and drop the cell.
+CELL_LIMIT = 32_767
+
+
+def fit_cell(text: str) -> str:
+    """``text`` when a workbook cell can hold it, else its start and a marker saying it was cut.
+
+    >>> fit_cell("x" * 40_000)[-40:]
+    '… [cut: the value has 40,000 characters]'
+    """
+    if len(text) <= CELL_LIMIT // 2:  # cheap pre-test: even all-astral text fits
+        return text
+    units = len(text.encode("utf-16-le")) // 2
+    if units <= CELL_LIMIT:
+        return text
+    marker = f"… [cut: the value has {len(text):,} characters]"
+    keep = CELL_LIMIT - len(marker)
+    start = text[:keep]
+    excess = len(start.encode("utf-16-le")) // 2 - keep  # characters Excel counts twice
+    return (start[: len(start) - excess] if excess > 0 else start) + marker
 
 
 def _text(value: str) -> str:
     if not value.isprintable():  # cheap pre-test: most text has no control characters
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return value.translate(_ESCAPES)
+    return fit_cell(value).translate(_ESCAPES)
 
 
 def _cell(ref: str, value: object) -> str:

@@ -13,7 +13,15 @@ from datetime import date
 from typing import Any
 
 from batchport.limits import MAX_NUMBERS_PER_CHECK, MAX_NUMBERS_PER_ORDER
-from batchport.nanp import CA_PROVINCES, E164_NANP, TIME_ZONES, US_STATES, US_ZIP, country_of
+from batchport.nanp import (
+    CA_PROVINCES,
+    E164_NANP,
+    TIME_ZONES,
+    US_STATES,
+    US_TERRITORIES,
+    US_ZIP,
+    country_of,
+)
 from batchport.sandbox.replies import ApiFailure, Violation
 
 __all__ = [
@@ -38,7 +46,9 @@ PORT_OUT_FIELDS = (
 VOICE_ID_FIELD = {"RTC": "appId", "EST": "trunkId", "FAX": "serviceId"}
 
 # INFERRED: the document says only "two-letter abbreviation"; we take USPS codes (with DC and
-# the inhabited territories) and the Canadian province and territory codes, as the tool does.
+# the inhabited territories) and the Canadian province and territory codes. The tool itself
+# refuses the territories earlier, since their numbers are outside the API's scope.
+_US_REGIONS = frozenset(US_STATES) | frozenset(US_TERRITORIES)
 _US_ZIP = re.compile(US_ZIP)
 _CA_POSTAL = re.compile(r"^[A-Z]\d[A-Z] ?\d[A-Z]\d$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d:[0-5]\d$")
@@ -287,7 +297,7 @@ def _address(check: Checker, user: dict[str, Any], path: str) -> None:
     state, zip_code = user.get("state"), user.get("zipCode")
     if state is None:
         return
-    if state in US_STATES:
+    if state in _US_REGIONS:
         pattern, form = _US_ZIP, "a US ZIP code (12345 or 12345-6789)"
     elif state in CA_PROVINCES:
         pattern, form = _CA_POSTAL, "a Canadian postal code (A1A 1A1)"

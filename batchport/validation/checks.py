@@ -42,6 +42,11 @@ _E911_ALL = tuple(c.key for c in COLUMNS if c.key.startswith("e911"))
 #: tells a blank cell from an unreadable one.
 _READ_KEYS = ("accountPhoneNumber", "authorizingDate", "desiredPortDate", "desiredPortTime")
 _US, _CA = frozenset(nanp.US_STATES), frozenset(nanp.CA_PROVINCES)
+_TERRITORIES = frozenset(nanp.US_TERRITORIES)
+_REGION_CHECKS = [
+    pa.Check.isin(_US | _CA | _TERRITORIES, error="state_invalid"),
+    pa.Check(lambda s: ~s.isin(_TERRITORIES), error="state_us_territory"),
+]
 _POSTAL = f"(?:{nanp.US_ZIP})|(?:{nanp.CA_POSTAL})"
 _NOT_NULLABLE = {"not_nullable": "missing_required"}  # pandera's own check, in our words
 
@@ -62,8 +67,8 @@ def _weekday(values: pd.Series) -> pd.Series:
 
 
 _OWN_CHECKS: dict[str, list[pa.Check]] = {
-    "state": [pa.Check.isin(_US | _CA, error="state_invalid")],
-    "e911State": [pa.Check.isin(_US | _CA, error="state_invalid")],
+    "state": _REGION_CHECKS,
+    "e911State": _REGION_CHECKS,
     "zipCode": [pa.Check.str_matches(_POSTAL, error="postal_code_invalid")],
     "e911PostalCode": [pa.Check.str_matches(_POSTAL, error="postal_code_invalid")],
     "e911PostalCodePlusFour": [pa.Check.str_matches(r"^[0-9]{4}$", error="postal_code_invalid")],
@@ -284,12 +289,12 @@ def _findings_of(cells: pd.DataFrame, raw: pd.DataFrame, rows: pd.DataFrame) -> 
 
 
 def _name_other_countries(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
-    hit = frame["code"] == nanp.PhoneProblem.OTHER_COUNTRY.value
+    places = (nanp.PhoneProblem.OTHER_COUNTRY.value, nanp.PhoneProblem.US_TERRITORY.value)
+    hit = frame["code"].isin(places)
     if not hit.any():
         return frame
     npa = rows["phoneNumber"].reindex(frame.loc[hit, "row"]).str.slice(2, 5)
-    names = nanp.NANP_REGION_NAMES
-    region = npa.map(lambda code: names.get(nanp.region_of_area_code(code), "another country"))
+    region = npa.map(nanp.area_code_place)
     extra = " Area code " + npa + " is in " + region + "."
     frame.loc[hit, "message"] = frame.loc[hit, "message"] + extra.to_numpy()
     return frame

@@ -112,8 +112,14 @@ def normalise(frame: pd.DataFrame) -> Normalised:
         changed(key, parse_dates, "date_normalised")
     changed("desiredPortTime", parse_times, "time_normalised")
     out["onDemandActivation"] = raw["onDemandActivation"].str.upper().isin(_TRUE)
+    for notice in nanp.PhoneNotice:
+        warnings.append(
+            frame_of(phones[notice.value], "phoneNumber", notice.value, raw["phoneNumber"])
+        )
     rows = pd.DataFrame(out, index=frame.index)
-    rows["country"] = phones["country"]
+    # An area code newer than the number data has no country there: the address tells it.
+    newer = phones[nanp.PhoneNotice.NEWER_AREA_CODE.value]
+    rows["country"] = phones["country"].where(~newer, nanp.country_of_regions(out["state"]))
     return Normalised(rows, phones["problem"], accounts["problem"], concat_frames(warnings))
 
 
