@@ -87,7 +87,7 @@ class FindingCode:
     message: str
 
 
-E, W = Severity.ERROR, Severity.WARNING
+E, W, N = Severity.ERROR, Severity.WARNING, Severity.INFO  # N: a note (info); I reads as 1
 _Code = FindingCode  # keeps the table below one entry per line
 
 CODES: dict[str, FindingCode] = {
@@ -150,16 +150,16 @@ CODES: dict[str, FindingCode] = {
                                  "format the column as Text and retype it."),
     "zip_leading_zeros_restored": _Code(W, "The ZIP code had lost its leading zeros; they were "
                                            "put back."),
-    "excel_date_converted": _Code(W, "Read an Excel date value as an ISO date (YYYY-MM-DD)."),
-    "excel_time_converted": _Code(W, "Read an Excel time value as HH:MM:SS."),
-    "whitespace_cleaned": _Code(W, "Removed stray or non-breaking spaces from this cell."),
-    "phone_reformatted": _Code(W, "Phone number rewritten in E.164 form (+1 and ten digits)."),
-    "state_normalised": _Code(W, "State or province written as its two-letter code."),
-    "postal_code_normalised": _Code(W, "Postal code rewritten in its standard form."),
-    "type_of_service_normalised": _Code(W, "Type of service written as B (Business) or R "
+    "excel_date_converted": _Code(N, "Read an Excel date value as an ISO date (YYYY-MM-DD)."),
+    "excel_time_converted": _Code(N, "Read an Excel time value as HH:MM:SS."),
+    "whitespace_cleaned": _Code(N, "Removed stray or non-breaking spaces from this cell."),
+    "phone_reformatted": _Code(N, "Phone number rewritten in E.164 form (+1 and ten digits)."),
+    "state_normalised": _Code(N, "State or province written as its two-letter code."),
+    "postal_code_normalised": _Code(N, "Postal code rewritten in its standard form."),
+    "type_of_service_normalised": _Code(N, "Type of service written as B (Business) or R "
                                            "(Residential)."),
-    "time_zone_normalised": _Code(W, "Time zone written as the API's name for it."),
-    "voice_type_normalised": _Code(W, "Voice type written as RTC, EST or FAX."),
+    "time_zone_normalised": _Code(N, "Time zone written as the API's name for it."),
+    "voice_type_normalised": _Code(N, "Voice type written as RTC, EST or FAX."),
     "date_normalised": _Code(W, "Date rewritten as YYYY-MM-DD; check it is the date you meant."),
     "time_normalised": _Code(W, "Time rewritten as HH:MM:SS (24-hour)."),
 }  # fmt: skip

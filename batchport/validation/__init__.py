@@ -8,7 +8,6 @@ and the report writes.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -17,13 +16,30 @@ from typing import TextIO
 
 import pandas as pd
 
-from batchport.findings import Finding, Severity, concat_frames, to_findings
+from batchport.findings import (
+    FRAME_COLUMNS,
+    Finding,
+    Severity,
+    concat_frames,
+    masked_values,
+    to_findings,
+)
 from batchport.intake import Table, read_table
 from batchport.validation.checks import check_rows
 from batchport.validation.cross_row import check_across_rows
 from batchport.validation.normalise import normalise
 
-__all__ = ["Validation", "validate_file", "validate_table"]
+__all__ = ["CodeGroup", "Validation", "validate_file", "validate_table"]
+
+
+@dataclass(frozen=True)
+class CodeGroup:
+    """The findings of one code: its severity, on how many rows, and the first few rows."""
+
+    code: str
+    severity: Severity
+    rows: int
+    first_rows: tuple[int, ...]
 
 
 @dataclass(frozen=True, eq=False)  # frames inside: compared by identity
@@ -62,19 +78,37 @@ class Validation:
         """How many rows have no error (they may have warnings)."""
         return self.row_count - self.invalid
 
+    @cached_property
+    def severity_counts(self) -> dict[str, int]:
+        """How many findings of each severity: ``{"error": n, "warning": n, "info": n}``."""
+        counted = self.findings_frame["severity"].value_counts()
+        return {s.value: int(counted.get(s.value, 0)) for s in Severity}
+
+    @property
+    def errors(self) -> int:
+        """How many error findings there are (a row can have several)."""
+        return self.severity_counts[Severity.ERROR.value]
+
     @property
     def warnings(self) -> int:
-        """How many warning findings there are."""
-        return int((self.findings_frame["severity"] == Severity.WARNING.value).sum())
+        """How many warning findings there are: things a person should look at."""
+        return self.severity_counts[Severity.WARNING.value]
+
+    @property
+    def infos(self) -> int:
+        """How many info findings there are: values batchport changed in a way that is sure."""
+        return self.severity_counts[Severity.INFO.value]
 
     @property
     def counts(self) -> dict[str, int]:
-        """``rows``, ``valid``, ``invalid`` and ``warnings`` in one mapping."""
+        """``rows``, ``valid``, ``invalid``, ``errors``, ``warnings`` and ``infos`` in one map."""
         return {
             "rows": self.row_count,
             "valid": self.valid,
             "invalid": self.invalid,
+            "errors": self.errors,
             "warnings": self.warnings,
+            "infos": self.infos,
         }
 
     def row_hashes(self) -> list[tuple[int, str, str]]:
@@ -91,25 +125,34 @@ class Validation:
             for row, phone, value in zip(rows, phones, hashes, strict=True)
         ]
 
-    def top_problems(self, limit: int = 5) -> list[tuple[str, str, int]]:
-        """The most frequent ``(code, severity, count)``, errors before warnings."""
-        pairs = Counter(
-            zip(self.findings_frame["code"], self.findings_frame["severity"], strict=True)
-        )
-        ranked = sorted(pairs.items(), key=lambda kv: (kv[0][1] != "error", -kv[1], kv[0][0]))
-        return [(code, sev, count) for (code, sev), count in ranked[:limit]]
+    def code_groups(self, examples: int = 5) -> list[CodeGroup]:
+        """Every finding code that occurred, with its rows: errors first, then warnings, then
+        info, and within a severity the codes on most rows first (then by code).
+
+        ``examples`` row numbers (the first in the file) are kept per code.
+        """
+        frame = self.findings_frame[["code", "severity", "row"]]
+        if frame.empty:
+            return []
+        groups = []
+        for (code, severity), rows in frame.groupby(["code", "severity"], sort=False)["row"]:
+            firsts = rows.unique()  # in file order: the frame is sorted by row
+            first = tuple(int(r) for r in firsts[:examples])
+            groups.append(CodeGroup(str(code), Severity(str(severity)), len(firsts), first))
+        rank = {s: i for i, s in enumerate(Severity)}
+        return sorted(groups, key=lambda g: (rank[g.severity], -g.rows, g.code))
 
     def write_json(self, out: TextIO, chunk: int = 50_000) -> None:
         """Write the JSON contract of ``batchport validate --json`` to ``out``, in one line.
 
-        ``{"rows", "valid", "invalid", "warnings", "findings": [{"row", "column", "code",
-        "severity", "message"}, ...]}``. The findings are encoded by pandas' C JSON writer in
-        chunks of ``chunk``: a million-row file can carry a million findings, and the whole
-        text must never sit in memory twice.
+        ``{"rows", "valid", "invalid", "errors", "warnings", "infos", "findings": [{"row",
+        "column", "code", "severity", "message", "value", "sent"}, ...]}``. The findings are
+        encoded by pandas' C JSON writer in chunks of ``chunk``: a million-row file can carry a
+        million findings, and the whole text must never sit in memory twice.
         """
         head = json.dumps(self.counts)
         out.write(head[:-1] + ', "findings": [')
-        frame = self.findings_frame[["row", "column", "code", "severity", "message"]]
+        frame = self.findings_frame[list(FRAME_COLUMNS)]
         for start in range(0, len(frame), chunk):
             if start:
                 out.write(",")
@@ -141,5 +184,39 @@ def validate_table(table: Table, *, today: date | None = None) -> Validation:
         ],
         sort=True,
     )
+    frame = _show_sent(frame, norm.rows)
     errors = frame.loc[frame["severity"] == Severity.ERROR.value, "row"]
     return Validation(table, norm.rows, frame, frozenset(int(r) for r in errors.unique()))
+
+
+def _show_sent(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every finding about a changed value naming the value that will be sent.
+
+    A stage fills ``sent`` with its own output, but a later stage may change the value again
+    (a phone stored as a number is then written in E.164): ``sent`` becomes the normalised
+    value the request will carry, masked in secret columns, wherever the normalised rows have
+    one. Each such message then ends with the value as read and the value sent.
+    """
+    changed = (frame["sent"] != "").to_numpy()
+    if not changed.any():
+        return frame
+    frame = frame.copy()
+    for key in frame.loc[changed, "column"].unique():
+        if key not in rows.columns or rows[key].dtype == bool:
+            continue
+        hit = changed & (frame["column"] == key).to_numpy()
+        final = rows[key].reindex(frame.loc[hit, "row"]).fillna("").astype("str")
+        final = masked_values(str(key), final.reset_index(drop=True))
+        stage = frame.loc[hit, "sent"].reset_index(drop=True)
+        frame.loc[hit, "sent"] = final.where(final != "", stage).to_numpy()
+    value, sent = (_quoted(frame.loc[changed, name]) for name in ("value", "sent"))
+    told = " Will send " + sent + "."
+    told = told.where(value == sent, " Read " + value + ", will send " + sent + ".")
+    frame.loc[changed, "message"] = frame.loc[changed, "message"] + told
+    return frame
+
+
+def _quoted(values: pd.Series, limit: int = 60) -> pd.Series:
+    """``values`` in curly quotes for a message, each cut to ``limit`` characters with an …."""
+    short = values.where(values.str.len() <= limit, values.str.slice(0, limit - 1) + "\u2026")
+    return "\u201c" + short + "\u201d"
