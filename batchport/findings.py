@@ -106,6 +106,8 @@ CODES: dict[str, FindingCode] = {
     "phone_other_country": _Code(E, "The area code belongs to another NANP country (e.g. the "
                                     "Caribbean): only US and Canadian numbers can be ported."),
     "duplicate_number": _Code(E, "The same number appears earlier in the file; delete this row."),
+    "template_example_row": _Code(E, "This is one of the template's example rows: delete it "
+                                     "before sending the file."),
     "missing_required": _Code(E, "{header} is required: copy it from the losing carrier's bill."),
     "too_long": _Code(E, "{header} is too long: shorten it to at most {limit} characters."),
     "state_invalid": _Code(E, "{header} must be a two-letter US state or Canadian province code "

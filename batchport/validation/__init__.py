@@ -27,6 +27,7 @@ from batchport.findings import (
 from batchport.intake import Table, read_table
 from batchport.validation.checks import check_rows
 from batchport.validation.cross_row import check_across_rows
+from batchport.validation.examples import find_example_rows
 from batchport.validation.normalise import normalise
 
 __all__ = ["CodeGroup", "Validation", "validate_file", "validate_table"]
@@ -181,6 +182,7 @@ def validate_table(table: Table, *, today: date | None = None) -> Validation:
             norm.findings,
             check_rows(norm, table.frame, today),
             check_across_rows(norm.rows, table.frame),
+            find_example_rows(norm.rows, table.frame),
         ],
         sort=True,
     )
