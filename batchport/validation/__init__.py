@@ -51,8 +51,9 @@ class Validation:
     ``table``: the input as read (original text, for pass-through). ``rows``: normalised rows on
     the same index (canonical columns plus ``country``; E.164 numbers, ISO dates, HH:MM:SS
     times, codes for states and enums, ``onDemandActivation`` as bool, blank cells ``""``).
-    ``findings_frame``: every finding as a frame, sorted by row then column. ``error_rows``:
-    the row numbers with at least one error.
+    ``findings_frame``: every finding as a frame, sorted by row then column; a finding about a
+    changed value has in ``sent`` the value the request carries, and its message ends with the
+    value as read and that value. ``error_rows``: the row numbers with at least one error.
     """
 
     table: Table
