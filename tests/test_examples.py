@@ -47,6 +47,14 @@ def test_an_example_with_only_its_number_replaced_is_still_caught(tmp_path: Path
     assert example_rows(path) == [2]
 
 
+def test_an_example_moved_to_another_address_is_still_caught_by_its_number(
+    tmp_path: Path,
+) -> None:
+    moved = example(0, phoneNumber="+1 212 555 0196", streetNum="12", streetName="Broad")
+    path = write_csv(tmp_path / "in.csv", moved, example(1, streetNum="7"))
+    assert example_rows(path) == [2, 3]
+
+
 def test_a_real_row_sharing_one_detail_with_an_example_is_not(tmp_path: Path) -> None:
     same_name = example(0, phoneNumber="212-555-0150", streetNum="12", streetName="Broad")
     same_building = example(0, phoneNumber="212-555-0151", name="Hudson Optics")

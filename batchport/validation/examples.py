@@ -17,6 +17,7 @@ import pandas as pd
 
 from batchport import nanp
 from batchport.findings import empty_frame, frame_of
+from batchport.validation.checks import raw_or_blank
 
 __all__ = ["EXAMPLE_ROWS", "find_example_rows"]
 
@@ -52,7 +53,7 @@ def find_example_rows(rows: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
     ``raw`` the reader's text, whose phone number the finding shows. Returns a finding frame.
     """
     names = _folded(rows["name"])
-    examples = pd.DataFrame(list(EXAMPLE_ROWS)).fillna("")
+    examples = pd.DataFrame(list(EXAMPLE_ROWS))
     known = names.isin(set(_folded(examples["name"])))
     if not known.any():  # the usual case, settled by one lookup
         return empty_frame()
@@ -65,8 +66,7 @@ def find_example_rows(rows: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
     hit |= by_street.isin(set(_keys(examples, example_names, "streetNum", "streetName")))
     mask = pd.Series(False, index=rows.index)
     mask[hit[hit].index] = True
-    shown = raw["phoneNumber"] if "phoneNumber" in raw.columns else rows["phoneNumber"]
-    return frame_of(mask, "phoneNumber", _CODE, shown)
+    return frame_of(mask, "phoneNumber", _CODE, raw_or_blank(raw, "phoneNumber"))
 
 
 def _folded(values: pd.Series) -> pd.Series:
