@@ -103,9 +103,11 @@ def _lines(row: Sequence[object], wrap: Mapping[int, float]) -> int:
         value = row[position] if position < len(row) else None
         if not isinstance(value, str) or not value:
             continue
-        # A character of text is narrower than the digit a width counts, and a wrap wastes
-        # the end of a line: the two roughly cancel out, less two for the cell's margins.
-        per_line = max(int(width * 1.2) - 2, 8)
+        # A width counts digits of the default font. Average text is narrower, but a wrap
+        # wastes the end of each line and LibreOffice may substitute a wider font: one
+        # character per width unit, less two for the margins, never cuts a line off (a row a
+        # little too tall costs less than a message that loses its end).
+        per_line = max(int(width) - 2, 8)
         lines = sum(max(1, -(-len(line) // per_line)) for line in value.split("\n"))
         most = max(most, lines)
     return most
