@@ -26,7 +26,7 @@ _UNKNOWN_SECRET = "existingPortOutPin"
 _SEVERITY_FILLS = {"error": FILL_ERROR, "warning": FILL_WARNING, "info": FILL_INFO}
 _SEVERITY_RANK = {s.value: rank for rank, s in enumerate(Severity)}
 _FINDING_HEADERS = ("Row", "Column", "Header", "Code", "Severity", "Message", "Value", "Sent as")
-_FINDING_WIDTHS = (7, 18, 20, 26, 9, 70, 24, 24)
+_FINDING_WIDTHS = (7, 22, 24, 30, 9, 70, 24, 24)
 
 
 def input_columns(table: Table, leading: Sequence[str]) -> tuple[list[str], dict[str, str]]:
