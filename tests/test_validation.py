@@ -10,7 +10,7 @@ from openpyxl import Workbook, load_workbook
 
 from batchport.cli import main
 from batchport.errors import InputError
-from batchport.findings import Finding, Severity
+from batchport.findings import CODES, Finding, Severity
 from batchport.validation import validate_file
 
 HEADER = [
@@ -153,6 +153,8 @@ def test_json_contract_and_exit_3_when_a_row_has_an_error(tmp_path: Path) -> Non
         (2, "(212) 555-0143", "+12125550143"),
         (3, "800-555-0100", "+18005550100"),
     }
+    # The JSON keeps the advice bare: the change is in value and sent.
+    assert {f["message"] for f in reformatted} == {CODES["phone_reformatted"].message}
     assert not (tmp_path / "in.validation.xlsx").exists()
 
 

@@ -56,7 +56,7 @@ def findings_sheet(validation: Validation, headers: pd.Series | None = None) -> 
     """
     if headers is None:
         headers = finding_headers(validation)
-    frame = validation.findings_frame.assign(header=headers)
+    frame = validation.findings_frame.assign(header=headers, message=validation.messages)
     rank = frame["severity"].map(_SEVERITY_RANK)
     frame = frame.iloc[rank.argsort(kind="stable")]  # the frame is already in row order
     names = ("column", "header", "code", "severity", "message", "value", "sent")

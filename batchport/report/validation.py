@@ -114,7 +114,7 @@ def _row_messages(validation: Validation, finding_headers: pd.Series) -> list[pd
     error or warning stay one line high.
     """
     index = validation.rows.index
-    frame = validation.findings_frame.assign(header=finding_headers)
+    frame = validation.findings_frame.assign(header=finding_headers, message=validation.messages)
     texts = []
     for severity, joiner in _ROW_MESSAGE_JOINERS:
         part = frame[frame["severity"] == severity.value]

@@ -52,8 +52,9 @@ class Validation:
     the same index (canonical columns plus ``country``; E.164 numbers, ISO dates, HH:MM:SS
     times, codes for states and enums, ``onDemandActivation`` as bool, blank cells ``""``).
     ``findings_frame``: every finding as a frame, sorted by row then column; a finding about a
-    changed value has in ``sent`` the value the request carries, and its message ends with the
-    value as read and that value. ``error_rows``: the row numbers with at least one error.
+    changed value has in ``sent`` the value the request carries (``messages`` adds the value as
+    read and that value to its advice). ``error_rows``: the row numbers with at least one
+    error.
     """
 
     table: Table
@@ -63,8 +64,25 @@ class Validation:
 
     @cached_property
     def findings(self) -> tuple[Finding, ...]:
-        """Every finding (repairs, normalisation, rules), sorted by row then column."""
-        return to_findings(self.findings_frame)
+        """Every finding (repairs, normalisation, rules), sorted by row then column, each with
+        its message as a person reads it (see :attr:`messages`)."""
+        return to_findings(self.findings_frame.assign(message=self.messages))
+
+    @cached_property
+    def messages(self) -> pd.Series:
+        """Each finding's message as a person reads it, aligned with ``findings_frame``.
+
+        A finding about a changed value ends with the value as read and the value sent
+        (``… Read “new york”, will send “NY”.``); the frame keeps the bare advice, and
+        ``value`` and ``sent`` apart, which is what ``--json`` writes.
+        """
+        frame = self.findings_frame
+        messages = frame["message"].to_numpy(dtype=object, copy=True)
+        changed = (frame["sent"] != "").to_numpy()
+        if changed.any():
+            values, sent = frame["value"].to_numpy()[changed], frame["sent"].to_numpy()[changed]
+            messages[changed] = _told(messages[changed], values, sent)
+        return pd.Series(messages, index=frame.index, dtype=object)
 
     @property
     def row_count(self) -> int:
@@ -149,9 +167,10 @@ class Validation:
         """Write the JSON contract of ``batchport validate --json`` to ``out``, in one line.
 
         ``{"rows", "valid", "invalid", "errors", "warnings", "infos", "findings": [{"row",
-        "column", "code", "severity", "message", "value", "sent"}, ...]}``. The findings are
-        encoded by pandas' C JSON writer in chunks of ``chunk``: a million-row file can carry a
-        million findings, and the whole text must never sit in memory twice.
+        "column", "code", "severity", "message", "value", "sent"}, ...]}``: ``message`` is the
+        advice, ``value`` the cell as read and ``sent`` what is sent in its place. The findings
+        are encoded by pandas' C JSON writer in chunks of ``chunk``: a million-row file can
+        carry a million findings, and the whole text must never sit in memory twice.
         """
         head = json.dumps(self.counts)
         out.write(head[:-1] + ', "findings": [')
@@ -188,18 +207,17 @@ def validate_table(table: Table, *, today: date | None = None) -> Validation:
         ],
         sort=True,
     )
-    frame = _show_sent(frame, norm.rows)
+    frame = _final_sent(frame, norm.rows)
     errors = frame.loc[frame["severity"] == Severity.ERROR.value, "row"]
     return Validation(table, norm.rows, frame, frozenset(int(r) for r in errors.unique()))
 
 
-def _show_sent(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with every finding about a changed value naming the value that will be sent.
+def _final_sent(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with ``sent`` naming the value the request carries.
 
     A stage fills ``sent`` with its own output, but a later stage may change the value again
     (a phone stored as a number is then written in E.164): ``sent`` becomes the normalised
-    value the request will carry, masked in secret columns, wherever the normalised rows have
-    one. Each such message then ends with the value as read and the value sent.
+    value, masked in secret columns, wherever the normalised rows have one.
     """
     changed = (frame["sent"] != "").to_numpy()
     if not changed.any():
@@ -213,12 +231,7 @@ def _show_sent(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
         final = rows[key].reindex(numbers[hit]).fillna("").astype("str").reset_index(drop=True)
         final_sent = masked_values(str(key), final).to_numpy(dtype=object)
         sent[hit] = np.where(final_sent != "", final_sent, sent[hit])
-    messages = frame["message"].to_numpy(dtype=object, copy=True)
-    messages[changed] = _told(messages[changed], frame["value"].to_numpy()[changed], sent[changed])
-    return frame.assign(
-        message=pd.Series(messages, index=frame.index, dtype=object),
-        sent=pd.Series(sent, index=frame.index, dtype="str"),
-    )
+    return frame.assign(sent=pd.Series(sent, index=frame.index, dtype="str"))
 
 
 def _told(messages: np.ndarray, values: np.ndarray, sent: np.ndarray) -> list[str]:
