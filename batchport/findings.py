@@ -87,7 +87,7 @@ class FindingCode:
     message: str
 
 
-E, W = Severity.ERROR, Severity.WARNING
+E, W, N = Severity.ERROR, Severity.WARNING, Severity.INFO  # N: a note (info); I reads as 1
 _Code = FindingCode  # keeps the table below one entry per line
 
 CODES: dict[str, FindingCode] = {
@@ -112,6 +112,8 @@ CODES: dict[str, FindingCode] = {
     "phone_fictional": _Code(W, "The number is in the range kept for fiction (NXX-555-0100 to "
                                 "0199): no real service has it, so a real port of it fails."),
     "duplicate_number": _Code(E, "The same number appears earlier in the file; delete this row."),
+    "template_example_row": _Code(E, "This is one of the template's example rows: delete it "
+                                     "before sending the file."),
     "missing_required": _Code(E, "{header} is required: copy it from the losing carrier's bill."),
     "too_long": _Code(E, "{header} is too long: shorten it to at most {limit} characters."),
     "state_invalid": _Code(E, "{header} must be a two-letter US state or Canadian province code "
@@ -158,9 +160,9 @@ CODES: dict[str, FindingCode] = {
                                  "format the column as Text and retype it."),
     "zip_leading_zeros_restored": _Code(W, "The ZIP code had lost its leading zeros; they were "
                                            "put back."),
-    "excel_date_converted": _Code(W, "Read an Excel date value as an ISO date (YYYY-MM-DD)."),
-    "excel_time_converted": _Code(W, "Read an Excel time value as HH:MM:SS."),
-    "whitespace_cleaned": _Code(W, "Removed stray or non-breaking spaces from this cell."),
+    "excel_date_converted": _Code(N, "Read an Excel date value as an ISO date (YYYY-MM-DD)."),
+    "excel_time_converted": _Code(N, "Read an Excel time value as HH:MM:SS."),
+    "whitespace_cleaned": _Code(N, "Removed stray or non-breaking spaces from this cell."),
     "control_characters_removed": _Code(W, "Removed invisible control or formatting characters "
                                            "(shown as <NUL>, <U+200B>, ...) from this cell; the "
                                            "text without them is what will be sent."),
@@ -168,13 +170,13 @@ CODES: dict[str, FindingCode] = {
                                      "read as Windows-1252: check the accented letters."),
     "cell_too_long_for_workbook": _Code(W, "This cell is longer than a workbook cell can hold "
                                            "(32,767 characters): the reports show it cut short."),
-    "phone_reformatted": _Code(W, "Phone number rewritten in E.164 form (+1 and ten digits)."),
-    "state_normalised": _Code(W, "State or province written as its two-letter code."),
-    "postal_code_normalised": _Code(W, "Postal code rewritten in its standard form."),
-    "type_of_service_normalised": _Code(W, "Type of service written as B (Business) or R "
+    "phone_reformatted": _Code(N, "Phone number rewritten in E.164 form (+1 and ten digits)."),
+    "state_normalised": _Code(N, "State or province written as its two-letter code."),
+    "postal_code_normalised": _Code(N, "Postal code rewritten in its standard form."),
+    "type_of_service_normalised": _Code(N, "Type of service written as B (Business) or R "
                                            "(Residential)."),
-    "time_zone_normalised": _Code(W, "Time zone written as the API's name for it."),
-    "voice_type_normalised": _Code(W, "Voice type written as RTC, EST or FAX."),
+    "time_zone_normalised": _Code(N, "Time zone written as the API's name for it."),
+    "voice_type_normalised": _Code(N, "Voice type written as RTC, EST or FAX."),
     "date_normalised": _Code(W, "Date rewritten as YYYY-MM-DD; check it is the date you meant."),
     "time_normalised": _Code(W, "Time rewritten as HH:MM:SS (24-hour)."),
 }  # fmt: skip

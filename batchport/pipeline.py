@@ -84,6 +84,8 @@ class RunResult:
     sent: int = 0
     #: When the batch's first create was sent, by this run or an earlier one.
     first_submitted: datetime | None = None
+    #: Findings of the input by severity: ``{"errors": n, "warnings": n, "infos": n}``.
+    findings: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def nothing_sent_again(self) -> bool:
@@ -102,6 +104,7 @@ class RunResult:
             "result": str(self.result_path),
             "rows": self.rows,
             "outcomes": dict(self.outcomes),
+            "findings": dict(self.findings),
             "orders": [
                 {
                     "reference": order.reference,
@@ -242,6 +245,7 @@ def run_batch(
         stages=dict(stages.seconds),
         sent=run.creates,
         first_submitted=first_submitted,
+        findings={k: validation.counts[k] for k in ("errors", "warnings", "infos")},
     )
 
 

@@ -167,6 +167,7 @@ def broken_rows() -> list[list[object]]:
         row("212-555-0135", "control_characters_removed", c1="Hudson Dental\u202e Group"),
         row("212-555-0130", "account_phone_invalid", c25="123"),
         row("212-555-0131", "e911_incomplete", c26="Front desk"),
+        row("(212) 555-0196", "template_example_row", c1="Bayside Dental LLC"),
     ]
 
 

@@ -59,9 +59,11 @@ def test_json_summary_and_exit_0_when_every_row_is_submitted(tmp_path: Path) -> 
     assert code == 0
     summary = json.loads(out)
     assert set(summary) == {
-        "batch", "result", "rows", "outcomes", "orders", "sent", "first_submitted",
-        "api_calls", "seconds", "stages",
+        "batch", "result", "rows", "outcomes", "findings", "orders", "sent",
+        "first_submitted", "api_calls", "seconds", "stages",
     }  # fmt: skip
+    assert summary["findings"].keys() == {"errors", "warnings", "infos"}
+    assert summary["findings"]["errors"] == 0 and summary["findings"]["infos"] >= 7
     assert summary["sent"] == len(summary["orders"]) and summary["first_submitted"]
     stages = ("validate", "journal", "portability", "plan", "submit", "report")
     assert list(summary["stages"]) == list(stages)
@@ -78,6 +80,7 @@ def test_exit_3_when_rows_need_attention(tmp_path: Path) -> None:
     code, out, _ = invoke(tmp_path, str(source), "--sandbox", "--json")
     assert code == 3
     assert json.loads(out)["outcomes"]["duplicate"] == 1
+    assert json.loads(out)["findings"]["errors"] == 1  # the duplicate number
 
 
 def test_dry_run_plans_and_creates_nothing(tmp_path: Path) -> None:
@@ -86,6 +89,7 @@ def test_dry_run_plans_and_creates_nothing(tmp_path: Path) -> None:
     code, out, _ = invoke(tmp_path, *args, "--max-per-order", "2")
     assert code == 0 and out_path.exists()
     assert "planned 7" in out and "4 order(s) planned" in out
+    assert re.search(r"Input findings: 0 errors, [0-9]+ warnings?, [1-9][0-9]* info", out)
     settings = sandbox_settings(tmp_path)
     assert sandbox_orders(settings) == []
 

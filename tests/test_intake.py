@@ -76,9 +76,17 @@ def test_excel_damage_is_repaired_and_reported(tmp_path: Path) -> None:
         (2, "authorizingDate", "excel_date_converted"),
         (2, "desiredPortTime", "excel_time_converted"),
     }
-    assert all(f.severity == "warning" for f in table.findings)
+    severities = {f.code: f.severity.value for f in table.findings}
+    assert severities == {
+        "phone_stored_as_number": "warning", "stored_as_number": "warning",
+        "zip_leading_zeros_restored": "warning", "whitespace_cleaned": "info",
+        "excel_date_converted": "info", "excel_time_converted": "info",
+    }  # fmt: skip
     pin = next(f for f in table.findings if f.column == "existingPortOutPin")
-    assert pin.value == "****"
+    assert pin.value == pin.sent == "****"
+    sent = {f.column: f.sent for f in table.findings}
+    assert (sent["zipCode"], sent["name"]) == ("02110", "Acme Inc")
+    assert (sent["authorizingDate"], sent["desiredPortTime"]) == ("2026-11-02", "09:30:00")
 
 
 def test_date_serials_and_time_fractions_in_text(tmp_path: Path) -> None:

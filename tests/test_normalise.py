@@ -92,7 +92,7 @@ def test_times_in_common_forms_become_24_hour() -> None:
     ]  # fmt: skip
 
 
-def test_every_change_is_a_warning_with_the_rules_advice() -> None:
+def test_every_change_is_a_finding_with_its_advice_and_the_value_sent() -> None:
     frame = pd.DataFrame(
         {
             "phoneNumber": ["(212) 263-0143", "+12122630144"],
@@ -109,8 +109,18 @@ def test_every_change_is_a_warning_with_the_rules_advice() -> None:
         (2, "desiredPortTime"),
     }  # fmt: skip
     for finding in findings:
-        assert finding.severity == CODES[finding.code].severity == "warning"
+        assert finding.severity == CODES[finding.code].severity
         assert finding.message == CODES[finding.code].message
+    severities = {f.column: f.severity.value for f in findings}
+    assert severities == {
+        "phoneNumber": "info", "state": "info", "zipCode": "info",
+        "desiredPortDate": "warning", "desiredPortTime": "warning",
+    }  # fmt: skip
+    sent = {f.column: f.sent for f in findings}
+    assert sent == {
+        "phoneNumber": "+12122630143", "state": "NY", "zipCode": "K1A 0B1",
+        "desiredPortDate": "2026-12-01", "desiredPortTime": "09:00:00",
+    }  # fmt: skip
     assert {f.value for f in findings if f.column == "zipCode"} == {"k1a0b1"}
 
 

@@ -10,7 +10,7 @@ from openpyxl import Workbook, load_workbook
 
 from batchport.cli import main
 from batchport.errors import InputError
-from batchport.findings import Finding, Severity
+from batchport.findings import CODES, Finding, Severity
 from batchport.validation import validate_file
 
 HEADER = [
@@ -74,6 +74,51 @@ def test_validate_file_normalises_and_counts(tmp_path: Path) -> None:
     assert keys == sorted(keys, key=lambda k: k[0])
     assert all(isinstance(f, Finding) for f in validation.findings)
     assert validation.warnings == sum(f.severity is Severity.WARNING for f in validation.findings)
+    counted = {s.value: sum(f.severity is s for f in validation.findings) for s in Severity}
+    assert (validation.errors, validation.warnings, validation.infos) == (
+        counted["error"], counted["warning"], counted["info"],
+    )  # fmt: skip
+    assert validation.infos >= 4  # phone, state, ZIP zeros and the date cell at least
+
+
+def test_a_changed_value_names_the_value_read_and_the_value_sent(tmp_path: Path) -> None:
+    second: list[object] = list(GOOD)
+    second[0], second[5], second[6] = 2125550144, " new york", 2110
+    validation = validate_file(write_xlsx(tmp_path / "in.xlsx", GOOD, second), today=TODAY)
+    found = {(f.row, f.code): f for f in validation.findings}
+    phone = found[(2, "phone_reformatted")]
+    assert (phone.severity, phone.value, phone.sent) == (
+        Severity.INFO,
+        "(212) 555-0143",
+        "+12125550143",
+    )
+    assert phone.message.endswith(
+        "Read \u201c(212) 555-0143\u201d, will send \u201c+12125550143\u201d."
+    )
+    # A later stage changes the value again: the finding names what is finally sent.
+    stored = found[(3, "phone_stored_as_number")]
+    assert (stored.severity, stored.value, stored.sent) == (
+        Severity.WARNING,
+        "2125550144",
+        "+12125550144",
+    )
+    spaces = found[(3, "whitespace_cleaned")]
+    assert (spaces.severity, spaces.value, spaces.sent) == (Severity.INFO, " new york", "NY")
+    zeros = found[(3, "zip_leading_zeros_restored")]
+    assert (zeros.severity, zeros.sent) == (Severity.WARNING, "02110")
+    assert "will send \u201c02110\u201d" in zeros.message
+    assert all(
+        f.sent == "" for f in validation.findings if f.code == "port_out_credentials_missing"
+    )
+
+
+def test_a_long_value_is_cut_in_the_message_but_kept_whole_in_the_finding(tmp_path: Path) -> None:
+    row: list[object] = list(GOOD)
+    row[1] = "Acme  " + "x" * 90
+    validation = validate_file(write_xlsx(tmp_path / "in.xlsx", row), today=TODAY)
+    (spaces,) = [f for f in validation.findings if f.code == "whitespace_cleaned"]
+    assert spaces.value == row[1] and spaces.sent == "Acme " + "x" * 90
+    assert "\u2026\u201d, will send" in spaces.message and len(spaces.message) < 250
 
 
 def test_validate_file_raises_input_error_for_unusable_file(tmp_path: Path) -> None:
@@ -91,15 +136,25 @@ def test_json_contract_and_exit_3_when_a_row_has_an_error(tmp_path: Path) -> Non
     code, out, _ = run_cli("validate", str(path), "--json", "--no-report")
     assert code == 3
     data = json.loads(out)
-    assert set(data) == {"rows", "valid", "invalid", "warnings", "findings"}
+    assert set(data) == {"rows", "valid", "invalid", "errors", "warnings", "infos", "findings"}
     assert (data["rows"], data["valid"], data["invalid"]) == (2, 1, 1)
-    assert data["warnings"] == sum(f["severity"] == "warning" for f in data["findings"])
+    for key, severity in (("errors", "error"), ("warnings", "warning"), ("infos", "info")):
+        assert data[key] == sum(f["severity"] == severity for f in data["findings"])
+    assert (data["errors"], data["infos"]) == (2, 2)
     errors = [f for f in data["findings"] if f["severity"] == "error"]
     assert {(f["row"], f["column"], f["code"]) for f in errors} == {
         (3, "phoneNumber", "phone_toll_free"),
         (3, "state", "state_invalid"),
     }
-    assert all(set(f) == {"row", "column", "code", "severity", "message"} for f in data["findings"])
+    keys = {"row", "column", "code", "severity", "message", "value", "sent"}
+    assert all(set(f) == keys for f in data["findings"])
+    reformatted = [f for f in data["findings"] if f["code"] == "phone_reformatted"]
+    assert {(f["row"], f["value"], f["sent"]) for f in reformatted} == {
+        (2, "(212) 555-0143", "+12125550143"),
+        (3, "800-555-0100", "+18005550100"),
+    }
+    # The JSON keeps the advice bare: the change is in value and sent.
+    assert {f["message"] for f in reformatted} == {CODES["phone_reformatted"].message}
     assert not (tmp_path / "in.validation.xlsx").exists()
 
 
@@ -122,12 +177,41 @@ def test_out_option_and_json_keeps_stdout_pure(tmp_path: Path) -> None:
     assert str(out_path) in err
 
 
-def test_summary_lists_the_most_frequent_problems(tmp_path: Path) -> None:
+def test_summary_groups_findings_by_code_errors_first(tmp_path: Path) -> None:
     path = write_xlsx(tmp_path / "in.xlsx", bad_row(), bad_row())
     code, out, _ = run_cli("validate", str(path), "--no-report")
     assert code == 3
-    assert "Most frequent problems" in out and "phone_toll_free" in out
-    assert "duplicate_number" in out
+    lines = out.splitlines()
+    assert lines[0] == "2 rows: 0 valid, 2 invalid; 5 errors, 0 warnings, 2 info"
+    headings = [line for line in lines if not line.startswith(" ")]
+    assert [h.split(" ")[0] for h in headings[1:]] == ["Errors", "Info"]
+    toll_free = next(line for line in lines if "phone_toll_free" in line)
+    assert toll_free.split() == ["phone_toll_free", "2", "rows:", "2,", "3"]
+    assert next(line for line in lines if "duplicate_number" in line).endswith("1 row:  3")
+    assert lines.index(toll_free) < lines.index(next(x for x in lines if "phone_reformatted" in x))
+
+
+def test_summary_names_the_first_rows_and_how_many_more(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    rows = [[*GOOD[:5], "ZZ", *GOOD[6:]] for _ in range(12)]
+    for number, row in enumerate(rows):
+        row[0] = f"212-555-01{number:02d}"
+    path = write_xlsx(tmp_path / "in.xlsx", *rows)
+    code, out, _ = run_cli("validate", str(path), "--no-report")
+    assert code == 3
+    state = next(line for line in out.splitlines() if "state_invalid" in line)
+    assert state.split(maxsplit=1)[1] == "12 rows: 2, 3, 4, 5, 6 and 7 more"
+    assert all(len(line) <= 80 for line in out.splitlines())
+
+
+def test_info_alone_exits_0(tmp_path: Path) -> None:
+    # Outside the range kept for fiction (NXX-555-0100 to 0199), which is worth a warning.
+    path = write_xlsx(tmp_path / "in.xlsx", ["(212) 736-0143", *GOOD[1:]])
+    code, out, _ = run_cli("validate", str(path), "--no-report", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["infos"] >= 1 and data["errors"] == data["warnings"] == 0
 
 
 @pytest.mark.parametrize(

@@ -150,6 +150,42 @@ def test_widths_follow_the_data_when_not_given(tmp_path: Path) -> None:
     assert guessed.column_dimensions["C"].width == 31
 
 
+def test_given_widths_name_the_first_columns_and_the_rest_are_guessed(tmp_path: Path) -> None:
+    out = write_workbook(tmp_path / "w.xlsx", [spec([[1, "error", "x" * 30]], widths=(5,))])
+    sheet = load_workbook(out)["Data"]
+    assert sheet.column_dimensions["A"].width == 5 and sheet.column_dimensions["C"].width == 31
+
+
+def test_wrapped_columns_are_top_aligned_and_rows_tall_enough(tmp_path: Path) -> None:
+    rows: list[Sequence[object]] = [
+        [1, "error", "one line"],
+        [2, "error", "first\nsecond\nthird"],
+        [3, "error", "word " * 40],  # 200 characters at a width of 20
+        [4, "error", "line\n" * 200],
+    ]
+    out = write_workbook(tmp_path / "w.xlsx", [spec(rows, widths=(6, 9, 20), wrapped=("Text",))])
+    sheet = load_workbook(out)["Data"]
+    assert sheet["C3"].alignment.wrap_text and sheet["C3"].alignment.vertical == "top"
+    assert sheet["A3"].alignment.vertical == "top" and not sheet["A3"].alignment.wrap_text
+    heights = [sheet.row_dimensions[n].height for n in range(2, 6)]
+    assert heights[0] is None and heights[1] == 45
+    assert heights[2] >= 9 * 15  # 200 characters, about 22 to a line
+    assert heights[3] == 409  # Excel's tallest row
+
+
+def test_rows_with_a_hidden_value_start_hidden_behind_the_filter(tmp_path: Path) -> None:
+    rows: list[Sequence[object]] = [[1, "error", "a"], [2, "info", "b"], [3, "warning", "c"]]
+    fills = {"error": FILL_ERROR, "warning": FILL_WARNING, "info": FILL_OK}
+    hidden = ("Severity", frozenset({"info"}))
+    out = write_workbook(tmp_path / "w.xlsx", [spec(rows, fill_column="Severity", fills=fills,
+                                                    hidden=hidden)])  # fmt: skip
+    sheet = load_workbook(out)["Data"]
+    assert [bool(sheet.row_dimensions[n].hidden) for n in (2, 3, 4)] == [False, True, False]
+    (column,) = sheet.auto_filter.filterColumn
+    assert column.colId == 1 and column.filters.filter == ["error", "warning"]
+    assert sheet.cell(3, 3).value == "b"  # hidden, not dropped
+
+
 def test_numbers_of_any_kind_and_missing_values(tmp_path: Path) -> None:
     import numpy as np
 

@@ -199,6 +199,12 @@ def _render_run(result: Any) -> None:
             f"{len(result.orders)} order(s) {verb}; {sent}{result.api_calls} API calls in "
             f"{result.seconds:.1f} s."
         )
+    found = result.findings
+    if found:
+        click.echo(
+            f"Input findings: {found['errors']} errors, {found['warnings']} warnings, "
+            f"{found['infos']} info (each one is on the Findings sheet)."
+        )
     click.echo(f"Result workbook: {result.result_path}")
     if result.needs_attention:
         click.echo("Some rows need attention: see the Message column of the Rows sheet.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -55,18 +56,43 @@ def validate_command(
     sys.exit(EXIT_ATTENTION if validation.invalid else EXIT_OK)
 
 
+_HEADINGS = {
+    "error": "Errors (these rows cannot be sent):",
+    "warning": "Warnings (a person should look):",
+    "info": "Info (values batchport rewrote in a way that cannot be wrong):",
+}
+
+
 def _render_validation(validation: Any, report: Path | None) -> None:
     click.echo(
-        f"{validation.row_count} rows: {validation.valid} valid, {validation.invalid} invalid, "
-        f"{validation.warnings} warnings"
+        f"{validation.row_count} rows: {validation.valid} valid, {validation.invalid} invalid; "
+        f"{validation.errors} errors, {validation.warnings} warnings, {validation.infos} info"
     )
-    problems = validation.top_problems()
-    if problems:
-        click.echo("Most frequent problems:")
-        for code, severity, count in problems:
-            click.echo(f"  {count:>7}  {severity:<7}  {code}")
+    groups = validation.code_groups()
+    width = max(shutil.get_terminal_size((80, 24)).columns, 60)
+    code_width = max((len(g.code) for g in groups), default=0)
+    for severity, heading in _HEADINGS.items():
+        mine = [g for g in groups if g.severity == severity]
+        if mine:
+            click.echo(heading)
+        for group in mine:
+            rows = "row:" if group.rows == 1 else "rows:"
+            head = f"  {group.code:<{code_width}}  {group.rows:>6} {rows:<5} "
+            click.echo(head + _row_list(group.first_rows, group.rows, width - len(head)))
     if report is not None:
         click.echo(f"Validation workbook: {report}")
+
+
+def _row_list(first: tuple[int, ...], total: int, room: int) -> str:
+    """``first`` row numbers, as many as fit in ``room`` characters, then "and N more"."""
+    shown = len(first)
+    while True:
+        text = ", ".join(str(row) for row in first[:shown])
+        if shown < total:
+            text += f" and {total - shown} more"
+        if len(text) <= room or shown == 1:
+            return text
+        shown -= 1
 
 
 @main.command("template")

@@ -104,7 +104,7 @@ def repair_column(values: pd.Series, key: str | None) -> tuple[pd.Series, pd.Dat
     cleaned = text
     if untidy.any():
         cleaned = text.where(~untidy, text.str.replace(_SPACES, " ", regex=True).str.strip())
-    tidied = frame_of(cleaned != text, label, "whitespace_cleaned", text)
+    tidied = frame_of(cleaned != text, label, "whitespace_cleaned", text, sent=cleaned)
     text, more = _repair_known(cleaned, key, numeric, other)
     return text, concat_frames([tidied, *more])
 
@@ -118,21 +118,24 @@ def _repair_known(
         text = text.where(~float_text, text.str.replace(r"\.0+$", "", regex=True))
         numeric = numeric | float_text
     if key in PHONE_KEYS:
-        frames.append(frame_of(numeric, key, "phone_stored_as_number", text))
+        frames.append(frame_of(numeric, key, "phone_stored_as_number", text, sent=text))
     if key in ("existingPortOutPin", "accountNum"):
-        frames.append(frame_of(numeric, key, "stored_as_number", text))
+        frames.append(frame_of(numeric, key, "stored_as_number", text, sent=text))
     if key in _ZIP_KEYS:
         short = text.str.match(r"^[0-9]{3,4}$")
-        frames.append(frame_of(short, key, "zip_leading_zeros_restored", text))
-        text = text.where(~short, text.str.zfill(5))
+        padded = text.where(~short, text.str.zfill(5))
+        frames.append(frame_of(short, key, "zip_leading_zeros_restored", text, sent=padded))
+        text = padded
     if key in DATE_KEYS:
         serial = text.str.match(r"^[0-9]{5}(\.[0-9]+)?$")
-        frames.append(frame_of(serial | other, key, "excel_date_converted", text))
+        read = text
         if serial.any():
             text = text.where(~serial, _serial_date(text.where(serial, "")))
+        frames.append(frame_of(serial | other, key, "excel_date_converted", read, sent=text))
     if key in TIME_KEYS:
         fraction = text.str.match(r"^0?\.[0-9]+$|^0$")
-        frames.append(frame_of(fraction | other, key, "excel_time_converted", text))
+        read = text
         if fraction.any():
             text = text.where(~fraction, _day_fraction(text.where(fraction, "")))
+        frames.append(frame_of(fraction | other, key, "excel_time_converted", read, sent=text))
     return text, frames

@@ -2,7 +2,7 @@
 
 - :func:`input_columns`: the headers of a sheet that shows leading columns, then every input
   column as the user wrote it, and which of them hold secrets (masked when written);
-- :func:`findings_sheet`: the ``Findings`` sheet, one line per finding;
+- :func:`findings_sheet`: the ``Findings`` sheet, one line per finding, errors first;
 - :func:`zip_rows`: sheet rows from plain column lists, the fast way.
 """
 
@@ -13,8 +13,9 @@ from collections.abc import Iterator, Sequence
 import pandas as pd
 
 from batchport.columns import COLUMNS, SECRET_KEYS, column, looks_secret
+from batchport.findings import Severity
 from batchport.intake import Table
-from batchport.report.xlsx import FILL_ERROR, FILL_WARNING, SheetSpec
+from batchport.report.xlsx import FILL_ERROR, FILL_INFO, FILL_WARNING, SheetSpec
 from batchport.validation import Validation
 
 __all__ = ["finding_headers", "findings_sheet", "input_columns", "zip_rows"]
@@ -22,8 +23,10 @@ __all__ = ["finding_headers", "findings_sheet", "input_columns", "zip_rows"]
 _KNOWN_KEYS = frozenset(c.key for c in COLUMNS)
 #: How an unknown column that looks secret is masked: completely, like a port-out PIN.
 _UNKNOWN_SECRET = "existingPortOutPin"
-_SEVERITY_FILLS = {"error": FILL_ERROR, "warning": FILL_WARNING}
-_FINDING_HEADERS = ("Row", "Column", "Header", "Code", "Severity", "Message", "Value")
+_SEVERITY_FILLS = {"error": FILL_ERROR, "warning": FILL_WARNING, "info": FILL_INFO}
+_SEVERITY_RANK = {s.value: rank for rank, s in enumerate(Severity)}
+_FINDING_HEADERS = ("Row", "Column", "Header", "Code", "Severity", "Message", "Value", "Sent as")
+_FINDING_WIDTHS = (7, 22, 24, 30, 9, 70, 24, 24)
 
 
 def input_columns(table: Table, leading: Sequence[str]) -> tuple[list[str], dict[str, str]]:
@@ -45,16 +48,25 @@ def input_columns(table: Table, leading: Sequence[str]) -> tuple[list[str], dict
 def findings_sheet(validation: Validation, headers: pd.Series | None = None) -> SheetSpec:
     """The ``Findings`` sheet: one line per finding, as ``validate`` and ``run`` both write it.
 
-    ``headers`` (see :func:`finding_headers`) is worked out when not given.
+    Errors first, then warnings, then info, each by row; ``Value`` is the cell as read and
+    ``Sent as`` the value batchport sends in its place (both masked in secret columns).
+    Messages wrap. When there are errors or warnings, the info lines start hidden behind the
+    autofilter on ``Severity`` (tick ``info`` in its list to show them). ``headers`` (see
+    :func:`finding_headers`) is worked out when not given.
     """
     if headers is None:
         headers = finding_headers(validation)
-    frame = validation.findings_frame
-    columns = [frame["column"].tolist(), headers.tolist()]
-    columns += [frame[n].tolist() for n in ("code", "severity", "message", "value")]
+    frame = validation.findings_frame.assign(header=headers, message=validation.messages)
+    rank = frame["severity"].map(_SEVERITY_RANK)
+    frame = frame.iloc[rank.argsort(kind="stable")]  # the frame is already in row order
+    names = ("column", "header", "code", "severity", "message", "value", "sent")
+    columns = [frame[n].tolist() for n in names]
     rows = zip_rows(frame["row"].astype("int64").tolist(), columns)
-    return SheetSpec("Findings", _FINDING_HEADERS, rows,
-                     fill_column="Severity", fills=_SEVERITY_FILLS)  # fmt: skip
+    info = Severity.INFO.value
+    hidden = ("Severity", frozenset({info})) if (rank < _SEVERITY_RANK[info]).any() else None
+    return SheetSpec("Findings", _FINDING_HEADERS, rows, widths=_FINDING_WIDTHS,
+                     fill_column="Severity", fills=_SEVERITY_FILLS,
+                     wrapped=("Message",), hidden=hidden)  # fmt: skip
 
 
 def finding_headers(validation: Validation) -> pd.Series:

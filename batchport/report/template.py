@@ -1,9 +1,10 @@
 """The input template: the workbook a customer fills in, generated from the column spec.
 
 ``write_template`` writes a ``Port-ins`` sheet (friendly headers, an input hint on every column,
-dropdowns for the enumerations, three example rows, text format on every column so Excel keeps
-leading zeros), an ``Instructions`` sheet describing each column, and a hidden ``Lists`` sheet
-that feeds the longer dropdowns. The output is byte-for-byte reproducible.
+dropdowns for the enumerations, three example rows, and Text as every column's format, so that
+Excel and LibreOffice keep the leading zeros of whatever is typed on any row), an
+``Instructions`` sheet describing each column, and a hidden ``Lists`` sheet that feeds the
+longer dropdowns. The output is byte-for-byte reproducible.
 """
 
 from __future__ import annotations
@@ -21,37 +22,22 @@ from batchport import nanp
 from batchport.columns import COLUMNS, Column
 from batchport.nanp import TIME_ZONES
 from batchport.report.xlsx import atomic_path, make_reproducible
+from batchport.validation.examples import EXAMPLE_ROWS
 from batchport.validation.normalise import VOICE_TYPES
 
 __all__ = ["EXAMPLE_ROWS", "TEMPLATE_ROWS", "write_template"]
 
-#: How many rows carry the dropdowns and hints.
-TEMPLATE_ROWS = 1000
+#: How many rows carry the dropdowns and hints (the Text format covers every row).
+TEMPLATE_ROWS = 5000
 _STAMP = datetime(2026, 1, 1)
 _HEADER_FILL = PatternFill(start_color="DDEBF7", end_color="DDEBF7", fill_type="solid")
+# Fonts name the workbook's default font: a font without a name is shown in a serif by
+# LibreOffice.
+_FONT = "Calibri"
+_BOLD = Font(name=_FONT, bold=True)
+_EXAMPLE_FONT = Font(name=_FONT, italic=True, color="7F7F7F")
 _REQUIRED_FILL = PatternFill(start_color="BDD7EE", end_color="BDD7EE", fill_type="solid")
 
-#: Three example rows (canonical key → value): a US business, a US residence, a Canadian line.
-EXAMPLE_ROWS: tuple[dict[str, str], ...] = (
-    {"phoneNumber": "(212) 555-0143", "name": "Acme Dental LLC", "streetNum": "350",
-     "streetName": "Fifth", "streetType": "Ave", "locationType1": "Suite",
-     "locationValue1": "2134", "city": "New York", "state": "NY", "zipCode": "10118",
-     "typeOfService": "B", "existingPortOutPin": "4321", "accountNum": "8001234567",
-     "authorizingName": "Jane Doe", "authorizingDate": "2026-01-01",
-     "desiredPortTime": "09:00:00", "desiredPortTimeZone": "US/Eastern",
-     "onDemandActivation": "No", "customerOrderReference": "ACME-PORT-1", "voiceType": "EST",
-     "trunkId": "01G65Z755AFWAKHE12NY0CQ9FH"},
-    {"phoneNumber": "415-555-0121", "name": "Maria Lopez", "streetNum": "88",
-     "streetName": "Valencia", "streetType": "St", "city": "San Francisco", "state": "CA",
-     "zipCode": "94103", "typeOfService": "R", "existingPortOutPin": "9876",
-     "desiredPortTimeZone": "US/Pacific", "onDemandActivation": "No"},
-    {"phoneNumber": "+1 416 555 0188", "name": "Maple Bakery Inc", "streetNum": "100",
-     "streetName": "King", "streetType": "St", "streetPostDir": "W", "city": "Toronto",
-     "state": "ON", "zipCode": "M5X 1A9", "typeOfService": "B", "accountNum": "556677889",
-     "desiredPortTimeZone": "US/Eastern", "onDemandActivation": "Yes",
-     "resellerName": "Northern Telecom Resale", "voiceType": "RTC",
-     "appId": "6afd2da3-1692-4443-834c-8a2f386ec284"},
-)  # fmt: skip
 
 _INLINE_LISTS = {
     "typeOfService": ("B", "R"),
@@ -99,11 +85,17 @@ def _write_input_sheet(sheet: Worksheet, regions: str) -> None:
     for position, col in enumerate(COLUMNS, start=1):
         letter = get_column_letter(position)
         head = sheet.cell(row=1, column=position)
-        head.font = Font(bold=True)
+        head.font = _BOLD
         head.fill = _REQUIRED_FILL if col.required else _HEADER_FILL
-        sheet.column_dimensions[letter].width = max(len(col.header) + 2, 12)
+        # Text as the column's own format: Excel and LibreOffice give it to every cell typed
+        # into the column, on any row, so leading zeros and long digit strings survive.
+        longest = max(len(example.get(col.key, "")) for example in EXAMPLE_ROWS)
+        sheet.column_dimensions[letter].width = max(len(col.header) + 2, longest + 2, 12)
+        sheet.column_dimensions[letter].number_format = "@"
         for row in range(2, len(EXAMPLE_ROWS) + 2):
-            sheet.cell(row=row, column=position).number_format = "@"
+            cell = sheet.cell(row=row, column=position)
+            cell.number_format = "@"
+            cell.font = _EXAMPLE_FONT  # greyed: rows to delete, not data
         sheet.add_data_validation(_validation_for(col, letter, regions))
 
 
@@ -126,22 +118,24 @@ def _validation_for(col: Column, letter: str, regions: str) -> DataValidation:
 
 def _write_instructions(sheet: Worksheet) -> None:
     sheet.append(["How to fill in the Port-ins sheet"])
-    sheet["A1"].font = Font(bold=True, size=14)
+    sheet["A1"].font = Font(name=_FONT, bold=True, size=14)
     for line in (
         "One row per number to port. Darker headers are required.",
         "Copy the end-user name and address exactly as the losing carrier's bill shows them.",
         "Leave Desired Port Date blank to let batchport choose; run 'batchport validate' first.",
-        "Delete the three example rows before you send the file.",
+        "Delete the three example rows before you send the file: batchport refuses them.",
+        "Every column is formatted as Text, so ZIP codes, PINs and account numbers keep their "
+        "leading zeros; paste with Paste Special > Values to keep it that way.",
     ):
         sheet.append([line])
     sheet.append([])
     sheet.append(["Column", "Header", "Required", "Max length", "What goes in it", "Example"])
     for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
+        cell.font = _BOLD
     for col in COLUMNS:
         required = "yes" if col.required else ""
         sheet.append([col.key, col.header, required, col.max_length, col.description, col.example])
     for letter, width in zip("ABCDEF", (24, 26, 10, 11, 70, 30), strict=True):
         sheet.column_dimensions[letter].width = width
-    for row in sheet.iter_rows(min_row=8):
+    for row in sheet.iter_rows(min_row=sheet.max_row - len(COLUMNS) + 1):
         row[4].alignment = Alignment(wrap_text=True)

@@ -3,11 +3,14 @@
 ``write_validation_report`` writes two sheets through ``batchport.report.xlsx``:
 
 - ``Rows``: the input rows in input order, each with its spreadsheet row number, a status
-  (``invalid``, ``warnings`` or ``valid``), its messages, then the input columns exactly as read
-  (unknown columns included; PINs and account numbers masked);
-- ``Findings``: one line per finding (row, column, code, severity, message, value).
+  (``invalid``, ``warnings`` or ``valid``), its errors and its warnings (one column each,
+  wrapped and top-aligned, so every line shows in Excel and LibreOffice alike), what batchport
+  changed (``Header: read → sent``), then the input columns exactly as read (unknown columns
+  included; PINs and account numbers masked);
+- ``Findings``: one line per finding (row, column, header, code, severity, message, value as
+  read, value sent), errors first, info hidden behind the autofilter when anything worse exists.
 
-Both have a frozen header, an autofilter and error/warning colouring.
+Both have a frozen header, an autofilter and colouring by status or severity.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from batchport.errors import BatchportError
+from batchport.findings import Severity
 from batchport.intake import require_input
 from batchport.outputs import output_path, refuse_clobbering, require_writable
 from batchport.report.sheets import finding_headers, findings_sheet, input_columns, zip_rows
@@ -26,7 +30,9 @@ from batchport.validation import Validation, validate_file
 __all__ = ["default_report_path", "validate_and_report", "write_validation_report"]
 
 _STATUS_FILLS = {"invalid": FILL_ERROR, "warnings": FILL_WARNING, "valid": FILL_OK}
-_ROW_HEADERS = ("Row", "Status", "Messages")
+_ROW_HEADERS = ("Row", "Status", "Errors", "Warnings", "Changed by batchport")
+_ROW_WIDTHS = (7, 9, 50, 45, 40)
+_ROW_MESSAGE_JOINERS = ((Severity.ERROR, "\n"), (Severity.WARNING, "\n"), (Severity.INFO, "; "))
 
 
 def default_report_path(source: Path) -> Path:
@@ -74,25 +80,52 @@ def write_validation_report(validation: Validation, path: Path) -> Path:
 
 def _rows_sheet(validation: Validation, finding_headers: pd.Series) -> SheetSpec:
     frame = validation.table.frame
-    status, messages = _row_status(validation, finding_headers)
-    columns = [status, messages, *(frame[name] for name in frame.columns)]
+    status = _row_status(validation)
+    messages = _row_messages(validation, finding_headers)
+    columns = [status, *messages, *(frame[name] for name in frame.columns)]
     rows = zip_rows(frame.index.tolist(), [c.tolist() for c in columns])
     headers, masked = input_columns(validation.table, _ROW_HEADERS)
-    return SheetSpec("Rows", headers, rows, masked_columns=masked,
-                     fill_column="Status", fills=_STATUS_FILLS)  # fmt: skip
+    # A message column no row uses stays narrow: the input columns start sooner.
+    widths = list(_ROW_WIDTHS)
+    for position, texts in enumerate(messages, start=2):
+        if not (texts != "").any():
+            widths[position] = len(_ROW_HEADERS[position]) + 2
+    return SheetSpec("Rows", headers, rows, widths=widths, masked_columns=masked,
+                     fill_column="Status", fills=_STATUS_FILLS,
+                     wrapped=("Errors", "Warnings"))  # fmt: skip
 
 
-def _row_status(validation: Validation, finding_headers: pd.Series) -> tuple[pd.Series, pd.Series]:
+def _row_status(validation: Validation) -> pd.Series:
+    """``invalid`` for a row with an error, ``warnings`` for one with a warning, else ``valid``."""
     index = validation.rows.index
     frame = validation.findings_frame
     status = pd.Series("valid", index=index, dtype="str")
-    warned = frame.loc[frame["severity"] == "warning", "row"].unique()
+    warned = frame.loc[frame["severity"] == Severity.WARNING.value, "row"].unique()
     status[status.index.isin(warned)] = "warnings"
     status[status.index.isin(list(validation.error_rows))] = "invalid"
-    if frame.empty:
-        return status, pd.Series("", index=index, dtype="str")
-    frame = frame.sort_values(["row", "severity"], kind="stable")  # errors before warnings
-    headers = finding_headers.reindex(frame.index)
-    lines = frame["severity"].str.upper() + " " + headers + ": " + frame["message"]
-    joined = lines.groupby(frame["row"].to_numpy()).agg("\n".join)
-    return status, joined.reindex(index).fillna("").astype("str")
+    return status
+
+
+def _row_messages(validation: Validation, finding_headers: pd.Series) -> list[pd.Series]:
+    """Each row's errors, warnings and changes, one text per severity, aligned to the rows.
+
+    Errors and warnings are ``Header: message`` lines (the cells wrap); a change is
+    ``Header: read → sent`` and the changes of a row share one line, so that rows with no
+    error or warning stay one line high.
+    """
+    index = validation.rows.index
+    frame = validation.findings_frame.assign(header=finding_headers, message=validation.messages)
+    texts = []
+    for severity, joiner in _ROW_MESSAGE_JOINERS:
+        part = frame[frame["severity"] == severity.value]
+        if part.empty:
+            texts.append(pd.Series("", index=index, dtype="str"))
+            continue
+        said = part["message"]
+        if severity is Severity.INFO:
+            shown = part["value"] + " \u2192 " + part["sent"]
+            said = shown.where(part["sent"] != "", said)
+        lines = part["header"] + ": " + said
+        joined = lines.groupby(part["row"].to_numpy()).agg(joiner.join)
+        texts.append(joined.reindex(index).fillna("").astype("str"))
+    return texts

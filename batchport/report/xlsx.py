@@ -39,9 +39,10 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from batchport.report.xlsx_page import Block, PageSpec, safe_cell, write_page
@@ -49,6 +50,7 @@ from batchport.report.xlsx_rows import write_rows
 
 __all__ = [
     "FILL_ERROR",
+    "FILL_INFO",
     "FILL_OK",
     "FILL_WARNING",
     "Block",
@@ -64,6 +66,7 @@ __all__ = [
 FILL_ERROR = "F8CBAD"
 FILL_WARNING = "FFE699"
 FILL_OK = "C6EFCE"
+FILL_INFO = "DDEBF7"
 _MAX_WIDTH = 60
 _WIDTH_SAMPLE = 200
 _ZIP64_FROM = 1 << 30  # sheet parts this large need ZIP64 headers, decided before writing
@@ -77,11 +80,15 @@ class SheetSpec:
     """One worksheet to write.
 
     ``columns``: header texts. ``rows``: an iterable of value sequences (str, int, float, bool,
-    date; ``None`` or ``""`` for an empty cell), consumed once. ``widths``: column widths in
-    characters (guessed from the header and the first rows when empty). ``masked_columns``:
-    header text → secret field key (e.g. ``"accountNum"``), whose values are masked as that
-    field. ``fill_column`` / ``fills``: the header whose value colours the whole row, and the
-    value → RGB colour map.
+    date; ``None`` or ``""`` for an empty cell), consumed once. ``widths``: the widths of the
+    first columns in characters (the others guessed from the header and the first rows).
+    ``masked_columns``: header text → secret field key (e.g. ``"accountNum"``), whose values
+    are masked as that field. ``fill_column`` / ``fills``: the header whose value colours the
+    whole row, and the value → RGB colour map. ``wrapped``: headers of columns whose text
+    wraps (each line of a message on its own line); when any is given every cell is aligned to
+    the top, so a tall row reads from its first line. ``hidden``: a header and the values of it
+    whose rows start hidden behind the autofilter (Excel and LibreOffice both show the filter
+    on that column and bring the rows back when it is cleared).
     """
 
     name: str
@@ -91,6 +98,8 @@ class SheetSpec:
     masked_columns: Mapping[str, str] = field(default_factory=dict)
     fill_column: str | None = None
     fills: Mapping[str, str] = field(default_factory=dict)
+    wrapped: Sequence[str] = ()
+    hidden: tuple[str, frozenset[str]] | None = None
 
 
 @contextlib.contextmanager
@@ -154,7 +163,7 @@ def write_workbook(
                 bodies.append(None)  # written whole, nothing to splice
                 continue
             body = Path(scratch) / f"rows{number}.xml"
-            count, widths = _write_body(body, spec)
+            count, widths = _write_body(body, spec, _cell_styles(sheet, spec))
             _write_frame(sheet, spec, count, widths)
             bodies.append(body)
         layout = Path(scratch) / "layout.xlsx"
@@ -163,14 +172,34 @@ def write_workbook(
     return Path(path)
 
 
-def _write_body(body: Path, spec: SheetSpec) -> tuple[int, list[float]]:
-    masks = {list(spec.columns).index(h): key for h, key in spec.masked_columns.items()}
+def _write_body(body: Path, spec: SheetSpec, styles: list[int]) -> tuple[int, list[float]]:
+    headers = list(spec.columns)
+    masks = {headers.index(h): key for h, key in spec.masked_columns.items()}
     rows = iter(spec.rows)
     head = [list(r) for _, r in zip(range(_WIDTH_SAMPLE), rows, strict=False)]
-    widths = list(spec.widths) or _guess_widths(spec.columns, head)
+    widths = [*spec.widths, *_guess_widths(spec.columns, head)[len(spec.widths) :]]
+    hide = None
+    if spec.hidden is not None:
+        hide = (headers.index(spec.hidden[0]), spec.hidden[1])
     with body.open("w", encoding="utf-8", newline="") as out:
-        count = write_rows(out, _chain(head, rows), len(spec.columns), masks)
+        wrap = {headers.index(h): widths[headers.index(h)] for h in spec.wrapped}
+        count = write_rows(out, _chain(head, rows), len(spec.columns), masks, styles=styles,
+                           hide=hide, wrap=wrap)  # fmt: skip
     return count, widths
+
+
+def _cell_styles(sheet: _Sheet, spec: SheetSpec) -> list[int]:
+    """The style id of each column's cells: top-aligned, wrapped in ``spec.wrapped``.
+
+    Empty when the sheet has no wrapped column (cells keep the default style). The styles are
+    registered with the workbook through a cell that is never written.
+    """
+    if not spec.wrapped:
+        return []
+    top, wrap = (WriteOnlyCell(sheet) for _ in range(2))
+    top.alignment = Alignment(vertical="top")
+    wrap.alignment = Alignment(vertical="top", wrap_text=True)
+    return [wrap.style_id if h in spec.wrapped else top.style_id for h in spec.columns]
 
 
 def _write_frame(sheet: _Sheet, spec: SheetSpec, count: int, widths: list[float]) -> None:
@@ -180,6 +209,10 @@ def _write_frame(sheet: _Sheet, spec: SheetSpec, count: int, widths: list[float]
     sheet.append([_header_cell(sheet, text) for text in spec.columns])
     last = get_column_letter(max(len(spec.columns), 1))
     sheet.auto_filter.ref = f"A1:{last}{count + 1}"
+    if spec.hidden is not None:
+        header, hidden = spec.hidden
+        shown = sorted(set(spec.fills) - hidden)
+        sheet.auto_filter.add_filter_column(list(spec.columns).index(header), shown)
     if spec.fill_column is not None and spec.fills and count:
         _add_fills(sheet, spec, last, count + 1)
 

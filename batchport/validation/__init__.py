@@ -8,22 +8,40 @@ and the report writes.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import TextIO
 
+import numpy as np
 import pandas as pd
 
-from batchport.findings import Finding, Severity, concat_frames, to_findings
+from batchport.findings import (
+    FRAME_COLUMNS,
+    Finding,
+    Severity,
+    concat_frames,
+    masked_values,
+    to_findings,
+)
 from batchport.intake import Table, read_table
 from batchport.validation.checks import check_rows
 from batchport.validation.cross_row import check_across_rows
+from batchport.validation.examples import find_example_rows
 from batchport.validation.normalise import normalise
 
-__all__ = ["Validation", "validate_file", "validate_table"]
+__all__ = ["CodeGroup", "Validation", "validate_file", "validate_table"]
+
+
+@dataclass(frozen=True)
+class CodeGroup:
+    """The findings of one code: its severity, on how many rows, and the first few rows."""
+
+    code: str
+    severity: Severity
+    rows: int
+    first_rows: tuple[int, ...]
 
 
 @dataclass(frozen=True, eq=False)  # frames inside: compared by identity
@@ -33,8 +51,10 @@ class Validation:
     ``table``: the input as read (original text, for pass-through). ``rows``: normalised rows on
     the same index (canonical columns plus ``country``; E.164 numbers, ISO dates, HH:MM:SS
     times, codes for states and enums, ``onDemandActivation`` as bool, blank cells ``""``).
-    ``findings_frame``: every finding as a frame, sorted by row then column. ``error_rows``:
-    the row numbers with at least one error.
+    ``findings_frame``: every finding as a frame, sorted by row then column; a finding about a
+    changed value has in ``sent`` the value the request carries (``messages`` adds the value as
+    read and that value to its advice). ``error_rows``: the row numbers with at least one
+    error.
     """
 
     table: Table
@@ -44,8 +64,25 @@ class Validation:
 
     @cached_property
     def findings(self) -> tuple[Finding, ...]:
-        """Every finding (repairs, normalisation, rules), sorted by row then column."""
-        return to_findings(self.findings_frame)
+        """Every finding (repairs, normalisation, rules), sorted by row then column, each with
+        its message as a person reads it (see :attr:`messages`)."""
+        return to_findings(self.findings_frame.assign(message=self.messages))
+
+    @cached_property
+    def messages(self) -> pd.Series:
+        """Each finding's message as a person reads it, aligned with ``findings_frame``.
+
+        A finding about a changed value ends with the value as read and the value sent
+        (``… Read “new york”, will send “NY”.``); the frame keeps the bare advice, and
+        ``value`` and ``sent`` apart, which is what ``--json`` writes.
+        """
+        frame = self.findings_frame
+        messages = frame["message"].to_numpy(dtype=object, copy=True)
+        changed = (frame["sent"] != "").to_numpy()
+        if changed.any():
+            values, sent = frame["value"].to_numpy()[changed], frame["sent"].to_numpy()[changed]
+            messages[changed] = _told(messages[changed], values, sent)
+        return pd.Series(messages, index=frame.index, dtype=object)
 
     @property
     def row_count(self) -> int:
@@ -62,19 +99,37 @@ class Validation:
         """How many rows have no error (they may have warnings)."""
         return self.row_count - self.invalid
 
+    @cached_property
+    def severity_counts(self) -> dict[str, int]:
+        """How many findings of each severity: ``{"error": n, "warning": n, "info": n}``."""
+        counted = self.findings_frame["severity"].value_counts()
+        return {s.value: int(counted.get(s.value, 0)) for s in Severity}
+
+    @property
+    def errors(self) -> int:
+        """How many error findings there are (a row can have several)."""
+        return self.severity_counts[Severity.ERROR.value]
+
     @property
     def warnings(self) -> int:
-        """How many warning findings there are."""
-        return int((self.findings_frame["severity"] == Severity.WARNING.value).sum())
+        """How many warning findings there are: things a person should look at."""
+        return self.severity_counts[Severity.WARNING.value]
+
+    @property
+    def infos(self) -> int:
+        """How many info findings there are: values batchport changed in a way that is sure."""
+        return self.severity_counts[Severity.INFO.value]
 
     @property
     def counts(self) -> dict[str, int]:
-        """``rows``, ``valid``, ``invalid`` and ``warnings`` in one mapping."""
+        """``rows``, ``valid``, ``invalid``, ``errors``, ``warnings`` and ``infos`` in one map."""
         return {
             "rows": self.row_count,
             "valid": self.valid,
             "invalid": self.invalid,
+            "errors": self.errors,
             "warnings": self.warnings,
+            "infos": self.infos,
         }
 
     def row_hashes(self) -> list[tuple[int, str, str]]:
@@ -91,25 +146,35 @@ class Validation:
             for row, phone, value in zip(rows, phones, hashes, strict=True)
         ]
 
-    def top_problems(self, limit: int = 5) -> list[tuple[str, str, int]]:
-        """The most frequent ``(code, severity, count)``, errors before warnings."""
-        pairs = Counter(
-            zip(self.findings_frame["code"], self.findings_frame["severity"], strict=True)
-        )
-        ranked = sorted(pairs.items(), key=lambda kv: (kv[0][1] != "error", -kv[1], kv[0][0]))
-        return [(code, sev, count) for (code, sev), count in ranked[:limit]]
+    def code_groups(self, examples: int = 5) -> list[CodeGroup]:
+        """Every finding code that occurred, with its rows: errors first, then warnings, then
+        info, and within a severity the codes on most rows first (then by code).
+
+        ``examples`` row numbers (the first in the file) are kept per code.
+        """
+        frame = self.findings_frame[["code", "severity", "row"]]
+        if frame.empty:
+            return []
+        groups = []
+        for (code, severity), rows in frame.groupby(["code", "severity"], sort=False)["row"]:
+            firsts = rows.unique()  # in file order: the frame is sorted by row
+            first = tuple(int(r) for r in firsts[:examples])
+            groups.append(CodeGroup(str(code), Severity(str(severity)), len(firsts), first))
+        rank = {s: i for i, s in enumerate(Severity)}
+        return sorted(groups, key=lambda g: (rank[g.severity], -g.rows, g.code))
 
     def write_json(self, out: TextIO, chunk: int = 50_000) -> None:
         """Write the JSON contract of ``batchport validate --json`` to ``out``, in one line.
 
-        ``{"rows", "valid", "invalid", "warnings", "findings": [{"row", "column", "code",
-        "severity", "message"}, ...]}``. The findings are encoded by pandas' C JSON writer in
-        chunks of ``chunk``: a million-row file can carry a million findings, and the whole
-        text must never sit in memory twice.
+        ``{"rows", "valid", "invalid", "errors", "warnings", "infos", "findings": [{"row",
+        "column", "code", "severity", "message", "value", "sent"}, ...]}``: ``message`` is the
+        advice, ``value`` the cell as read and ``sent`` what is sent in its place. The findings
+        are encoded by pandas' C JSON writer in chunks of ``chunk``: a million-row file can
+        carry a million findings, and the whole text must never sit in memory twice.
         """
         head = json.dumps(self.counts)
         out.write(head[:-1] + ', "findings": [')
-        frame = self.findings_frame[["row", "column", "code", "severity", "message"]]
+        frame = self.findings_frame[list(FRAME_COLUMNS)]
         for start in range(0, len(frame), chunk):
             if start:
                 out.write(",")
@@ -138,8 +203,51 @@ def validate_table(table: Table, *, today: date | None = None) -> Validation:
             norm.findings,
             check_rows(norm, table.frame, today),
             check_across_rows(norm.rows, table.frame),
+            find_example_rows(norm.rows, table.frame),
         ],
         sort=True,
     )
+    frame = _final_sent(frame, norm.rows)
     errors = frame.loc[frame["severity"] == Severity.ERROR.value, "row"]
     return Validation(table, norm.rows, frame, frozenset(int(r) for r in errors.unique()))
+
+
+def _final_sent(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with ``sent`` naming the value the request carries.
+
+    A stage fills ``sent`` with its own output, but a later stage may change the value again
+    (a phone stored as a number is then written in E.164): ``sent`` becomes the normalised
+    value, masked in secret columns, wherever the normalised rows have one.
+    """
+    changed = (frame["sent"] != "").to_numpy()
+    if not changed.any():
+        return frame
+    sent = frame["sent"].to_numpy(dtype=object, copy=True)
+    columns, numbers = frame["column"].to_numpy(dtype=object), frame["row"].to_numpy()
+    for key in pd.unique(columns[changed]):
+        if key not in rows.columns or rows[key].dtype == bool:
+            continue
+        hit = changed & (columns == key)
+        final = rows[key].reindex(numbers[hit]).fillna("").astype("str").reset_index(drop=True)
+        final_sent = masked_values(str(key), final).to_numpy(dtype=object)
+        sent[hit] = np.where(final_sent != "", final_sent, sent[hit])
+    return frame.assign(sent=pd.Series(sent, index=frame.index, dtype="str"))
+
+
+def _told(messages: np.ndarray, values: np.ndarray, sent: np.ndarray) -> list[str]:
+    """Each message followed by its value as read and the value sent."""
+    # One pass of f-strings over plain lists: a file can carry a finding like this on every
+    # cell, and this is several times faster than pandas' or Arrow's string kernels here.
+    same = (values == sent).tolist()
+    read, final = _cut(values.tolist()), _cut(sent.tolist())
+    return [
+        f"{m} Will send \u201c{s}\u201d."
+        if unchanged
+        else f"{m} Read \u201c{v}\u201d, will send \u201c{s}\u201d."
+        for m, v, s, unchanged in zip(messages.tolist(), read, final, same, strict=True)
+    ]
+
+
+def _cut(texts: list[str], limit: int = 60) -> list[str]:
+    """``texts`` each cut to ``limit`` characters with an … (for a message)."""
+    return [t if len(t) <= limit else t[: limit - 1] + "\u2026" for t in texts]

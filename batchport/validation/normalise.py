@@ -93,7 +93,7 @@ def normalise(frame: pd.DataFrame) -> Normalised:
             return
         new = convert(raw[key])
         mask = (new != raw[key]) & (raw[key] != "") & (new != "")
-        warnings.append(frame_of(mask, key, code, raw[key]))
+        warnings.append(frame_of(mask, key, code, raw[key], sent=new))
         out[key] = new
 
     phones = nanp.normalise_phones(raw["phoneNumber"])
