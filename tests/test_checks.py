@@ -110,7 +110,7 @@ def test_clean_us_and_canadian_rows_pass() -> None:
                 "e911PostalCodePlusFour": "12",
             },
             "e911PostalCodePlusFour",
-            "postal_code_invalid",
+            "plus_four_invalid",
         ),
     ],
 )
@@ -237,14 +237,15 @@ def test_every_code_of_the_schema_is_reachable() -> None:
         {**US, "phoneNumber": "900-555-0100"},
         {**US, "phoneNumber": "212-555-0199", "state": "ON", "zipCode": "M5X 1A9"},
         {**US, "phoneNumber": "500-555-0100", "state": "ZZ", "zipCode": "1011X"},
-        {**US, "phoneNumber": "123", "accountPhoneNumber": "123", "authorizingDate": "x"},
-        {**US, "phoneNumber": "", "authorizingDate": "2026-11-28", "desiredPortDate": "x"},
+        {**US, "phoneNumber": "123", "accountPhoneNumber": "123", "authorizingDate": "soon"},
+        {**US, "phoneNumber": "", "authorizingDate": "2026-11-28", "desiredPortDate": "later"},
         {**US, "phoneNumber": "800-555-0100", "desiredPortDate": "2026-11-21"},
         {**US, "phoneNumber": "876-555-0100", "desiredPortDate": "2026-11-29"},
         {**US, "desiredPortTime": "25:00", "desiredPortTimeZone": "Mars", "voiceType": "SMS"},
         {**US, "onDemandActivation": "maybe", "customerOrderReference": "PO<1>", "name": "x" * 101},
         {**CA, "resellerName": "", "voiceType": "EST", "e911Name": "Desk"},
         {**US, "appId": "A1", "e911PostalCodePlusFour": "12", "e911StreetInfo": "Main #2"},
+        {**US, "streetName": "PO Box 12", "e911StreetNum": "1", "e911StreetInfo": "POB 3"},
     ]
     validation = validate_rows(*rows)
     found = {f.code for f in validation.findings}
@@ -259,7 +260,7 @@ def test_context_columns_never_appear_in_findings() -> None:
 def test_checked_frame_has_blanks_as_na_and_the_context() -> None:
     frame = pd.DataFrame([{**CA, "desiredPortDate": "soon"}], dtype="str", index=[7])
     norm = normalise(frame)
-    checked = checked_frame(norm, frame, TODAY)
+    checked = checked_frame(norm, TODAY)
     assert pd.isna(checked.loc[7, "desiredPortDate"]) and pd.isna(checked.loc[7, "appId"])
     assert checked.loc[7, "_country"] == "CA" and pd.isna(checked.loc[7, "_phone_problem"])
     assert checked.loc[7, "_today"] == "2026-11-27"

@@ -22,6 +22,7 @@ from batchport.intake import Table, read_table
 from batchport.validation.checks import check_rows
 from batchport.validation.cross_row import check_across_rows
 from batchport.validation.normalise import normalise
+from batchport.validation.unused import unused_columns
 
 __all__ = ["Validation", "validate_file", "validate_table"]
 
@@ -132,14 +133,24 @@ def validate_table(table: Table, *, today: date | None = None) -> Validation:
     """Normalise and validate a table already read; see ``validate_file``."""
     today = today or date.today()
     norm = normalise(table.frame)
-    frame = concat_frames(
-        [
-            table.repairs,
-            norm.findings,
-            check_rows(norm, table.frame, today),
-            check_across_rows(norm.rows, table.frame),
-        ],
-        sort=True,
+    read = concat_frames([table.repairs, norm.findings, unused_columns(table)])
+    checks = concat_frames(
+        [check_rows(norm, table.frame, today), check_across_rows(norm.rows, table.frame)]
     )
+    frame = concat_frames([read, _beside_refusals(checks, read)], sort=True)
     errors = frame.loc[frame["severity"] == Severity.ERROR.value, "row"]
     return Validation(table, norm.rows, frame, frozenset(int(r) for r in errors.unique()))
+
+
+def _beside_refusals(checks: pd.DataFrame, read: pd.DataFrame) -> pd.DataFrame:
+    """``checks`` without the findings on cells that reading already refused with an error.
+
+    A PIN of ``N/A`` is one error (a placeholder), not also "missing"; an account number whose
+    digits Excel cut is one error, not also a conflict with another row's account.
+    """
+    refused = read.loc[read["severity"] == Severity.ERROR.value, ["row", "column"]]
+    if refused.empty or checks.empty:
+        return checks
+    cells = pd.MultiIndex.from_frame(checks[["row", "column"]])
+    keep = ~cells.isin(pd.MultiIndex.from_frame(refused))
+    return checks[keep].reset_index(drop=True)
