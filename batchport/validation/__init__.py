@@ -133,24 +133,22 @@ def validate_table(table: Table, *, today: date | None = None) -> Validation:
     """Normalise and validate a table already read; see ``validate_file``."""
     today = today or date.today()
     norm = normalise(table.frame)
-    read = concat_frames([table.repairs, norm.findings, unused_columns(table)])
-    checks = concat_frames(
-        [check_rows(norm, table.frame, today), check_across_rows(norm.rows, table.frame)]
-    )
-    frame = concat_frames([read, _beside_refusals(checks, read)], sort=True)
+    read = [table.repairs, norm.findings, unused_columns(table)]
+    checks = [check_rows(norm, table.frame, today), check_across_rows(norm.rows, table.frame)]
+    frame = concat_frames([*read, *_beside_refusals(checks, read)], sort=True)
     errors = frame.loc[frame["severity"] == Severity.ERROR.value, "row"]
     return Validation(table, norm.rows, frame, frozenset(int(r) for r in errors.unique()))
 
 
-def _beside_refusals(checks: pd.DataFrame, read: pd.DataFrame) -> pd.DataFrame:
+def _beside_refusals(checks: list[pd.DataFrame], read: list[pd.DataFrame]) -> list[pd.DataFrame]:
     """``checks`` without the findings on cells that reading already refused with an error.
 
-    A PIN of ``N/A`` is one error (a placeholder), not also "missing"; an account number whose
-    digits Excel cut is one error, not also a conflict with another row's account.
+    A PIN of ``N/A`` is one error (a placeholder), not also "missing"; a phone number whose
+    digits Excel cut is one error, not also "malformed".
     """
-    refused = read.loc[read["severity"] == Severity.ERROR.value, ["row", "column"]]
-    if refused.empty or checks.empty:
+    refused = [f.loc[f["severity"] == Severity.ERROR.value, ["row", "column"]] for f in read]
+    cells = pd.concat([r for r in refused if len(r)] or [refused[0]])
+    if cells.empty:
         return checks
-    cells = pd.MultiIndex.from_frame(checks[["row", "column"]])
-    keep = ~cells.isin(pd.MultiIndex.from_frame(refused))
-    return checks[keep].reset_index(drop=True)
+    known = pd.MultiIndex.from_frame(cells)
+    return [f[~pd.MultiIndex.from_frame(f[["row", "column"]]).isin(known)] for f in checks]
