@@ -280,9 +280,9 @@ class _Readings:
     """The distinct texts of a date column, each read both ways where it has numbers only.
 
     ``codes``: for each row, its text's position in the distinct arrays. ``texts``: the
-    distinct texts. ``month_first`` / ``day_first``: the date each text is read as either way (``""`` when that reading is not
-    a date; the same both ways for a form whose order is fixed). ``timed``: a midnight time
-    was left out.
+    distinct texts. ``month_first`` / ``day_first``: the date each text is read as either way
+    (``""`` when that reading is not a date; the same both ways for a form whose order is
+    fixed). ``timed``: a midnight time was left out.
     """
 
     codes: np.ndarray
