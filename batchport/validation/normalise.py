@@ -210,7 +210,7 @@ def normalise(frame: pd.DataFrame) -> Normalised:
 
 def _not_values(values: pd.Series, key: str) -> tuple[pd.Series, pd.DataFrame]:
     """``values`` with Excel error values and placeholders blanked, and their findings."""
-    # One pass of one whole-text match per column (RE2, fast); the few hits are sorted after.
+    # One whole-cell lookup per column (a hash set: fast); the few hits are sorted out after.
     hit = values.isin(NOT_VALUES)
     if key == "onDemandActivation":
         hit &= ~boolean_ok(values)
