@@ -141,3 +141,55 @@ def test_excel_serial_date_shows_the_serial_and_the_date() -> None:
     got, found = repaired("authorizingDate", "46000")
     assert got == ["2025-12-09"]
     assert [(f.value, f.sent) for f in found] == [("46000", "2025-12-09")]
+
+
+def test_repair_messages_say_what_was_read_and_sent() -> None:
+    _, (five,) = repaired("zipCode", 2134)
+    assert five.message == (
+        "The ZIP code had lost its leading zeros (Excel stores it as a number): read 2134 as "
+        "02134 (a ZIP code has 5 digits); format the column as Text."
+    )
+    _, (nine,) = repaired("zipCode", 21340123)
+    assert (
+        nine.message.startswith("The ZIP+4 had lost") and "(a ZIP+4 has 9 digits)" in nine.message
+    )
+    _, (lost,) = repaired("accountNum", 8001234567890123.0)
+    assert lost.message == (
+        "Excel kept 15 of this number's 16 digits. Format the column as Text and retype Account "
+        "Number from the bill: the digits Excel dropped cannot be recovered."
+    )
+    assert (lost.column, lost.value, lost.sent) == ("accountNum", "****0123", "")
+    _, (notation,) = repaired("phoneNumber", "2.12555E+9")
+    assert notation.message.startswith("The value is in scientific notation, which dropped")
+    assert (notation.column, notation.value) == ("phoneNumber", "2.12555E+9")
+
+
+def test_numbers_written_as_floats_lose_their_decimal_zero() -> None:
+    got, found = repaired("phoneNumber", "2125550143.0", "2125550144", 2125550145.0)
+    assert got == ["2125550143", "2125550144", "2125550145"]
+    assert [(f.row, f.column, f.code, f.value) for f in found] == [
+        (2, "phoneNumber", "phone_stored_as_number", "2125550143"),
+        (4, "phoneNumber", "phone_stored_as_number", "2125550145"),
+    ]
+    _, found = repaired("existingPortOutPin", 4321)
+    assert [(f.column, f.code, f.value) for f in found] == [
+        ("existingPortOutPin", "stored_as_number", "****")
+    ]
+
+
+def test_serial_dates_convert_and_text_dates_beside_them_stay() -> None:
+    got, found = repaired("authorizingDate", "46000", "2026-11-02", "")
+    assert got == ["2025-12-09", "2026-11-02", ""]
+    assert [(f.row, f.column, f.code, f.value, f.sent) for f in found] == [
+        (2, "authorizingDate", "excel_date_converted", "46000", "2025-12-09")
+    ]
+
+
+def test_excel_times_convert_and_text_times_beside_them_stay() -> None:
+    got, found = repaired("desiredPortTime", "0.375", dt.time(14, 30), "9:00", "", 0.5)
+    assert got == ["09:00:00", "14:30:00", "9:00", "", "12:00:00"]
+    assert [(f.row, f.column, f.code, f.value, f.sent) for f in found] == [
+        (2, "desiredPortTime", "excel_time_converted", "0.375", "09:00:00"),
+        (3, "desiredPortTime", "excel_time_converted", "14:30:00", "14:30:00"),
+        (6, "desiredPortTime", "excel_time_converted", "0.5", "12:00:00"),
+    ]

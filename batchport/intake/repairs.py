@@ -130,7 +130,7 @@ def _repair_known(
         text = text.where(~float_text, text.str.replace(r"\.0+$", "", regex=True))
         numeric = numeric | float_text
         lost = _digits_lost(text, numeric)
-        frames.append(frame_of(lost, key, "digits_lost", text, _lost_message(text, key, lost)))
+        frames.append(frame_of(lost, key, "digits_lost", text, _lost_message(text, key)))
         numeric = numeric & ~lost
     if key in PHONE_KEYS:
         frames.append(frame_of(numeric, key, "phone_stored_as_number", text))
@@ -167,14 +167,14 @@ def _digits_lost(text: pd.Series, numeric: pd.Series) -> pd.Series:
     return long_number | scientific
 
 
-def _lost_message(text: pd.Series, key: str, lost: pd.Series) -> pd.Series:
+def _lost_message(text: pd.Series, key: str) -> pd.Series:
     # Never the value itself: the column may be a secret, and messages are not masked.
     digits = text.str.isdigit()
     count = text.str.len().astype("str")
     how = ("Excel kept 15 of this number's " + count + " digits. ").where(
         digits, "The value is in scientific notation, which dropped digits. "
     )
-    return (how + advice_for("digits_lost", column(key).header)).where(lost, "")
+    return how + advice_for("digits_lost", column(key).header)  # read only where ``lost``
 
 
 def _restore_zeros(
