@@ -56,35 +56,39 @@ def _c(key: str, header: str, api: str, aliases: str = "", **kw: object) -> Colu
 COLUMNS: tuple[Column, ...] = (
     _c("phoneNumber", "Phone Number", "phoneNumbers[].phoneNumber",
        "TN|Telephone Number|Telephone|Phone|Phone #|Phone No|Number|DID|Number to Port"
-       "|Ported Number",
+       "|Ported Number|Telephone Numbers|Phone Numbers|TNs|Numbers to Port|Number to be Ported"
+       "|DID Number|Wireless Number|Mobile Number|Cell Number|Working Telephone Number|WTN",
        required=True, max_length=20, description="The number to port, any common format.",
        example="(212) 555-0143"),
     _c("name", "End User Name", "phoneNumbers[].endUser.name",
-       "Name|Customer Name|Subscriber Name|Business Name|Company|End User|Account Name",
+       "Name|Customer Name|Subscriber Name|Business Name|Company|End User|Account Name"
+       "|Company Name|Name on Account|Name on Bill|Billing Name|Legal Name|Organization"
+       "|Organisation",
        required=True, max_length=100,
        description="Person or business as the losing carrier has it on file.",
        example="Acme Dental LLC"),
     _c("streetNum", "Street Number", "phoneNumbers[].endUser.streetNum",
-       "House Number|Street No|Street #|House #|Number on Street",
+       "House Number|Street No|Street #|House #|Number on Street|House No|Building Number"
+       "|Civic Number|Address Number",
        required=True, max_length=20, description="House or building number.", example="350"),
     _c("streetPreDir", "Street Pre-Direction", "phoneNumbers[].endUser.streetPreDir",
-       "Pre Dir|Prefix Direction|Street Prefix",
+       "Pre Dir|Prefix Direction|Street Prefix|Pre-Directional|Predirectional",
        max_length=2, description="Direction before the street name.", example="N"),
     _c("streetName", "Street Name", "phoneNumbers[].endUser.streetName",
-       "Street|Address|Street Address|Address 1",
+       "Street|Address|Street Address|Address 1|Address Line 1",
        required=True, max_length=60, description="Street name without the number.",
        example="Fifth"),
     _c("streetType", "Street Type", "phoneNumbers[].endUser.streetType",
        "Street Suffix|Suffix", max_length=20,
        description="Avenue, Road, Court…", example="Ave"),
     _c("streetPostDir", "Street Post-Direction", "phoneNumbers[].endUser.streetPostDir",
-       "Post Dir|Postfix Direction", max_length=2,
+       "Post Dir|Postfix Direction|Post-Directional|Postdirectional", max_length=2,
        description="Direction after the street name.", example="SW"),
     _c("locationType1", "Location Type 1", "phoneNumbers[].endUser.locationType1",
        "Unit Type|Suite Type|Location Type", max_length=20,
        description="Suite, Floor, Apt…", example="Suite"),
     _c("locationValue1", "Location Value 1", "phoneNumbers[].endUser.locationValue1",
-       "Unit|Suite|Apt|Location Value|Unit Number",
+       "Unit|Suite|Apt|Location Value|Unit Number|Suite Number|Apartment|Apt Number",
        max_length=20, description="The suite, floor or apartment number.", example="2134"),
     _c("locationType2", "Location Type 2", "phoneNumbers[].endUser.locationType2",
        "", max_length=20,
@@ -99,7 +103,7 @@ COLUMNS: tuple[Column, ...] = (
        "", max_length=20,
        description="A third location value.", example=""),
     _c("city", "City", "phoneNumbers[].endUser.city",
-       "Town|Municipality", required=True, max_length=50,
+       "Town|Municipality|Locality", required=True, max_length=50,
        description="City of the service address.", example="New York"),
     _c("state", "State/Province", "phoneNumbers[].endUser.state",
        "State|Province|ST|Prov|State Code|Region",
@@ -116,28 +120,33 @@ COLUMNS: tuple[Column, ...] = (
        max_length=12, description="B (Business) or R (Residential); blank means B.",
        example="B"),
     _c("existingPortOutPin", "Port-Out PIN", "phoneNumbers[].portOutInfo.existingPortOutPin",
-       "PIN|Port Out PIN|Passcode|Account PIN|Transfer PIN",
+       "PIN|Port Out PIN|Passcode|Account PIN|Transfer PIN|Port Out Passcode|Number Transfer PIN"
+       "|PIN Code|Carrier PIN|Port PIN|Account Passcode|Security PIN",
        max_length=20, description="PIN the losing carrier issued for port-outs.",
        example="1234", secret=True),
     _c("accountNum", "Account Number", "phoneNumbers[].portOutInfo.accountNum",
-       "Account #|Account|Acct|Acct #|Account No|BAN",
+       "Account #|Account|Acct|Acct #|Account No|BAN|Billing Account Number|Acct Number|Acct No"
+       "|Carrier Account Number|Customer Account Number",
        max_length=40, description="Account number with the losing carrier.",
        example="8001234567", secret=True),
     _c("accountPhoneNumber", "Account Phone Number",
        "phoneNumbers[].portOutInfo.accountPhoneNumber",
-       "BTN|Billing Telephone Number|Billing Number|Main Number|ATN",
+       "BTN|Billing Telephone Number|Billing Number|Main Number|ATN|Billing Phone"
+       "|Billing Phone Number|Main Billing Number|Account Telephone Number",
        max_length=20, description="Main (billing) number on the account.",
        example="212-555-0100"),
     _c("authorizingName", "Authorizing Name", "phoneNumbers[].portOutInfo.authorizingName",
-       "Authorized By|Authorizer|Authorized Name",
+       "Authorized By|Authorizer|Authorized Name|Authorized Signer|Authorizing Signer|Signer"
+       "|Signer Name|Signed By|LOA Signer",
        max_length=100, description="Person who signed the letter of authorisation.",
        example="Jane Doe"),
     _c("authorizingDate", "Authorizing Date", "phoneNumbers[].portOutInfo.authorizingDate",
-       "Authorization Date|LOA Date|Date Authorized",
+       "Authorization Date|LOA Date|Date Authorized|Date Signed|Signature Date|Signed Date",
        max_length=20, description="Date of the authorisation, today or earlier.",
        example="2026-11-20"),
     _c("desiredPortDate", "Desired Port Date", "desiredPortSchedule.desiredPortDate",
-       "Port Date|Due Date|FOC Date|Requested Date",
+       "Port Date|Due Date|FOC Date|Requested Date|Requested Port Date|Desired Due Date"
+       "|Requested Due Date|Port In Date|Desired Date|DDD",
        max_length=20, description="Date to port, today or later; blank lets batchport choose.",
        example=""),
     _c("desiredPortTime", "Desired Port Time", "desiredPortSchedule.desiredPortTime",
@@ -157,7 +166,8 @@ COLUMNS: tuple[Column, ...] = (
        max_length=100, description="Your own reference; no < > [ ] { } = ! ^ ~ \\ `.",
        example="ACME-2026-11"),
     _c("resellerName", "Reseller Name", "resellerName",
-       "Reseller|Losing Carrier|Current Carrier|Carrier",
+       "Reseller|Losing Carrier|Current Carrier|Carrier|Current Provider"
+       "|Current Service Provider|Losing Provider|Old Carrier|Existing Carrier",
        max_length=60, description="Required for Canadian numbers: the losing reseller.",
        example=""),
     _c("voiceType", "Voice Type", "phoneNumbers[].voiceConfiguration.type",
@@ -236,37 +246,49 @@ def _alias_index() -> dict[str, str]:
 
 
 _PARENTHESIS = re.compile(r"\(([^)]*)\)")
+_ALTERNATIVES = re.compile(r"\s/\s|/|\bor\b", re.IGNORECASE)
 
 
 def match_header(text: str) -> str | None:
     """The canonical key a header names, or ``None`` when batchport does not know it.
 
-    Port forms qualify or pair their headers: ``Billing Telephone Number (BTN)`` is tried whole,
-    then without its parenthesis, then as what the parenthesis says; ``PIN / Passcode`` as each
-    of its alternatives in turn. The first that batchport knows wins.
+    A header is tried whole first. Port forms also qualify or pair their headers:
+    ``Billing Telephone Number (BTN)`` is tried without its parenthesis (a qualifier never
+    decides the match on its own: ``Notes (PIN)`` is not a PIN column), and ``PIN / Passcode``
+    or ``City or Town`` as each of its alternatives. Alternatives must agree: ``Account / PIN``
+    names two fields, so it names none.
     """
     index = _alias_index()
     text = str(text)
-    candidates = [text, _PARENTHESIS.sub(" ", text), *_PARENTHESIS.findall(text)]
-    candidates += [part for candidate in list(candidates) for part in candidate.split("/")]
-    for candidate in candidates:
+    for candidate in (text, _PARENTHESIS.sub(" ", text)):
         key = index.get(header_key(candidate))
         if key is not None:
             return key
+    parts = [header_key(part) for part in _ALTERNATIVES.split(_PARENTHESIS.sub(" ", text))]
+    keys = {index.get(part) for part in parts if part}
+    if len(parts) > 1 and len(keys) == 1:
+        return keys.pop()
     return None
 
 
 #: Words in a header that mark its column as a secret, even when batchport does not use it.
-_SECRET_WORDS = re.compile(r"\b(pin|passcode|password|account)", re.IGNORECASE)
+_SECRET_WORDS = re.compile(
+    r"\b(?:pins?|passcodes?|pass ?words?|pass ?phrases?|pwd|account|accounts|acct|acc|ban"
+    r"|security (?:code|question|answer))\b|pin ?#",
+    re.IGNORECASE,
+)
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 def looks_secret(header: str) -> bool:
-    """True when an unknown column's header says PIN, passcode, password or account.
+    """True when a column's header says PIN, passcode, password or account, in any spelling.
 
-    Such a column is masked in every workbook although it is never sent: a customer's file may
-    carry port-out credentials under a header batchport does not recognise.
+    ``PortOutPin``, ``Acct #`` and ``security code`` count. Such a column is masked in every
+    workbook although it may never be sent: a customer's file may carry port-out credentials
+    under a header batchport does not recognise, or twice.
     """
-    return _SECRET_WORDS.search(str(header)) is not None
+    words = _CAMEL.sub(" ", str(header)).replace("_", " ").replace("-", " ")
+    return _SECRET_WORDS.search(words) is not None
 
 
 @cache

@@ -154,6 +154,27 @@ CODES: dict[str, FindingCode] = {
                                        "details; the losing carrier holds one record per account."),
     "order_group_schedule_conflict": _Code(E, "Rows of one order group must share one desired "
                                               "port date, time, time zone and activation."),
+    "digits_lost": _Code(E, "Format the column as Text and retype {header} from the bill: "
+                            "the digits Excel dropped cannot be recovered."),
+    "excel_error_value": _Code(E, "{header} holds an Excel error value instead of data: fix the "
+                                  "formula it came from or type the value."),
+    "placeholder_refused": _Code(E, "{header} holds a placeholder, not a value: type the real "
+                                    "value from the bill."),
+    "placeholder_blanked": _Code(W, "{header} holds a placeholder, not a value: it is read as "
+                                    "blank and nothing is sent for it."),
+    "date_order_conflict": _Code(E, "{header} mixes day-first and month-first dates, so this "
+                                    "one cannot be read safely: write it as YYYY-MM-DD."),
+    "date_read_day_first": _Code(W, "{header} is written day first in this file, so this date "
+                                    "was read day first; check it is the date you meant."),
+    "plus_four_invalid": _Code(E, "{header} must be the 4 extra digits of a ZIP+4 (e.g. 0123), "
+                                  "without the 5-digit ZIP."),
+    "po_box_service_address": _Code(W, "{header} is a post office box: carriers match the "
+                                       "service address where the line is installed, not a "
+                                       "mailing box; give the street address."),
+    "po_box_e911": _Code(E, "{header} is a post office box: E911 needs a street address where "
+                            "help can be sent."),
+    "column_unused": _Code(W, "This column is not one batchport knows, so nothing in it is sent: "
+                              "rename the header if it should be (see batchport template)."),
     "phone_stored_as_number": _Code(W, "Excel stored this phone number as a number; format the "
                                        "column as Text."),
     "stored_as_number": _Code(W, "Excel stored this as a number, so leading zeros may be lost; "

@@ -112,7 +112,7 @@ def broken_rows() -> list[list[object]]:
     ca = {1: "Maple Bakery Inc", 7: "Toronto", 8: "ON", 9: "M5X 1A9", 20: "Northern Resale"}
 
     def row(phone: object, note: str, **changes: object) -> list[object]:
-        values: list[object] = [phone, *base, note, "", "", ""]
+        values: list[object] = [phone, *base, note, "", "", "", "", ""]
         for key, value in changes.items():
             values[int(key[1:])] = value
         return values
@@ -138,7 +138,7 @@ def broken_rows() -> list[list[object]]:
         row("212-555-0103", "too_long", c1=long_name),
         row("212-555-0104", "state_invalid", c8="ZZ"),
         row("212-555-0105", "state_wrong_country", c8="ON"),
-        row("212-555-0133", "state_us_territory", c8="PR", c9="00901"),
+        row("212-555-0144", "state_us_territory", c8="PR", c9="00901"),
         row("212-555-0106", "postal_code_invalid", c9="1234X"),
         canadian("416-555-0107", "postal_code_wrong_country", c9="10118"),
         row("212-555-0108", "type_of_service_invalid", c10="Government"),
@@ -164,14 +164,25 @@ def broken_rows() -> list[list[object]]:
         row("617-555-0127", "zip_leading_zeros_restored", c8="MA", c9=2110),
         row("212-555-0128", "excel_date_converted", c14=dt.date(2026, 11, 2)),
         row("212\u00a0555\u00a00129", "whitespace_cleaned", c1="Hudson\u00a0Dental Group "),
-        row("212-555-0135", "control_characters_removed", c1="Hudson Dental\u202e Group"),
+        row("212-555-0145", "control_characters_removed", c1="Hudson Dental\u202e Group"),
         row("212-555-0130", "account_phone_invalid", c25="123"),
         row("212-555-0131", "e911_incomplete", c26="Front desk"),
         row("(212) 555-0196", "template_example_row", c1="Bayside Dental LLC"),
+        row("212-555-0133", "digits_lost", c12=8001234567890123),
+        row("212-555-0134", "excel_error_value", c11="#SPILL!"),
+        row("212-555-0135", "placeholder_refused", c11="N/A"),
+        row("212-555-0136", "placeholder_blanked", c19="TBD"),
+        row("212-555-0137", "date_order_conflict", c14="25/10/2026"),
+        row("212-555-0138", "date_order_conflict", c14="10/26/2026"),
+        row("212-555-0139", "proves the port date column day first", c15="26/01/2099"),
+        row("212-555-0140", "date_read_day_first", c15="12/01/2099"),
+        row("212-555-0141", "po_box_service_address", c3="PO Box 12"),
+        row("212-555-0142", "po_box_e911", c27="P.O. Box 88"),
+        row("212-555-0143", "plus_four_invalid", c28="12345"),
     ]
 
 
-BROKEN_EXTRA_HEADERS = ["Order Group", "BTN", "E911 Name"]
+BROKEN_EXTRA_HEADERS = ["Order Group", "BTN", "E911 Name", "E911 Street", "E911 Plus Four"]
 
 
 def _save_xlsx(path: Path, headers: list[str], rows: list[list[object]], title: str) -> None:

@@ -11,7 +11,7 @@ from pandera.errors import SchemaError
 from batchport.columns import COLUMNS
 from batchport.findings import CODES
 from batchport.intake import Table
-from batchport.validation import Validation, validate_table
+from batchport.validation import Validation, validate_file, validate_table
 from batchport.validation.checks import CONTEXT, ROW_SCHEMA, checked_frame, failed_cells
 from batchport.validation.normalise import normalise
 
@@ -110,7 +110,7 @@ def test_clean_us_and_canadian_rows_pass() -> None:
                 "e911PostalCodePlusFour": "12",
             },
             "e911PostalCodePlusFour",
-            "postal_code_invalid",
+            "plus_four_invalid",
         ),
     ],
 )
@@ -310,8 +310,8 @@ def test_every_code_of_the_schema_is_reachable() -> None:
         {**US, "phoneNumber": "900-555-0100"},
         {**US, "phoneNumber": "212-555-0199", "state": "ON", "zipCode": "M5X 1A9"},
         {**US, "phoneNumber": "500-555-0100", "state": "ZZ", "zipCode": "1011X"},
-        {**US, "phoneNumber": "123", "accountPhoneNumber": "123", "authorizingDate": "x"},
-        {**US, "phoneNumber": "", "authorizingDate": "2026-11-28", "desiredPortDate": "x"},
+        {**US, "phoneNumber": "123", "accountPhoneNumber": "123", "authorizingDate": "soon"},
+        {**US, "phoneNumber": "", "authorizingDate": "2026-11-28", "desiredPortDate": "later"},
         {**US, "phoneNumber": "800-555-0100", "desiredPortDate": "2026-11-21"},
         {**US, "phoneNumber": "876-555-0100", "desiredPortDate": "2026-11-29"},
         {**US, "desiredPortTime": "25:00", "desiredPortTimeZone": "Mars", "voiceType": "SMS"},
@@ -319,6 +319,7 @@ def test_every_code_of_the_schema_is_reachable() -> None:
         {**CA, "resellerName": "", "voiceType": "EST", "e911Name": "Desk"},
         {**US, "appId": "A1", "e911PostalCodePlusFour": "12", "e911StreetInfo": "Main #2"},
         {**US, "phoneNumber": "787-555-0143", "state": "PR", "zipCode": "00901"},
+        {**US, "streetName": "PO Box 12", "e911StreetNum": "1", "e911StreetInfo": "POB 3"},
     ]
     validation = validate_rows(*rows)
     found = {f.code for f in validation.findings}
@@ -333,7 +334,7 @@ def test_context_columns_never_appear_in_findings() -> None:
 def test_checked_frame_has_blanks_as_na_and_the_context() -> None:
     frame = pd.DataFrame([{**CA, "desiredPortDate": "soon"}], dtype="str", index=[7])
     norm = normalise(frame)
-    checked = checked_frame(norm, frame, TODAY)
+    checked = checked_frame(norm, TODAY)
     assert pd.isna(checked.loc[7, "desiredPortDate"]) and pd.isna(checked.loc[7, "appId"])
     assert checked.loc[7, "_country"] == "CA" and pd.isna(checked.loc[7, "_phone_problem"])
     assert checked.loc[7, "_today"] == "2026-11-27"
@@ -355,3 +356,136 @@ def test_frame_wide_failures_name_their_column_and_every_row() -> None:
     assert cells.to_dict("records") == [
         {"row": 5, "column": "resellerName", "code": "reseller_required"}
     ]
+
+
+@pytest.mark.parametrize(
+    ("number", "street"),
+    [("", "PO Box 12"), ("", "P.O. Box 12"), ("", "p o box 12"), ("1187", "PO Box"),
+     ("", "POB 12"), ("", "Post Office Box 77"), ("", "Box 12"), ("12", "Box"),
+     ("PO Box 12", "Main"), ("", "PMB 401"), ("", "C.P. 123"), ("", "CP 45"),
+     ("", "Case postale 88"), ("", "Boîte postale 4"), ("", "POBox 9")],
+)  # fmt: skip
+def test_a_po_box_is_a_warning_on_the_service_address(number: str, street: str) -> None:
+    row = {**US, "streetName": street, **({"streetNum": number} if number else {})}
+    validation = validate_rows(row)
+    assert problems(validation, "warning") >= {(2, "streetName", "po_box_service_address")}
+    assert validation.error_rows == frozenset()
+
+
+@pytest.mark.parametrize(
+    "street",
+    [
+        "Box Elder Rd",
+        "Boxwood Ln",
+        "Post Rd",
+        "Pope Blvd",
+        "Capital Blvd",
+        "Poblano Way",
+        "Boxer St",
+        "Cape Pointe Dr",
+        "Main St",
+    ],
+)
+def test_streets_that_only_look_like_a_box_are_not_flagged(street: str) -> None:
+    validation = validate_rows({**US, "streetName": street})
+    assert not {f.code for f in validation.findings} & {"po_box_service_address", "po_box_e911"}
+
+
+def test_a_po_box_in_the_e911_street_is_an_error() -> None:
+    e911 = {"e911StreetNum": "1", "e911StreetInfo": "P.O. Box 88", "e911City": "Helena",
+            "e911State": "MT", "e911PostalCode": "59601"}  # fmt: skip
+    validation = validate_rows({**US, **e911})
+    assert problems(validation) == {(2, "e911StreetInfo", "po_box_e911")}
+
+
+def test_a_refused_cell_gets_one_finding_not_a_cascade() -> None:
+    validation = validate_rows(
+        {**US, "existingPortOutPin": "N/A"},
+        {**US, "phoneNumber": "212-555-0144", "name": "#REF!"},
+        {**US, "phoneNumber": "TBD"},
+    )
+    assert problems(validation) == {
+        (2, "existingPortOutPin", "placeholder_refused"),
+        (3, "name", "excel_error_value"),
+        (4, "phoneNumber", "placeholder_refused"),
+    }
+    assert validation.error_rows == frozenset({2, 3, 4})
+    assert not problems(validation, "warning") & {(2, "existingPortOutPin",
+                                                   "port_out_credentials_missing")}  # fmt: skip
+
+
+def test_placeholder_in_an_optional_column_leaves_the_row_valid_and_blank() -> None:
+    validation = validate_rows({**US, "customerOrderReference": "TBD", "desiredPortDate": "TBD"})
+    assert validation.error_rows == frozenset()
+    assert problems(validation, "warning") >= {
+        (2, "customerOrderReference", "placeholder_blanked"),
+        (2, "desiredPortDate", "placeholder_blanked"),
+    }
+    assert validation.rows.loc[2, "customerOrderReference"] == ""
+    assert validation.rows.loc[2, "desiredPortDate"] == ""
+
+
+def test_a_placeholder_in_one_e911_field_still_needs_the_rest() -> None:
+    e911 = {"e911StreetNum": "1", "e911StreetInfo": "Main St", "e911City": "N/A",
+            "e911State": "NY", "e911PostalCode": "10118"}  # fmt: skip
+    validation = validate_rows({**US, **e911})
+    assert problems(validation) == {(2, "e911City", "e911_incomplete")}
+
+
+def test_plus_four_advice_talks_about_four_digits() -> None:
+    validation = validate_rows({**US, "e911PostalCodePlusFour": "12345"})
+    (finding,) = [f for f in validation.findings if f.code == "plus_four_invalid"]
+    assert finding.column == "e911PostalCodePlusFour"
+    assert "4 extra digits" in finding.message and "A1A" not in finding.message
+
+
+def write_csv(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_excel_csv_dates_with_midnight_leave_no_invalid_row(tmp_path: Path) -> None:
+    head = "Phone Number,Name,Street Number,Street Name,City,State,ZIP,PIN,Authorizing Date,"
+    source = write_csv(
+        tmp_path / "midnight.csv",
+        head + "Desired Port Date\n"
+        "(212) 555-0143,Acme,350,Fifth Ave,New York,NY,10118,4821,11/2/2026 0:00,\n"
+        "(212) 555-0144,Acme,350,Fifth Ave,New York,NY,10118,4821,11/2/2026 12:00:00 AM,\n"
+        "(212) 555-0145,Acme,350,Fifth Ave,New York,NY,10118,4821,2026-11-02,12/8/2026 0:00\n",
+    )
+    validation = validate_file(source, today=TODAY)
+    assert validation.invalid == 0
+    assert validation.rows["authorizingDate"].tolist() == ["2026-11-02"] * 3
+    assert validation.rows.loc[4, "desiredPortDate"] == "2026-12-08"
+
+
+def test_day_first_csv_is_read_day_first_in_every_row(tmp_path: Path) -> None:
+    head = "Phone Number,Name,Street Number,Street Name,City,State,ZIP,PIN,Reseller Name,"
+    source = write_csv(
+        tmp_path / "dayfirst.csv",
+        head + "Authorizing Date,Desired Port Date\n"
+        "(416) 555-0143,Acme,290,Bremner,Toronto,ON,M5V 3L9,4821,Lake,25/11/2026,25/01/2027\n"
+        "(416) 555-0144,Acme,290,Bremner,Toronto,ON,M5V 3L9,4821,Lake,03/11/2026,12/01/2027\n",
+    )
+    validation = validate_file(source, today=TODAY)
+    assert validation.rows.loc[3, "authorizingDate"] == "2026-11-03"
+    assert validation.rows.loc[3, "desiredPortDate"] == "2027-01-12"
+    day_first = {(f.row, f.column, f.sent) for f in validation.findings
+                 if f.code == "date_read_day_first"}  # fmt: skip
+    assert day_first == {(3, "authorizingDate", "2026-11-03"), (3, "desiredPortDate", "2027-01-12")}
+
+
+def test_unused_columns_are_named_once_each(tmp_path: Path) -> None:
+    source = write_csv(
+        tmp_path / "extra.csv",
+        "Phone Number,Name,Street Number,Street Name,City,State,ZIP,PIN,Notes,PIN,Empty\n"
+        "(212) 555-0143,Acme,350,Fifth,New York,NY,10118,4821,call first,9999,\n"
+        "(212) 555-0144,Acme,350,Fifth,New York,NY,10118,4821,,9999,\n",
+    )
+    validation = validate_file(source, today=TODAY)
+    unused = [f for f in validation.findings if f.code == "column_unused"]
+    assert [(f.row, f.severity) for f in unused] == [(1, "warning"), (1, "warning")]
+    messages = " ".join(f.message for f in unused)
+    assert '"Notes"' in messages and "second Port-Out PIN column" in messages
+    assert "Empty" not in messages  # a column with nothing in it loses nothing
+    assert validation.invalid == 0

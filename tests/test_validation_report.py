@@ -113,12 +113,14 @@ def test_findings_sheet_lists_every_finding_errors_first(tmp_path: Path) -> None
         "Row", "Column", "Header", "Code", "Severity", "Message", "Value", "Sent as"
     )  # fmt: skip
     assert len(rows) - 1 == len(validation.findings)
-    assert [r[4] for r in rows[1:]] == ["error", "warning", "warning", "info", "info", "info"]
-    assert [r[0] for r in rows[2:]] == [3, 4, 2, 3, 4]  # each severity in row order
+    severities = ["error", "warning", "warning", "warning", "info", "info", "info"]
+    assert [r[4] for r in rows[1:]] == severities
+    assert [r[0] for r in rows[2:]] == [1, 3, 4, 2, 3, 4]  # each severity in row order
+    assert rows[2][1:4] == ("My Notes", "My Notes", "column_unused")  # found on the header row
     found = {(r[0], r[1], r[3], r[4]) for r in rows[1:]}
     assert (3, "phoneNumber", "phone_toll_free", "error") in found
     assert (4, "existingPortOutPin", "port_out_credentials_missing", "warning") in found
-    assert rows[4][6:] == ("212-736-0143", "+12127360143")
+    assert rows[5][6:] == ("212-736-0143", "+12127360143")
     assert all("4321" not in str(r) and "12345678" not in str(r) for r in rows)
     assert len(sheet.conditional_formatting) == 1
     assert sheet["F2"].alignment.wrap_text and sheet["F2"].alignment.vertical == "top"

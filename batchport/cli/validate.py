@@ -63,10 +63,15 @@ _HEADINGS = {
 }
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def _render_validation(validation: Any, report: Path | None) -> None:
     click.echo(
         f"{validation.row_count} rows: {validation.valid} valid, {validation.invalid} invalid; "
-        f"{validation.errors} errors, {validation.warnings} warnings, {validation.infos} info"
+        f"{_count(validation.errors, 'error')}, {_count(validation.warnings, 'warning')}, "
+        f"{validation.infos} info"
     )
     groups = validation.code_groups()
     width = max(shutil.get_terminal_size((80, 24)).columns, 60)

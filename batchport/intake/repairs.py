@@ -2,8 +2,14 @@
 
 Excel stores phone numbers and ZIP codes as numbers (dropping leading zeros), dates and times
 as serial values, and people paste non-breaking spaces. ``repair_column`` turns one column of
-raw cell values (text, numbers, dates, times) into text and returns a warning for each cell it
-had to change, so the user can see what was read.
+raw cell values (text, numbers, dates, times) into text and returns a finding for each cell it
+had to change, with the value read and the value batchport will send, so the user can see what
+was read.
+
+Some damage cannot be undone: Excel keeps 15 significant digits of a number, so an account
+number, PIN or phone number stored as a number of 16 or more digits has already lost its last
+digits, and one shown in scientific notation (``8.00123E+11``) lost them when it was typed or
+exported. Those cells are errors (``digits_lost``): only the customer can retype the value.
 """
 
 from __future__ import annotations
@@ -13,15 +19,21 @@ import math
 
 import pandas as pd
 
-from batchport.findings import concat_frames, empty_frame, frame_of
+from batchport.columns import column
+from batchport.findings import advice_for, concat_frames, empty_frame, frame_of
 
-__all__ = ["DATE_KEYS", "PHONE_KEYS", "TIME_KEYS", "repair_column"]
+__all__ = ["DATE_KEYS", "DIGIT_KEYS", "PHONE_KEYS", "TIME_KEYS", "repair_column"]
 
 PHONE_KEYS = frozenset({"phoneNumber", "accountPhoneNumber"})
 DATE_KEYS = frozenset({"authorizingDate", "desiredPortDate"})
 TIME_KEYS = frozenset({"desiredPortTime"})
 _ZIP_KEYS = frozenset({"zipCode", "e911PostalCode"})
-_DIGIT_KEYS = PHONE_KEYS | _ZIP_KEYS | {"existingPortOutPin", "accountNum"}
+_PLUS_FOUR_KEYS = frozenset({"e911PostalCodePlusFour"})
+#: Columns of identifiers made of digits, which Excel turns into numbers when it can.
+DIGIT_KEYS = PHONE_KEYS | _ZIP_KEYS | _PLUS_FOUR_KEYS | {"existingPortOutPin", "accountNum"}
+#: Excel keeps 15 significant digits of a number; a number cell with more has lost the rest.
+_EXCEL_DIGITS = 15
+_SCIENTIFIC = r"^[0-9]+(\.[0-9]+)?[eE]\+?[0-9]+$"
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 # Real characters, not escapes: pyarrow (RE2) runs the pattern only when it has no \u.
 _UNTIDY = "^[ \t]|[ \t]$|  |[\t\r\n\f\v\u00a0\u2007\u202f\u200b\ufeff]"
@@ -113,29 +125,76 @@ def _repair_known(
     text: pd.Series, key: str, numeric: pd.Series, other: pd.Series
 ) -> tuple[pd.Series, list[pd.DataFrame]]:
     frames = []
-    if key in _DIGIT_KEYS:
+    if key in DIGIT_KEYS:
         float_text = text.str.match(r"^[0-9]+\.0+$")
         text = text.where(~float_text, text.str.replace(r"\.0+$", "", regex=True))
         numeric = numeric | float_text
+        lost = _digits_lost(text, numeric)
+        frames.append(frame_of(lost, key, "digits_lost", text, _lost_message(text, key)))
+        numeric = numeric & ~lost
     if key in PHONE_KEYS:
         frames.append(frame_of(numeric, key, "phone_stored_as_number", text, sent=text))
     if key in ("existingPortOutPin", "accountNum"):
         frames.append(frame_of(numeric, key, "stored_as_number", text, sent=text))
     if key in _ZIP_KEYS:
-        short = text.str.match(r"^[0-9]{3,4}$")
-        padded = text.where(~short, text.str.zfill(5))
-        frames.append(frame_of(short, key, "zip_leading_zeros_restored", text, sent=padded))
-        text = padded
+        text, restored = _restore_zeros(text, key, r"^[0-9]{3,4}$", 5, "ZIP code")
+        frames.append(restored)
+        text, restored = _restore_zeros(text, key, r"^[0-9]{7,8}$", 9, "ZIP+4")
+        frames.append(restored)
+    if key in _PLUS_FOUR_KEYS:
+        text, restored = _restore_zeros(text, key, r"^[0-9]{1,3}$", 4, "ZIP+4 extension")
+        frames.append(restored)
     if key in DATE_KEYS:
         serial = text.str.match(r"^[0-9]{5}(\.[0-9]+)?$")
-        read = text
+        before = text
         if serial.any():
             text = text.where(~serial, _serial_date(text.where(serial, "")))
-        frames.append(frame_of(serial | other, key, "excel_date_converted", read, sent=text))
+        frames.append(frame_of(serial | other, key, "excel_date_converted", before, sent=text))
     if key in TIME_KEYS:
         fraction = text.str.match(r"^0?\.[0-9]+$|^0$")
-        read = text
+        before = text
         if fraction.any():
             text = text.where(~fraction, _day_fraction(text.where(fraction, "")))
-        frames.append(frame_of(fraction | other, key, "excel_time_converted", read, sent=text))
+        frames.append(frame_of(fraction | other, key, "excel_time_converted", before, sent=text))
     return text, frames
+
+
+def _digits_lost(text: pd.Series, numeric: pd.Series) -> pd.Series:
+    """Cells whose digits Excel has already cut: a number of 16+ digits, or E-notation text."""
+    long_number = numeric & (text.str.len() > _EXCEL_DIGITS) & text.str.isdigit()
+    maybe = text.str.contains("[eE]", regex=True)  # cheap first pass: few cells have an E
+    scientific = maybe & text.where(maybe, "").str.match(_SCIENTIFIC)
+    return long_number | scientific
+
+
+def _lost_message(text: pd.Series, key: str) -> pd.Series:
+    # Never the value itself: the column may be a secret, and messages are not masked.
+    digits = text.str.isdigit()
+    count = text.str.len().astype("str")
+    how = ("Excel kept 15 of this number's " + count + " digits. ").where(
+        digits, "The value is in scientific notation, which dropped digits. "
+    )
+    return how + advice_for("digits_lost", column(key).header)  # read only where ``lost``
+
+
+def _restore_zeros(
+    text: pd.Series, key: str, pattern: str, width: int, what: str
+) -> tuple[pd.Series, pd.DataFrame]:
+    """Put back the leading zeros of ``what`` (``width`` digits) where ``text`` matches ``pattern``.
+
+    A nine-digit ZIP+4 gets its hyphen. Returns the repaired text and the warnings, each showing
+    the value read and the value that will be sent.
+    """
+    short = text.str.match(pattern)
+    if not short.any():
+        return text, empty_frame()
+    padded = text.str.zfill(width)
+    if width == 9:
+        padded = padded.str.slice(0, 5) + "-" + padded.str.slice(5)
+    repaired = text.where(~short, padded)
+    message = (
+        f"The {what} had lost its leading zeros (Excel stores it as a number): read "
+        + text + " as " + repaired + f" (a {what} has {width} digits); format the column as Text."
+    )  # fmt: skip
+    found = frame_of(short, key, "zip_leading_zeros_restored", text, message, sent=repaired)
+    return repaired, found

@@ -30,6 +30,7 @@ from batchport.validation.checks import check_rows
 from batchport.validation.cross_row import check_across_rows
 from batchport.validation.examples import find_example_rows
 from batchport.validation.normalise import normalise
+from batchport.validation.unused import unused_columns
 
 __all__ = ["CodeGroup", "Validation", "validate_file", "validate_table"]
 
@@ -197,16 +198,13 @@ def validate_table(table: Table, *, today: date | None = None) -> Validation:
     """Normalise and validate a table already read; see ``validate_file``."""
     today = today or date.today()
     norm = normalise(table.frame)
-    frame = concat_frames(
-        [
-            table.repairs,
-            norm.findings,
-            check_rows(norm, table.frame, today),
-            check_across_rows(norm.rows, table.frame),
-            find_example_rows(norm.rows, table.frame),
-        ],
-        sort=True,
-    )
+    read = [table.repairs, norm.findings, unused_columns(table)]
+    checks = [
+        check_rows(norm, table.frame, today),
+        check_across_rows(norm.rows, table.frame),
+        find_example_rows(norm.rows, table.frame),
+    ]
+    frame = concat_frames([*read, *_beside_refusals(checks, read)], sort=True)
     frame = _final_sent(frame, norm.rows)
     errors = frame.loc[frame["severity"] == Severity.ERROR.value, "row"]
     return Validation(table, norm.rows, frame, frozenset(int(r) for r in errors.unique()))
@@ -251,3 +249,17 @@ def _told(messages: np.ndarray, values: np.ndarray, sent: np.ndarray) -> list[st
 def _cut(texts: list[str], limit: int = 60) -> list[str]:
     """``texts`` each cut to ``limit`` characters with an … (for a message)."""
     return [t if len(t) <= limit else t[: limit - 1] + "\u2026" for t in texts]
+
+
+def _beside_refusals(checks: list[pd.DataFrame], read: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """``checks`` without the findings on cells that reading already refused with an error.
+
+    A PIN of ``N/A`` is one error (a placeholder), not also "missing"; a phone number whose
+    digits Excel cut is one error, not also "malformed".
+    """
+    refused = [f.loc[f["severity"] == Severity.ERROR.value, ["row", "column"]] for f in read]
+    cells = pd.concat([r for r in refused if len(r)] or [refused[0]])
+    if cells.empty:
+        return checks
+    known = pd.MultiIndex.from_frame(cells)
+    return [f[~pd.MultiIndex.from_frame(f[["row", "column"]]).isin(known)] for f in checks]
