@@ -13,6 +13,7 @@ from run_inputs import planned_order
 
 from batchport.errors import JournalError
 from batchport.journal import Journal, NumberUpdate, open_journal, owner_alive, process_owner
+from batchport.journal.schema import SCHEMA_VERSION
 from batchport.planner import PlannedOrder
 from batchport.portability import PortabilityRecord
 from batchport.redaction import remember
@@ -66,7 +67,7 @@ def test_plan_round_trip_and_resume_state(tmp_path: Path) -> None:
         assert not journal.begin_batch("b1", source="x", target="sandbox", rows=[], now=NOW)
     con = sqlite3.connect(path)
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert con.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
 def test_portability_cache_is_per_target_and_expires(tmp_path: Path) -> None:

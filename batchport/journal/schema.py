@@ -5,11 +5,11 @@ DDL only; the queries that read and write these tables are in ``batchport.journa
 
 from __future__ import annotations
 
-__all__ = ["APPLICATION_ID", "SCHEMA", "SCHEMA_VERSION"]
+__all__ = ["APPLICATION_ID", "MIGRATIONS", "SCHEMA", "SCHEMA_VERSION"]
 
 #: ``PRAGMA application_id`` of a batchport journal ("BPJ1"), so a foreign file is recognised.
 APPLICATION_ID = 0x42504A31
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE batches (
@@ -19,7 +19,9 @@ CREATE TABLE batches (
     created_at  TEXT NOT NULL,
     planned     INTEGER NOT NULL DEFAULT 0,
     finished_at TEXT,
-    owner       TEXT
+    owner       TEXT,
+    sheet       TEXT NOT NULL DEFAULT '',
+    result_path TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE input_rows (
     batch_id  TEXT NOT NULL REFERENCES batches (id),
@@ -88,4 +90,34 @@ CREATE TABLE events (
     detail    TEXT NOT NULL
 );
 CREATE INDEX events_batch ON events (batch_id);
+CREATE TABLE corrections (
+    batch_id     TEXT NOT NULL,
+    row          INTEGER NOT NULL,
+    visible_hash TEXT NOT NULL,
+    source       TEXT NOT NULL,
+    sheet        TEXT NOT NULL,
+    at           TEXT NOT NULL,
+    PRIMARY KEY (batch_id, row)
+) WITHOUT ROWID;
 """
+
+#: What turns a journal of schema ``N - 1`` into schema ``N``, by ``N``: a journal written by an
+#: older batchport is brought up to date in one transaction when it is opened.
+MIGRATIONS: dict[int, str] = {
+    # 2: the sheet and result workbook a batch was run with (later commands reread and rewrite
+    # them), and the rows ``batchport resubmit`` applied: the hash of what the row shows and
+    # the file (and sheet) it was read from.
+    2: """
+ALTER TABLE batches ADD COLUMN sheet TEXT NOT NULL DEFAULT '';
+ALTER TABLE batches ADD COLUMN result_path TEXT NOT NULL DEFAULT '';
+CREATE TABLE corrections (
+    batch_id     TEXT NOT NULL,
+    row          INTEGER NOT NULL,
+    visible_hash TEXT NOT NULL,
+    source       TEXT NOT NULL,
+    sheet        TEXT NOT NULL,
+    at           TEXT NOT NULL,
+    PRIMARY KEY (batch_id, row)
+) WITHOUT ROWID;
+""",
+}

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from batchport.errors import JournalError
-from batchport.journal.schema import APPLICATION_ID, SCHEMA, SCHEMA_VERSION
+from batchport.journal.schema import APPLICATION_ID, MIGRATIONS, SCHEMA, SCHEMA_VERSION
 
 __all__ = ["JournalStore", "owner_alive", "process_owner"]
 
@@ -85,9 +85,14 @@ class JournalStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
-        if version < SCHEMA_VERSION:
+        if version == 0:
             with self._transaction():
                 self._create_schema()
+        elif version < SCHEMA_VERSION:
+            with self._transaction() as db:
+                for step in range(version + 1, SCHEMA_VERSION + 1):
+                    _run_script(db, MIGRATIONS[step])
+                db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     def _create_schema(self) -> None:
         _write_schema(self._db)
@@ -143,11 +148,17 @@ def _create(path: Path) -> None:
 
 
 def _write_schema(db: sqlite3.Connection) -> None:
-    for statement in SCHEMA.split(";"):
-        if statement.strip():
-            db.execute(statement)
+    _run_script(db, SCHEMA)
     db.execute(f"PRAGMA application_id={APPLICATION_ID}")
     db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+
+def _run_script(db: sqlite3.Connection, script: str) -> None:
+    """Run each statement of ``script`` inside the caller's transaction (no executescript,
+    which would commit it)."""
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
 
 
 def process_owner() -> str:
