@@ -138,12 +138,24 @@ def test_rejected_numbers_are_free_again_for_a_corrected_file(tmp_path: Path) ->
     assert rerun.outcomes["submitted"] == 2 and rerun.outcomes["already_in_order"] == 0
 
 
-def test_without_track_the_numbers_stay_in_their_order(tmp_path: Path) -> None:
+def test_run_reads_the_holding_order_before_refusing_a_number(tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
-    run_batch(write_rows(tmp_path / "in.csv", [ca_row(200)]), settings)
-    advance_sandbox(settings, 2)
+    first = run_batch(write_rows(tmp_path / "in.csv", [us_row(100), ca_row(200)]), settings)
+    held = write_rows(tmp_path / "again.csv", [us_row(100)])
+    pending = run_batch(held, settings)
+    us_order = next(order for order in first.orders if order.carrier == "Verizon Wireless")
+    assert pending.outcomes["already_in_order"] == 1 and pending.sent == 0
+    sheet = openpyxl.load_workbook(pending.result_path, read_only=True)["Rows"]
+    message = list(sheet.values)[1][9]
+    assert f"Already in order {us_order.reference} (id {us_order.id}, PENDING)" in message
+    advance_sandbox(settings, 2)  # no track: the Canadian order ends CANCELED, 200 REJECTED
+    calls_before = first.api_calls
     rerun = run_batch(write_rows(tmp_path / "fixed.csv", [ca_row(200, "Rogers")]), settings)
-    assert rerun.outcomes["already_in_order"] == 1
+    assert rerun.outcomes["submitted"] == 1 and rerun.outcomes["already_in_order"] == 0
+    assert calls_before > 0 and rerun.api_calls >= 3  # token, one GET of the order, create...
+    with open_journal(settings.state_path) as journal:
+        details = [detail for _, _, detail in journal.events(first.batch_id)]
+    assert any(d.startswith("run: +14165550200 PENDING → REJECTED") for d in details)
 
 
 def test_cli_track_json_exit_codes_and_a_missing_source(tmp_path: Path) -> None:

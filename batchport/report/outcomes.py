@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from batchport.columns import column
+from batchport.columns import RESULT_COLUMNS, column
 from batchport.journal import ActiveNumber, NumberRecord
 from batchport.planner import PlannedOrder
 from batchport.portability import PortabilityRecord
@@ -60,16 +60,16 @@ class RowOutcome:
     fields, in this order, so a value is always written under its own header.
     """
 
-    source_row: int = field(metadata={"header": "Source row"})
-    outcome: Outcome = field(metadata={"header": "Outcome"})
-    e164: str = field(metadata={"header": "E.164"})
-    country: str = field(metadata={"header": "Country"})
-    carrier: str = field(default="", metadata={"header": "Carrier"})
-    order_reference: str = field(default="", metadata={"header": "Order reference"})
-    order_id: int | None = field(default=None, metadata={"header": "Order ID"})
-    number_status: str = field(default="", metadata={"header": "Number status"})
-    foc_date: str = field(default="", metadata={"header": "FOC date"})
-    message: str = field(metadata={"header": "Message"})
+    source_row: int = field(metadata={"header": RESULT_COLUMNS[0]})
+    outcome: Outcome = field(metadata={"header": RESULT_COLUMNS[1]})
+    e164: str = field(metadata={"header": RESULT_COLUMNS[2]})
+    country: str = field(metadata={"header": RESULT_COLUMNS[3]})
+    carrier: str = field(default="", metadata={"header": RESULT_COLUMNS[4]})
+    order_reference: str = field(default="", metadata={"header": RESULT_COLUMNS[5]})
+    order_id: int | None = field(default=None, metadata={"header": RESULT_COLUMNS[6]})
+    number_status: str = field(default="", metadata={"header": RESULT_COLUMNS[7]})
+    foc_date: str = field(default="", metadata={"header": RESULT_COLUMNS[8]})
+    message: str = field(metadata={"header": RESULT_COLUMNS[9]})
 
     def cells(self) -> tuple[object, ...]:
         """The row's leading cells, in :data:`ROW_COLUMNS` order (no order id: blank)."""
@@ -299,9 +299,10 @@ def _unplanned(where: _Where, records: RunRecords) -> RowOutcome:
     """The outcome of a row that is valid but in no planned order of this batch."""
     active = records.active.get(where.phone)
     if active is not None:
+        status = f", {active.status}" if active.status else ""
         message = (
-            f"Already in order {active.reference} (id {active.order_id}) from an earlier run; "
-            "not sent again."
+            f"Already in order {active.reference} (id {active.order_id}{status}) from an "
+            "earlier run; not sent again."
         )
         return where.outcome(
             Outcome.ALREADY_IN_ORDER,
