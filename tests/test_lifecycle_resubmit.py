@@ -127,6 +127,36 @@ def rows_sheet(path: Path) -> dict[str, dict[str, object]]:
     }
 
 
+def highlighted(path: Path) -> set[tuple[str, str]]:
+    """``(E.164, header)`` of every cell of the Rows sheet coloured on its own (the column
+    the losing carrier's reason says to correct)."""
+    sheet = openpyxl.load_workbook(path)["Rows"]
+    header = [cell.value for cell in sheet[1]]
+    found = set()
+    for formatting in sheet.conditional_formatting:
+        for rule in formatting.rules:
+            if rule.formula != ["TRUE"]:
+                continue
+            for cells in formatting.sqref.ranges:
+                phone = sheet.cell(cells.min_row, header.index("E.164") + 1).value
+                found.add((str(phone), str(header[cells.min_col - 1])))
+    return found
+
+
+def test_the_column_to_correct_is_highlighted_until_the_row_is_resubmitted(
+    tmp_path: Path,
+) -> None:
+    settings = settings_for(tmp_path)
+    result_path = first_batch(tmp_path, settings)
+    assert highlighted(result_path) == {
+        ("+14165550200", "Port-Out PIN"),
+        ("+14165550201", "Port-Out PIN"),
+    }
+    edit_rows(result_path, {"+14165550200": {"Port-Out PIN": GOOD_PIN}})
+    resubmit(settings, result_path)
+    assert highlighted(result_path) == {("+14165550201", "Port-Out PIN")}
+
+
 def test_resubmit_updates_the_pending_order_and_moves_rejected_numbers_to_a_new_order(
     tmp_path: Path,
 ) -> None:

@@ -29,9 +29,11 @@ __all__ = [
     "Outcome",
     "RowOutcome",
     "RunRecords",
+    "columns_to_fix",
     "order_summaries",
     "outcome_frame",
     "row_outcomes",
+    "to_fix",
 ]
 
 
@@ -277,17 +279,36 @@ def _carrier_refusal(status: str, reason: str) -> str:
     """
     verb = "excluded" if status == "EXCLUDED" else "rejected"
     said = _sentence(reason or "no reason given")
-    lowered = reason.lower()
-    keys = next((keys for words, keys in _REASON_COLUMNS if any(w in lowered for w in words)), ())
+    keys = columns_to_fix(reason)
     fix = (
         f"Correct {' / '.join(column(key).header for key in keys)}"
         if keys
         else "Correct the row as the reason says"
     )
     return (
-        f"The losing carrier {verb} this number: {said} {fix}, then run the row in a new file; "
-        "numbers already submitted are recognised and skipped."
+        f"The losing carrier {verb} this number: {said} {fix} (here, in the Rows sheet), then "
+        "run batchport resubmit with this workbook."
     )
+
+
+def columns_to_fix(reason: str) -> tuple[str, ...]:
+    """The input columns (canonical keys) a losing carrier's ``reason`` says to correct: a PIN
+    mismatch the port-out PIN, an address mismatch the address columns; () when it names none.
+    """
+    lowered = reason.lower()
+    return next((keys for words, keys in _REASON_COLUMNS if any(w in lowered for w in words)), ())
+
+
+def to_fix(records: RunRecords) -> dict[int, tuple[str, ...]]:
+    """Spreadsheet row → the input columns to correct, for every number of a created order
+    that the losing carrier rejected or excluded with a reason naming them."""
+    found = {}
+    for row, number in records.numbers.items():
+        if not number.refused and number.number_status in _LOST_STATUSES:
+            keys = columns_to_fix(number.message)
+            if keys:
+                found[row] = keys
+    return found
 
 
 def _sentence(text: str) -> str:

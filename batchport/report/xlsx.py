@@ -81,7 +81,8 @@ class SheetSpec:
     characters (guessed from the header and the first rows when empty). ``masked_columns``:
     header text → secret field key (e.g. ``"accountNum"``), whose values are masked as that
     field. ``fill_column`` / ``fills``: the header whose value colours the whole row, and the
-    value → RGB colour map.
+    value → RGB colour map. ``cell_fills``: single cells to colour over their row's colour,
+    ``(data row position from 0, column position from 0)`` → RGB colour.
     """
 
     name: str
@@ -91,6 +92,7 @@ class SheetSpec:
     masked_columns: Mapping[str, str] = field(default_factory=dict)
     fill_column: str | None = None
     fills: Mapping[str, str] = field(default_factory=dict)
+    cell_fills: Mapping[tuple[int, int], str] = field(default_factory=dict)
 
 
 @contextlib.contextmanager
@@ -180,6 +182,8 @@ def _write_frame(sheet: _Sheet, spec: SheetSpec, count: int, widths: list[float]
     sheet.append([_header_cell(sheet, text) for text in spec.columns])
     last = get_column_letter(max(len(spec.columns), 1))
     sheet.auto_filter.ref = f"A1:{last}{count + 1}"
+    if spec.cell_fills and count:
+        _add_cell_fills(sheet, spec)  # first: the earlier rule wins over the row's colour
     if spec.fill_column is not None and spec.fills and count:
         _add_fills(sheet, spec, last, count + 1)
 
@@ -236,6 +240,16 @@ def _add_fills(sheet: _Sheet, spec: SheetSpec, last: str, last_row: int) -> None
         fill = PatternFill(start_color=colour, end_color=colour, fill_type="solid")
         rule = FormulaRule(formula=[f'${letter}2="{literal}"'], fill=fill)  # type: ignore[no-untyped-call]
         sheet.conditional_formatting.add(area, rule)
+
+
+def _add_cell_fills(sheet: _Sheet, spec: SheetSpec) -> None:
+    by_colour: dict[str, list[str]] = {}
+    for (row, column), colour in sorted(spec.cell_fills.items()):
+        by_colour.setdefault(colour, []).append(f"{get_column_letter(column + 1)}{row + 2}")
+    for colour, cells in by_colour.items():
+        fill = PatternFill(start_color=colour, end_color=colour, fill_type="solid")
+        rule = FormulaRule(formula=["TRUE"], fill=fill)  # type: ignore[no-untyped-call]
+        sheet.conditional_formatting.add(" ".join(cells), rule)
 
 
 def make_reproducible(path: Path, stamp: datetime) -> None:
