@@ -335,3 +335,25 @@ def test_tracked_changes_update_numbers_and_status_and_free_numbers(tmp_path: Pa
         # a rejected number is free again for a later batch; the confirmed one is not
         active = journal.active_numbers("sandbox", numbers, exclude_batch="b2")
         assert list(active) == ["+12125550002"]
+
+
+def test_a_schema_1_journal_is_migrated_keeping_its_batches(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite"
+    with open_journal(path) as journal:
+        journal.begin_batch("b1", source="in.csv", target="sandbox", rows=[], now=NOW)
+    con = sqlite3.connect(path)  # what batchport 1 left: no sheet, result path or corrections
+    con.execute("ALTER TABLE batches DROP COLUMN sheet")
+    con.execute("ALTER TABLE batches DROP COLUMN result_path")
+    con.execute("DROP TABLE corrections")
+    con.execute("PRAGMA user_version=1")
+    con.commit()
+    con.close()
+    with open_journal(path) as journal:
+        (batch,) = journal.batches()
+        assert (batch.id, batch.sheet, batch.result_path) == ("b1", "", "")
+        journal.record_result_path("b1", tmp_path / "out.xlsx")
+        assert journal.batches()[0].result_path == str(tmp_path / "out.xlsx")
+        assert journal.corrections("b1") == {}
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    con.close()

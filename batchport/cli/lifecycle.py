@@ -448,6 +448,12 @@ def documents_upload(
         click.echo(json.dumps([item.to_json() for item in done]))
         return
     for item in done:
+        if item.already:
+            click.echo(
+                f"Order {item.order_id}: {item.name} was uploaded before as document "
+                f"{item.document_id}; not sent again."
+            )
+            continue
         click.echo(
             f"Order {item.order_id}: {item.name} ({item.kind}, {item.size:,} bytes) uploaded "
             f"as document {item.document_id}."

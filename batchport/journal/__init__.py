@@ -551,17 +551,38 @@ class Journal(JournalStore):
             _event(db, batch_id, now, "canceled", reference, str(order_id))
         return True
 
-    def record_document(self, order_id: int, document_id: int, name: str, now: datetime) -> bool:
-        """A document ``name`` was attached to the created order ``order_id`` as
-        ``document_id``: a ``document`` event (``"<order id> <document id> <name>"``) is
-        appended. Returns False, changing nothing, when the journal has no such order."""
+    def record_document(
+        self, order_id: int, document_id: int, name: str, now: datetime, digest: str = ""
+    ) -> bool:
+        """A document ``name`` (content hash ``digest``) was attached to the created order
+        ``order_id`` as ``document_id``: a ``document`` event (``"<order id> <document id>
+        <name>"``, then `` sha256:<digest>`` when given) is appended. Returns False, changing
+        nothing, when the journal has no such order."""
         known = self.order_submission(order_id)
         if known is None:
             return False
         batch_id, reference = known
+        detail = f"{order_id} {document_id} {name}" + (f" sha256:{digest}" if digest else "")
         with self._transaction() as db:
-            _event(db, batch_id, now, "document", reference, f"{order_id} {document_id} {name}")
+            _event(db, batch_id, now, "document", reference, detail)
         return True
+
+    def uploaded_documents(self, order_id: int) -> dict[tuple[str, str], int]:
+        """The documents journaled for order ``order_id``: ``(name, content hash)`` → the
+        document id (the hash is "" for an upload journaled without one)."""
+        known = self.order_submission(order_id)
+        if known is None:
+            return {}
+        found: dict[tuple[str, str], int] = {}
+        for (detail,) in self._query(
+            "SELECT detail FROM events WHERE batch_id = ? AND reference = ? AND kind = 'document'",
+            known,
+        ):
+            order, document, rest = [*detail.split(" ", 2), "", ""][:3]
+            name, _, digest = rest.rpartition(" sha256:") if " sha256:" in rest else (rest, "", "")
+            if order == str(order_id) and document.isdigit():
+                found[(name, digest)] = int(document)
+        return found
 
     def record_activated(
         self, order_id: int, group: str, numbers: Iterable[str], status: str, now: datetime
