@@ -248,6 +248,10 @@ def test_a_plain_corrected_file_a_confirmed_order_and_rows_of_no_batch(tmp_path:
     assert "CONFIRMED" in refused.message and "only PENDING" in refused.message
     assert done.unmatched == [(5, "+16465550999 is not a number of the batch")]
     assert done.needs_attention and done.unchanged == 1
+    assert done.result is not None
+    shown = rows_sheet(done.result)  # what was not applied is not shown as applied
+    assert shown["+12125550100"]["End User Name"] == "Acme Dental LLC"
+    assert shown["+14165550200"]["Outcome"] == "submitted"
 
 
 def test_resubmit_refuses_a_batch_whose_input_is_gone(tmp_path: Path) -> None:

@@ -178,8 +178,9 @@ async def resubmit_batch(
         )
         if dry_run or not (work.updated or work.created or work.refreshed):
             return result
+        # The rows as applied: a change that was not applied is not shown as if it were.
         path, warning = rewrite_result(
-            journal, batch, now(), {"API calls (resubmit)": client.calls}, rows.validation
+            journal, batch, now(), {"API calls (resubmit)": client.calls}
         )
     return replace(result, result=path, warning=warning)
 
