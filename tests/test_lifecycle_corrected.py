@@ -1,0 +1,120 @@
+"""``batchport.lifecycle.corrected``: a corrected file read against its batch, no API."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+from run_inputs import HEADER, ca_row, us_row
+
+from batchport.columns import RESULT_COLUMNS
+from batchport.journal import Correction
+from batchport.lifecycle.corrected import corrected_rows, visible_hashes
+from batchport.validation import Validation, validate_file
+
+TODAY = date(2026, 12, 1)
+
+
+def write_csv(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        writer.writerows(rows)
+    return path
+
+
+def original(tmp_path: Path) -> Validation:
+    """Rows 2, 3, 4 of the batch: two New York numbers (PIN 4321) and a Toronto one."""
+    source = write_csv(tmp_path / "in.csv", [us_row(100), us_row(101), ca_row(200)])
+    return validate_file(source, today=TODAY)
+
+
+def result_like(path: Path, rows: list[tuple[object, list[str]]]) -> Path:
+    """A workbook shaped like a result's Rows sheet: result columns, then the input columns."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Rows"
+    sheet.append([*RESULT_COLUMNS, *HEADER])
+    for source_row, values in rows:
+        sheet.append([source_row, "rejected", "", "", "", "", "", "", "", "", *values])
+    book.save(path)
+    return path
+
+
+def masked(values: list[str], pin: str = "****", account: str = "****4567") -> list[str]:
+    return [*values[:7], pin, account, *values[9:]]
+
+
+def test_visible_hashes_see_every_cell_but_a_secret_value() -> None:
+    frame = pd.DataFrame(
+        {"name": ["A", "A", "B", "A"], "existingPortOutPin": ["1", "2", "1", ""]},
+        index=[2, 3, 4, 5],
+    )
+    hashes = visible_hashes(frame)
+    assert list(hashes) == [2, 3, 4, 5] and all(len(h) == 16 for h in hashes.values())
+    assert hashes[2] == hashes[3]  # only the PIN differs, and it is masked
+    assert hashes[2] != hashes[4]  # the name differs
+    assert hashes[2] != hashes[5]  # a PIN against none
+
+
+def test_a_result_workbook_masked_cells_keep_their_value_typed_ones_change(
+    tmp_path: Path,
+) -> None:
+    batch = original(tmp_path)
+    corrected = result_like(
+        tmp_path / "fixed.xlsx",
+        [
+            (2, masked(us_row(100))),  # as sent
+            ("3.0", masked(us_row(101), pin="9999")),  # a new PIN typed over the mask
+            (4, masked(ca_row(200), pin="", account="****2345")),  # name unchanged...
+            (9, masked(us_row(102))),  # no row 9 in the batch
+        ],
+    )
+    rows = corrected_rows(corrected, sheet=None, original=batch, applied={}, today=TODAY)
+    assert rows.file_rows == {2: 2, 3: 3, 4: 4}
+    assert sorted(rows.changed) == [3]
+    assert rows.masked == {3: frozenset({"accountNum"})}
+    assert rows.unmatched == [(5, "Source row 9 is no row of the batch")]
+    assert rows.changed[3].source == str(corrected) and rows.changed[3].sheet == "Rows"
+    frame = rows.validation.table.frame
+    assert frame.at[3, "existingPortOutPin"] == "9999"
+    assert frame.at[2, "existingPortOutPin"] == "4321"  # masked: the input's value
+    assert frame.at[3, "accountNum"] == "8001234567"
+
+
+def test_a_plain_file_is_matched_by_phone_number_and_compared_cell_by_cell(
+    tmp_path: Path,
+) -> None:
+    batch = original(tmp_path)
+    renamed = us_row(101)
+    renamed[1] = "Acme Dental Two"
+    corrected = write_csv(
+        tmp_path / "fixed.csv", [ca_row(200), renamed, us_row(100), us_row(555, npa="646")]
+    )
+    rows = corrected_rows(corrected, sheet=None, original=batch, applied={}, today=TODAY)
+    assert rows.file_rows == {4: 2, 3: 3, 2: 4}
+    assert sorted(rows.changed) == [3] and rows.masked == {3: frozenset()}
+    assert rows.unmatched == [(5, "+16465550555 is not a number of the batch")]
+    assert rows.validation.table.frame.at[3, "name"] == "Acme Dental Two"
+    assert rows.validation.rows.at[3, "name"] == "Acme Dental Two"
+
+
+def test_a_row_applied_before_compares_with_what_was_applied(tmp_path: Path) -> None:
+    batch = original(tmp_path)
+    renamed = us_row(100)
+    renamed[1] = "Acme Dental Two"
+    shown = visible_hashes(batch.table.frame.loc[[2]].assign(name="Acme Dental Two"))[2]
+    applied = {2: Correction(2, shown, "earlier.xlsx", "Rows")}
+    same = result_like(tmp_path / "same.xlsx", [(2, masked(renamed))])
+    rows = corrected_rows(same, sheet=None, original=batch, applied=applied, today=TODAY)
+    assert rows.changed == {}  # what the earlier resubmit applied, masked PIN and all
+    back = result_like(tmp_path / "back.xlsx", [(2, masked(us_row(100)))])
+    rows = corrected_rows(back, sheet=None, original=batch, applied=applied, today=TODAY)
+    assert sorted(rows.changed) == [2]  # the old name again is a change
+    typed = result_like(tmp_path / "typed.xlsx", [(2, masked(renamed, pin="4321"))])
+    rows = corrected_rows(typed, sheet=None, original=batch, applied=applied, today=TODAY)
+    assert sorted(rows.changed) == [2]  # a PIN typed over an applied row is sent again
