@@ -280,7 +280,7 @@ class _Resubmit:
         reference = self.numbers[rows[0]].reference
         body = full_update(order, {self.phone(row): self._number_json(row, order) for row in rows})
         kept = len(order.phone_numbers) - len(rows)
-        text = f"Order {reference} (id {order.id}) updated: every number kept"
+        text = f"Full update of order {order.id}; its {kept} other number(s) kept as they are"
         for row in rows:
             self.change(row, "updated", reference=reference, order_id=order.id, message=text)
         if self.dry_run:
@@ -349,7 +349,7 @@ class _Resubmit:
         for order in orders:
             for row in order.rows:
                 self.change(row, "new_order", reference=order.reference,
-                            message=f"Into the new order {order.reference}")  # fmt: skip
+                            message=_leaving(holders[row]))  # fmt: skip
             self.created[order.reference] = None
         if self.dry_run:
             return
@@ -444,6 +444,13 @@ def _entry(order: Order | None, phone: str) -> dict[str, Any] | None:
         if isinstance(entry, dict) and entry.get("phoneNumber") == phone:
             return entry
     return None
+
+
+def _leaving(order: Order | None) -> str:
+    """Where a number going into a new order was until now."""
+    if order is None:
+        return "Not in an order before (never sent, or refused by the service)"
+    return f"Leaves order {order.id} ({order.status.value})"
 
 
 def _past_pending(order: Order) -> str:
