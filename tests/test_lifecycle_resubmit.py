@@ -239,15 +239,21 @@ def test_a_plain_corrected_file_a_confirmed_order_and_rows_of_no_batch(tmp_path:
             row("416-555-0200", pin=GOOD_PIN),
             row("416-555-0201", pin=BAD_PIN),  # unchanged
             row("646-555-0999"),  # not in the batch
+            [*row("312-555-0301")[:9], "Some Reseller", "", ""],  # its PENDING order's field
         ],
     )
     done = resubmit(settings, corrected)
     actions = {c.phone_number: c.action for c in done.changes}
-    assert actions == {"+12125550100": "not_applied", "+14165550200": "new_order"}
-    refused = next(c for c in done.changes if c.action == "not_applied")
-    assert "CONFIRMED" in refused.message and "only PENDING" in refused.message
+    assert actions == {
+        "+12125550100": "not_applied",
+        "+14165550200": "new_order",
+        "+13125550301": "not_applied",
+    }
+    refused = {c.phone_number: c.message for c in done.changes if c.action == "not_applied"}
+    assert "CONFIRMED" in refused["+12125550100"] and "only PENDING" in refused["+12125550100"]
+    assert "Reseller Name is shared by every number of order" in refused["+13125550301"]
     assert done.unmatched == [(5, "+16465550999 is not a number of the batch")]
-    assert done.needs_attention and done.unchanged == 1
+    assert done.needs_attention and done.unchanged == 1 and done.updated == []
     assert done.result is not None
     shown = rows_sheet(done.result)  # what was not applied is not shown as applied
     assert shown["+12125550100"]["End User Name"] == "Acme Dental LLC"

@@ -56,6 +56,9 @@ __all__ = ["ResubmitResult", "RowChange", "resubmit_batch"]
 
 #: Top-level fields of an order that the service writes and a full update does not send.
 SERVICE_FIELDS = frozenset({"id", "status", "notes", "documents", "createdDate"})
+#: Columns whose value all the numbers of an order share (a number's change cannot move them).
+ORDER_KEYS = ("desiredPortDate", "desiredPortTime", "desiredPortTimeZone", "onDemandActivation",
+              "resellerName")  # fmt: skip
 #: The parts of a number's entry that a row's columns make (what a full update replaces).
 _NUMBER_PARTS = ("endUser", "portOutInfo", "voiceConfiguration", "smsConfiguration", "features")
 
@@ -247,6 +250,9 @@ class _Resubmit:
                 status = str(entry.get("status", "")) if entry else ""
                 if order.status.value == "CANCELED" or status in INACTIVE_STATUSES:
                     to_new.append(row)
+                elif order.status.value == "PENDING" and (shared := self._shared(row, order)):
+                    self.change(row, "not_applied", reference=self.numbers[row].reference,
+                                order_id=order_id, message=shared)  # fmt: skip
                 elif order.status.value == "PENDING":
                     pending.append(row)
                 else:
@@ -257,6 +263,33 @@ class _Resubmit:
         if to_new:
             await self._new_orders(sorted(to_new), old_orders, max_per_order, concurrency)
         await self._resume(concurrency)
+
+    def _shared(self, row: int, order: Order) -> str:
+        """Why a changed row cannot go into its PENDING order by itself: it changes a field
+        all the order's numbers share (the schedule, on-demand activation, the reseller name),
+        which the order keeps; "" when it changes none."""
+        values = self.frame.loc[row]
+        changed = []
+        for key in ORDER_KEYS:
+            place = column(key).api.split(".")
+            held: Any = order.raw
+            for part in place:
+                held = held.get(part) if isinstance(held, Mapping) else None
+            wanted = values.get(key)
+            if key == "onDemandActivation":
+                differs = bool(wanted) != bool(held)
+            else:
+                differs = str(wanted or "") not in ("", str(held or ""))
+            if differs:
+                changed.append(column(key).header)
+        if not changed:
+            return ""
+        return (
+            f"Not applied: {' / '.join(changed)} is shared by every number of order "
+            f"{order.id}, and this row alone cannot change it; correct only the number's own "
+            f"details, or cancel the order (batchport cancel {order.id}) and run its rows in a "
+            "new file with batchport run."
+        )
 
     async def _read(self, in_orders: Mapping[int, list[int]]) -> dict[int, Order]:
         """Each order holding a changed row, read once; what it shows is journaled (except in
