@@ -310,3 +310,22 @@ def test_cli_resubmit_dry_run_json_and_errors(tmp_path: Path) -> None:
     assert unknown.exit_code == 1 and "no batch nope" in unknown.stderr
     usage = runner.invoke(main, ["resubmit", "--sandbox"], env=env)
     assert usage.exit_code == 2
+
+
+def test_a_new_order_never_reuses_a_reference_of_the_batch(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    rows = [row("416-555-0200", pin=BAD_PIN), row("416-555-0201", pin=BAD_PIN)]
+    for values in rows:
+        values[10] = "ACME-CA"  # the user's own reference
+    first = run_batch(write_rows(tmp_path / "in.csv", rows), settings)
+    assert [order.reference for order in first.orders] == ["ACME-CA"]
+    advance_sandbox(settings, 2)
+    fixed = [list(values) for values in rows]
+    for values in fixed:
+        values[7] = GOOD_PIN
+    done = resubmit(settings, write_rows(tmp_path / "fixed.csv", fixed))
+    assert list(done.created) == ["ACME-CA-R2"] and done.created["ACME-CA-R2"] is not None
+    again = [list(values) for values in fixed]
+    again[0][1] = "Maple Two"  # now in the PENDING ACME-CA-R2: a full update, no new order
+    later = resubmit(settings, write_rows(tmp_path / "later.csv", again))
+    assert later.updated == [done.created["ACME-CA-R2"]] and not later.created
