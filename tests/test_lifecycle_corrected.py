@@ -16,6 +16,7 @@ from batchport.lifecycle.corrected import corrected_rows, visible_hashes
 from batchport.validation import Validation, validate_file
 
 TODAY = date(2026, 12, 1)
+SECRETS = ("existingPortOutPin", "accountNum")
 
 
 def write_csv(path: Path, rows: list[list[str]]) -> Path:
@@ -70,15 +71,20 @@ def test_a_result_workbook_masked_cells_keep_their_value_typed_ones_change(
         [
             (2, masked(us_row(100))),  # as sent
             ("3.0", masked(us_row(101), pin="9999")),  # a new PIN typed over the mask
-            (4, masked(ca_row(200), pin="", account="****2345")),  # name unchanged...
+            (4, masked(ca_row(200, "Rogers"), account="****2345")),  # masked, then a change
             (9, masked(us_row(102))),  # no row 9 in the batch
+            ("3.5", masked(us_row(103))),
         ],
     )
     rows = corrected_rows(corrected, sheet=None, original=batch, applied={}, today=TODAY)
     assert rows.file_rows == {2: 2, 3: 3, 4: 4}
-    assert sorted(rows.changed) == [3]
-    assert rows.masked == {3: frozenset({"accountNum"})}
-    assert rows.unmatched == [(5, "Source row 9 is no row of the batch")]
+    assert sorted(rows.changed) == [3, 4]
+    assert rows.masked == {3: frozenset({"accountNum"}), 4: frozenset(SECRETS)}
+    assert rows.unmatched == [
+        (5, "Source row 9 is no row of the batch"),
+        (6, "Source row 3.5 is no row of the batch"),
+    ]
+    assert rows.validation.table.frame.at[4, "resellerName"] == "Rogers"
     assert rows.changed[3].source == str(corrected) and rows.changed[3].sheet == "Rows"
     frame = rows.validation.table.frame
     assert frame.at[3, "existingPortOutPin"] == "9999"
@@ -118,3 +124,29 @@ def test_a_row_applied_before_compares_with_what_was_applied(tmp_path: Path) -> 
     typed = result_like(tmp_path / "typed.xlsx", [(2, masked(renamed, pin="4321"))])
     rows = corrected_rows(typed, sheet=None, original=batch, applied=applied, today=TODAY)
     assert sorted(rows.changed) == [2]  # a PIN typed over an applied row is sent again
+
+
+def test_the_sheet_asked_for_is_read_and_a_missing_column_keeps_the_input(
+    tmp_path: Path,
+) -> None:
+    batch = original(tmp_path)
+    book = openpyxl.Workbook()
+    decoy = book.active
+    assert decoy is not None
+    decoy.title = "Old"
+    decoy.append(list(HEADER))
+    decoy.append(us_row(100))
+    fixed = book.create_sheet("Fixed")
+    without = [name for name in HEADER if name != "Street Number"]
+    fixed.append(without)
+    moved = us_row(100)
+    moved[4] = "Brooklyn"  # City, after the missing Street Number column
+    fixed.append([value for name, value in zip(HEADER, moved, strict=True) if name in without])
+    path = tmp_path / "fixed.xlsx"
+    book.save(path)
+    rows = corrected_rows(path, sheet="Fixed", original=batch, applied={}, today=TODAY)
+    assert sorted(rows.changed) == [2] and rows.changed[2].sheet == "Fixed"
+    frame = rows.validation.table.frame
+    assert (frame.at[2, "city"], frame.at[2, "streetNum"]) == ("Brooklyn", "350")
+    first = corrected_rows(path, sheet=None, original=batch, applied={}, today=TODAY)
+    assert first.changed == {}  # the first sheet holds the row as sent
