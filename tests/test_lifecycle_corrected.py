@@ -104,6 +104,7 @@ def test_a_plain_file_is_matched_by_phone_number_and_compared_cell_by_cell(
     rows = corrected_rows(corrected, sheet=None, original=batch, applied={}, today=TODAY)
     assert rows.file_rows == {4: 2, 3: 3, 2: 4}
     assert sorted(rows.changed) == [3] and rows.masked == {3: frozenset()}
+    assert (rows.changed[3].source, rows.changed[3].sheet) == (str(corrected), "")  # a CSV
     assert rows.unmatched == [(5, "+16465550555 is not a number of the batch")]
     assert rows.validation.table.frame.at[3, "name"] == "Acme Dental Two"
     assert rows.validation.rows.at[3, "name"] == "Acme Dental Two"
