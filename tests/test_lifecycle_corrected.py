@@ -151,3 +151,29 @@ def test_the_sheet_asked_for_is_read_and_a_missing_column_keeps_the_input(
     assert (frame.at[2, "city"], frame.at[2, "streetNum"]) == ("Brooklyn", "350")
     first = corrected_rows(path, sheet=None, original=batch, applied={}, today=TODAY)
     assert first.changed == {}  # the first sheet holds the row as sent
+
+
+def test_the_corrected_table_keeps_the_input_s_facts_and_other_rows_repairs(
+    tmp_path: Path,
+) -> None:
+    spaced = [us_row(100), us_row(101), ca_row(200)]
+    for values in spaced[:2]:
+        values[1] = "Acme\u00a0Dental LLC"  # a pasted non-breaking space: repaired, a warning
+    source = write_csv(tmp_path / "in.csv", spaced)
+    batch = validate_file(source, today=TODAY)
+    assert set(batch.table.repairs["row"]) == {2, 3}
+    fixed = [list(values) for values in spaced]
+    fixed[1][1] = "Acme Dental Two"
+    fixed.append(us_row(104))
+    corrected = result_like(
+        tmp_path / "fixed.xlsx",
+        [(2, masked(fixed[0])), (3, masked(fixed[1])), ("", masked(fixed[3]))],
+    )
+    rows = corrected_rows(corrected, sheet=None, original=batch, applied={}, today=TODAY)
+    assert sorted(rows.changed) == [3]
+    assert rows.unmatched == [(4, "Source row (blank) is no row of the batch")]
+    table = rows.validation.table
+    assert set(table.repairs["row"]) == {2}  # row 3 now comes from the corrected file
+    assert list(table.repairs.columns) == list(batch.table.repairs.columns)
+    assert (table.source, table.sheet, table.header_row) == (source, None, 1)
+    assert table.headers == batch.table.headers
