@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import csv
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
+import pytest
 from run_inputs import HEADER, ca_row, us_row
 
 from batchport.columns import RESULT_COLUMNS
-from batchport.journal import Correction
-from batchport.lifecycle.corrected import corrected_rows, visible_hashes
+from batchport.errors import ConfigError
+from batchport.journal import Correction, open_journal
+from batchport.lifecycle.corrected import (
+    batch_input,
+    corrected_rows,
+    current_validation,
+    visible_hashes,
+)
 from batchport.validation import Validation, validate_file
 
 TODAY = date(2026, 12, 1)
@@ -177,3 +184,49 @@ def test_the_corrected_table_keeps_the_input_s_facts_and_other_rows_repairs(
     assert list(table.repairs.columns) == list(batch.table.repairs.columns)
     assert (table.source, table.sheet, table.header_row) == (source, None, 1)
     assert table.headers == batch.table.headers
+
+
+def test_current_validation_lays_applied_rows_over_the_input_from_their_sheet(
+    tmp_path: Path,
+) -> None:
+    batch_rows = original(tmp_path)
+    source = tmp_path / "in.csv"
+    book = openpyxl.Workbook()
+    decoy = book.active
+    assert decoy is not None
+    decoy.title = "Old"
+    decoy.append(list(HEADER))
+    decoy.append(us_row(101))
+    fixed = book.create_sheet("Fixed")
+    fixed.append(list(HEADER))
+    renamed = us_row(101)
+    renamed[1] = "Acme Dental Two"
+    fixed.append(renamed)
+    path = tmp_path / "fixed.xlsx"
+    book.save(path)
+    read = corrected_rows(path, sheet="Fixed", original=batch_rows, applied={}, today=TODAY)
+    with open_journal(tmp_path / "journal.sqlite") as journal:
+        journal.begin_batch(
+            "b1", source=str(source), target="sandbox", rows=batch_rows.row_hashes(),
+            now=datetime(2026, 12, 1), sheet="",
+        )  # fmt: skip
+        journal.record_corrections(
+            "b1", read.changed.values(), reference="R", detail="test", now=datetime(2026, 12, 1)
+        )
+        (batch,) = journal.batches()
+        shown = current_validation(journal, batch, TODAY)
+        assert shown.table.frame.at[3, "name"] == "Acme Dental Two"
+        assert shown.table.frame.at[2, "name"] == "Acme Dental LLC"
+        path.unlink()  # the correction's file is gone: the input's row is shown
+        assert current_validation(journal, batch, TODAY).table.frame.at[3, "name"] == (
+            "Acme Dental LLC"
+        )
+        write_csv(source, [us_row(100), us_row(101)])
+        with pytest.raises(ConfigError, match=r"in.csv, changed since the batch was run: .*put "):
+            batch_input(journal, batch, TODAY)
+        source.write_bytes(b"")
+        with pytest.raises(ConfigError, match=r"input of batch b1 cannot be read: .*empty"):
+            batch_input(journal, batch, TODAY)
+        source.unlink()
+        with pytest.raises(ConfigError, match=r"in\.csv, is gone: corrections are compared"):
+            batch_input(journal, batch, TODAY)
