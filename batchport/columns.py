@@ -19,6 +19,7 @@ from functools import cache
 __all__ = [
     "COLUMNS",
     "END_USER_KEYS",
+    "RESULT_COLUMNS",
     "SCHEDULE_KEYS",
     "SECRET_KEYS",
     "Column",
@@ -224,6 +225,24 @@ END_USER_KEYS = ("name", "streetNum", "streetName", "city", "state", "zipCode")
 SCHEDULE_KEYS = ("desiredPortDate", "desiredPortTime", "desiredPortTimeZone", "onDemandActivation")
 #: Canonical keys whose values are secrets (masked in every output).
 SECRET_KEYS = frozenset(c.key for c in COLUMNS if c.secret)
+
+#: The leading columns of the result workbook's ``Rows`` sheet, in order (the fields of
+#: ``batchport.report.outcomes.RowOutcome`` take their headers from here). A result workbook is
+#: read back as input (``batchport resubmit``): the reader sets these columns aside instead of
+#: taking them for input columns ("Carrier" would otherwise read as the reseller name), and no
+#: check reports them as unused.
+RESULT_COLUMNS: tuple[str, ...] = (
+    "Source row",
+    "Outcome",
+    "E.164",
+    "Country",
+    "Carrier",
+    "Order reference",
+    "Order ID",
+    "Number status",
+    "FOC date",
+    "Message",
+)
 
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 

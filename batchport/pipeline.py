@@ -33,6 +33,7 @@ from batchport.connection import open_client
 from batchport.errors import ConfigError, InputError
 from batchport.intake import require_input
 from batchport.journal import Journal, open_journal
+from batchport.lifecycle.track import refresh_orders
 from batchport.outputs import (
     create_private,
     output_path,
@@ -197,7 +198,7 @@ def run_batch(
         with stages.timing("journal"):
             rows = validation.row_hashes()
             new = journal.begin_batch(
-                batch_id, source=str(path), target=target, rows=rows, now=now()
+                batch_id, source=str(path), target=target, rows=rows, now=now(), sheet=sheet or ""
             )
             if not new:
                 _refuse_changed_rows(journal, batch_id, path, rows)
@@ -229,6 +230,9 @@ def run_batch(
     report.start("write", 1)
     with stages.timing("report"):
         outcomes, orders = write_result(result_path, validation, records, info, stats)
+    if not records.dry_run:
+        with open_journal(settings.state_path) as journal:
+            journal.record_result_path(batch_id, result_path)
     report.advance("write")
     return RunResult(
         batch_id=batch_id,
@@ -370,6 +374,12 @@ class _Run:
         policy: RetryPolicy | None,
         confirm: Callable[[PlanPreview], bool] | None,
     ) -> None:
+        if not self.plan_saved and self.active:
+            async with open_client(self.settings, transport=transport, policy=policy) as client:
+                try:
+                    await self._refresh_active(client)
+                finally:
+                    self.api_calls += client.calls
         # Plain set lookups, for the reason given in _make_plan.
         known = {number for order in self.plan for number in order.numbers} | self.active.keys()
         phones = self.valid["phoneNumber"].astype(str).tolist()
@@ -400,7 +410,17 @@ class _Run:
                 with self.stages.timing("submit"):
                     await self._submit(client)
             finally:
-                self.api_calls = client.calls
+                self.api_calls += client.calls
+
+    async def _refresh_active(self, client: Any) -> None:
+        """Read once each order that holds a number of this file, so that an order rejected,
+        excluded or canceled since it was last read frees its numbers before they are refused
+        as ``already_in_order`` (one GET per order, not per number; changes are journaled)."""
+        held = {a.order_id: (a.batch_id, a.reference) for a in self.active.values()}
+        await refresh_orders(client, self.journal, held, source="run", now=self.clock())
+        self.active = self.journal.active_numbers(
+            self.target, list(self.active), exclude_batch=self.batch_id
+        )
 
     async def _check_and_plan(
         self, client: Any, unplanned: pd.DataFrame, numbers: list[str]

@@ -340,8 +340,11 @@ def test_tracked_changes_update_numbers_and_status_and_free_numbers(tmp_path: Pa
 def test_a_version_1_journal_is_migrated_and_keeps_its_batches(tmp_path: Path) -> None:
     path = tmp_path / "j.sqlite"
     started(path).close()
-    con = sqlite3.connect(path)
-    con.execute("DROP TABLE deliveries")  # the file as batchport with schema 1 wrote it
+    con = sqlite3.connect(path)  # the file as batchport with schema 1 wrote it
+    con.execute("DROP TABLE deliveries")
+    con.execute("ALTER TABLE batches DROP COLUMN sheet")
+    con.execute("ALTER TABLE batches DROP COLUMN result_path")
+    con.execute("DROP TABLE corrections")
     con.execute("PRAGMA user_version=1")
     con.commit()
     con.close()
@@ -351,8 +354,14 @@ def test_a_version_1_journal_is_migrated_and_keeps_its_batches(tmp_path: Path) -
             "sandbox", "d1", kind="NEW_ORDER_NOTE", order_id=7, body="{}", now=NOW
         )
         assert stored.new and not stored.known
+        (batch,) = journal.batches()
+        assert (batch.sheet, batch.result_path) == ("", "")
+        journal.record_result_path("b1", tmp_path / "out.xlsx")
+        assert journal.batches()[0].result_path == str(tmp_path / "out.xlsx")
+        assert journal.corrections("b1") == {}
     con = sqlite3.connect(path)
     assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    con.close()
 
 
 def test_deliveries_are_stored_once_per_target_and_settled_up_to_a_mark(tmp_path: Path) -> None:

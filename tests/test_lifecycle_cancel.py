@@ -114,3 +114,18 @@ def test_cli_cancel(tmp_path: Path) -> None:
     result = runner.invoke(main, ["cancel", "--batch", "nope", "--sandbox", "--yes"], env=env)
     assert result.exit_code == 1 and "no batch nope" in result.stderr
     assert runner.invoke(main, ["cancel", "--sandbox"], env=env).exit_code == 2
+
+
+def test_cli_cancel_all_open(tmp_path: Path) -> None:
+    settings, _, (first, second) = two_orders(tmp_path)
+    runner, env = CliRunner(), env_for(settings)
+    result = runner.invoke(main, ["cancel", str(first), "--sandbox", "--yes"], env=env)
+    assert result.exit_code == 0
+    args = ["cancel", "--all-open", "--sandbox", "--yes", "--json"]
+    result = runner.invoke(main, args, env=env)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["canceled"] == [second]  # the journal knew first closed
+    result = runner.invoke(main, args, env=env)
+    assert result.exit_code == 1 and "no open order in the journal" in result.stderr
+    both = runner.invoke(main, ["cancel", str(first), "--all-open", "--sandbox"], env=env)
+    assert both.exit_code == 2

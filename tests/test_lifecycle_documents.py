@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import hashlib
 import json
 import stat
 from pathlib import Path
@@ -60,7 +61,9 @@ def test_a_pdf_is_uploaded_journaled_and_read_back_identical(tmp_path: Path) -> 
     assert (done.order_id, done.name, done.kind, done.size) == (first, "loa.pdf", "PDF", len(PDF))
     assert done.journaled
     with open_journal(settings.state_path) as journal:
-        assert ("document", "FIRST", f"{first} {done.document_id} loa.pdf") in journal.events(batch)
+        digest = hashlib.sha256(PDF).hexdigest()[:16]
+        detail = f"{first} {done.document_id} loa.pdf sha256:{digest}"
+        assert ("document", "FIRST", detail) in journal.events(batch)
     out = tmp_path / "back" / "copy.pdf"
     out.parent.mkdir()
     runner, env = CliRunner(), env_for(settings)
@@ -145,6 +148,20 @@ def test_batch_dir_with_one_document_goes_to_every_order(tmp_path: Path) -> None
         order_ids(settings).values()
     )
     assert documents_of(settings) == {"FIRST": ["loa.pdf"], "SECOND": ["loa.pdf"]}
+    first = {item["order"]: item["document"] for item in json.loads(result.stdout)}
+
+    again = runner.invoke(main, args, env=env)  # a rerun sends nothing already attached
+    assert again.exit_code == 0, again.output
+    items = json.loads(again.stdout)
+    assert all(item["already_uploaded"] for item in items)
+    assert {item["order"]: item["document"] for item in items} == first
+    assert documents_of(settings) == {"FIRST": ["loa.pdf"], "SECOND": ["loa.pdf"]}
+    write(folder / "loa.pdf", PDF + b"%signed\n")  # the same name, new content: sent
+    changed = runner.invoke(main, args[:-1], env=env)
+    assert changed.exit_code == 0 and changed.stdout.count("uploaded as document") == 2
+    assert documents_of(settings) == {"FIRST": ["loa.pdf"] * 2, "SECOND": ["loa.pdf"] * 2}
+    plain = runner.invoke(main, args[:-1], env=env)
+    assert plain.stdout.count("was uploaded before as document") == 2
 
 
 def loa_batch(tmp_path: Path, names: tuple[str, str, str]) -> tuple[Settings, str]:

@@ -138,12 +138,24 @@ def test_rejected_numbers_are_free_again_for_a_corrected_file(tmp_path: Path) ->
     assert rerun.outcomes["submitted"] == 2 and rerun.outcomes["already_in_order"] == 0
 
 
-def test_without_track_the_numbers_stay_in_their_order(tmp_path: Path) -> None:
+def test_run_reads_the_holding_order_before_refusing_a_number(tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
-    run_batch(write_rows(tmp_path / "in.csv", [ca_row(200)]), settings)
-    advance_sandbox(settings, 2)
+    first = run_batch(write_rows(tmp_path / "in.csv", [us_row(100), ca_row(200)]), settings)
+    held = write_rows(tmp_path / "again.csv", [us_row(100)])
+    pending = run_batch(held, settings)
+    us_order = next(order for order in first.orders if order.carrier == "Verizon Wireless")
+    assert pending.outcomes["already_in_order"] == 1 and pending.sent == 0
+    sheet = openpyxl.load_workbook(pending.result_path, read_only=True)["Rows"]
+    message = list(sheet.values)[1][9]
+    assert f"Already in order {us_order.reference} (id {us_order.id}, PENDING)" in message
+    advance_sandbox(settings, 2)  # no track: the Canadian order ends CANCELED, 200 REJECTED
+    calls_before = first.api_calls
     rerun = run_batch(write_rows(tmp_path / "fixed.csv", [ca_row(200, "Rogers")]), settings)
-    assert rerun.outcomes["already_in_order"] == 1
+    assert rerun.outcomes["submitted"] == 1 and rerun.outcomes["already_in_order"] == 0
+    assert calls_before > 0 and rerun.api_calls >= 3  # token, one GET of the order, create...
+    with open_journal(settings.state_path) as journal:
+        details = [detail for _, _, detail in journal.events(first.batch_id)]
+    assert any(d.startswith("run: +14165550200 PENDING → REJECTED") for d in details)
 
 
 def test_cli_track_json_exit_codes_and_a_missing_source(tmp_path: Path) -> None:
@@ -163,3 +175,52 @@ def test_cli_track_json_exit_codes_and_a_missing_source(tmp_path: Path) -> None:
     assert data["result"] is None and "is gone" in result.stderr
     result = runner.invoke(main, ["track", "--sandbox", "--batch", "nope"], env=env)
     assert result.exit_code == 1 and "no batch nope" in result.stderr
+
+
+def test_track_rewrites_the_workbook_run_wrote_from_the_sheet_it_read(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    source = tmp_path / "in.xlsx"
+    book = openpyxl.Workbook()
+    decoy = book.active
+    assert decoy is not None
+    decoy.title = "Old"
+    decoy.append(list(HEADER))
+    decoy.append(us_row(900))
+    port = book.create_sheet("Port")
+    port.append(list(HEADER))
+    for values in (us_row(100), ca_row(200)):
+        port.append(values)
+    book.save(source)
+    out = tmp_path / "elsewhere" / "custom.xlsx"
+    out.parent.mkdir()
+    first = run_batch(source, settings, sheet="Port", out=out)
+    assert first.result_path == out and first.outcomes["submitted"] == 2
+    advance_sandbox(settings, 2)
+    result = track(settings)
+    assert result.result == out and result.warning is None
+    assert not (tmp_path / "in.result.xlsx").exists()
+    rows = list(openpyxl.load_workbook(out, read_only=True)["Rows"].values)
+    assert sorted(str(line[2]) for line in rows[1:]) == ["+12125550100", "+14165550200"]
+    assert "REJECTED" in [line[7] for line in rows[1:]]
+
+
+def test_track_given_order_ids_or_all_open(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    first = run_batch(write_rows(tmp_path / "a.csv", [us_row(100), ca_row(200)]), settings)
+    second = run_batch(write_rows(tmp_path / "b.csv", [us_row(101)]), settings)
+    advance_sandbox(settings, 2)
+    runner, env = CliRunner(), env_for(settings)
+    us_id = next(o.id for o in first.orders if o.carrier == "Verizon Wireless")
+    one = runner.invoke(main, ["track", str(us_id), "--sandbox", "--json"], env=env)
+    assert one.exit_code == 0, one.output
+    (only,) = json.loads(one.stdout)
+    assert (only["batch"], only["orders_read"]) == (first.batch_id, 1)
+    assert [c["phone_number"] for c in only["confirmed"]] == ["+12125550100"]
+    every = runner.invoke(main, ["track", "--all-open", "--sandbox", "--json"], env=env)
+    assert every.exit_code == 3  # the Canadian number is rejected
+    found = {item["batch"]: item["orders_read"] for item in json.loads(every.stdout)}
+    assert found == {first.batch_id: 2, second.batch_id: 1}  # CONFIRMED is still open
+    unknown = runner.invoke(main, ["track", "999999", "--sandbox"], env=env)
+    assert unknown.exit_code == 1 and "order 999999 is not in the journal" in unknown.stderr
+    both = runner.invoke(main, ["track", "--all-open", "--batch", "x", "--sandbox"], env=env)
+    assert both.exit_code == 2

@@ -224,11 +224,11 @@ def test_the_cli_writes_the_letters_and_refuses_a_changed_input(tmp_path: Path) 
     source.write_text("".join(source.read_text().splitlines(keepends=True)[:-1]))
     result = runner.invoke(main, args, env=env)
     assert result.exit_code == 1 and result.stderr.count("\n") == 1
-    assert "changed since batch" in result.stderr
+    assert "changed since the batch was run" in result.stderr
     source.write_text("Phone Number\n212-555-0101\n")
     result = runner.invoke(main, args, env=env)
     assert result.exit_code == 1 and result.stderr.count("\n") == 1
-    assert f"the input of batch {batch} cannot be read again" in result.stderr
+    assert f"the input of batch {batch} cannot be read" in result.stderr
 
 
 def test_a_changed_input_is_refused_by_the_library(tmp_path: Path) -> None:

@@ -309,30 +309,29 @@ def test_the_orders_sheet_columns_and_each_value_under_its_header() -> None:
         (
             "REJECTED",
             "PIN does not match",
-            "The losing carrier rejected this number: PIN does not match. Correct Port-Out PIN, "
-            "then run the row in a new file; numbers already submitted are recognised and skipped.",
+            "The losing carrier rejected this number: PIN does not match. Correct Port-Out PIN "
+            "(here, in the Rows sheet), then run batchport resubmit with this workbook.",
         ),
         (
             "REJECTED",
             "Service address does not match the account",
             "The losing carrier rejected this number: Service address does not match the "
             "account. Correct Street Number / Street Name / City / State/Province / ZIP/Postal "
-            "Code, then run the row in a new file; numbers already submitted are recognised and "
-            "skipped.",
+            "Code (here, in the Rows sheet), then run batchport resubmit with this workbook.",
         ),
         (
             "EXCLUDED",
             "Account number on file differs",
             "The losing carrier excluded this number: Account number on file differs. Correct "
-            "Account Number, then run the row in a new file; numbers already submitted are "
-            "recognised and skipped.",
+            "Account Number (here, in the Rows sheet), then run batchport resubmit with this "
+            "workbook.",
         ),
         (
             "REJECTED",
             "",
             "The losing carrier rejected this number: no reason given. Correct the row as the "
-            "reason says, then run the row in a new file; numbers already submitted are "
-            "recognised and skipped.",
+            "reason says (here, in the Rows sheet), then run batchport resubmit with this "
+            "workbook.",
         ),
     ],
 )

@@ -103,6 +103,18 @@ def _remember_secrets(order: OrderRequest) -> None:
     remember(*(secret for number in order.phone_numbers for secret in number.secrets))
 
 
+def _body_secrets(body: Mapping[str, Any]) -> list[str]:
+    """The port-out PINs and account numbers of an order body's numbers."""
+    found = []
+    for number in body.get("phoneNumbers") or ():
+        info = number.get("portOutInfo") if isinstance(number, Mapping) else None
+        if isinstance(info, Mapping):
+            found += [
+                str(info[key]) for key in ("existingPortOutPin", "accountNum") if info.get(key)
+            ]
+    return found
+
+
 def _ambiguous(order: OrderRequest, why: str, status: int | None) -> AmbiguousCreateError:
     """The error for a create whose outcome is unknown, telling the caller to reconcile."""
     return AmbiguousCreateError(
@@ -377,12 +389,19 @@ class PortingClient:
         """One order with its numbers, notes and documents."""
         return Order.from_json(await self._call("get_order", "GET", f"/orders/portIns/{order_id}"))
 
-    async def update_order(self, order_id: int, order: OrderRequest) -> Order:
-        """Replace a PENDING order as a whole (the API has no partial update)."""
-        _remember_secrets(order)
-        data = await self._call(
-            "update_order", "PUT", f"/orders/portIns/{order_id}", body=order.to_json()
-        )
+    async def update_order(self, order_id: int, order: OrderRequest | Mapping[str, Any]) -> Order:
+        """Replace a PENDING order as a whole (the API has no partial update).
+
+        ``order`` is a request record, or a whole order body (an order read with
+        :meth:`get_order`, its ``raw`` changed) whose port-out secrets are masked in traces.
+        """
+        if isinstance(order, OrderRequest):
+            _remember_secrets(order)
+            body: Mapping[str, Any] = order.to_json()
+        else:
+            remember(*_body_secrets(order))
+            body = order
+        data = await self._call("update_order", "PUT", f"/orders/portIns/{order_id}", body=body)
         return Order.from_json(data)
 
     async def cancel_order(self, order_id: int) -> None:

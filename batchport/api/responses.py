@@ -220,6 +220,9 @@ class Order:
     notes: tuple[OrderNote, ...] = ()
     created_date: date | None = None
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    #: The order exactly as the service sent it: a full update (PUT) starts from it, so that
+    #: nothing the order holds is lost, including fields batchport does not read.
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     _KNOWN = frozenset(
         {"id", "status", "customerOrderReference", "phoneNumbers", "desiredPortSchedule"}
@@ -242,6 +245,7 @@ class Order:
             notes=tuple(OrderNote.from_json(n) for n in _items(raw.get("notes"))),
             created_date=parse_date(raw.get("createdDate")),
             extra=_extra(raw, set(cls._KNOWN)),
+            raw=raw,
         )
 
 

@@ -242,14 +242,30 @@ def require_confirmation(yes: bool, verb: str) -> bool:
     return True
 
 
-def order_ids_for(order_ids: tuple[int, ...], batch: str | None, settings: Settings) -> list[int]:
-    from batchport.lifecycle.batch import batch_order_ids
+def order_ids_for(
+    order_ids: tuple[int, ...], batch: str | None, settings: Settings, all_open: bool = False
+) -> list[int]:
+    """The orders a lifecycle command works on: those given, every open one (``--all-open``),
+    or those of batch ``batch`` (the latest when None). Two of them at once is a usage error."""
+    from batchport.lifecycle.batch import batch_order_ids, open_order_ids
+    from batchport.pipeline import target_of
 
-    if order_ids and batch:
-        raise click.UsageError("give order ids or --batch, not both")
+    if sum((bool(order_ids), bool(batch), all_open)) > 1:
+        raise click.UsageError("give order ids, --batch or --all-open, not two of them")
     if order_ids:
         return list(order_ids)
+    if all_open:
+        return open_order_ids(settings.state_path, target_of(settings))
     return batch_order_ids(settings.state_path, batch)[1]
+
+
+def all_open_option(verb: str) -> Callable[[_Command], _Command]:
+    """The ``--all-open`` flag of a lifecycle command."""
+    return click.option(
+        "--all-open",
+        is_flag=True,
+        help=f"{verb} every open order of the journal (any batch of this target).",
+    )
 
 
 def render_workbooks(result: Any) -> None:

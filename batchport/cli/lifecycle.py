@@ -1,4 +1,5 @@
-"""After submission: ``batches``, ``track``, ``cancel``, ``activate`` and ``documents``."""
+"""After submission: ``batches``, ``track``, ``resubmit``, ``cancel``, ``activate`` and
+``documents``."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import click
 from batchport.cli.common import (
     EXIT_ATTENTION,
     EXIT_OK,
+    all_open_option,
     api_options,
     fail,
     main,
@@ -75,28 +77,108 @@ def batches_command(as_json: bool, **api: Any) -> None:
 
 
 @main.command("track")
+@click.argument("order_ids", metavar="[ORDER_ID]...", nargs=-1, type=click.IntRange(min=1))
 @api_options
 @click.option("--batch", "batch_id", metavar="ID", help="The batch to track [default: the latest].")
+@all_open_option("Track")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
-def track_command(batch_id: str | None, as_json: bool, **api: Any) -> None:
+def track_command(
+    order_ids: tuple[int, ...], batch_id: str | None, all_open: bool, as_json: bool, **api: Any
+) -> None:
     """Read a batch's open orders, record what changed and rewrite its result workbook.
 
     Shows what changed since the last track: numbers confirmed (FOC in the port time zone),
-    numbers rejected or excluded (with the reason), new notes and orders completed. Exit 3 when
-    some number of the batch is rejected or excluded.
+    numbers rejected or excluded (with the reason), new notes and orders completed. ORDER_IDs
+    or --all-open track those orders, batch by batch (--json: one array). Exit 3 when some
+    number of a batch tracked is rejected or excluded.
 
     Example: batchport track --sandbox --batch 3f9c2a1b7d04
     """
     import json
 
-    from batchport.lifecycle.track import track_batch
+    from batchport.lifecycle.track import track_batch, track_orders
     from batchport.pipeline import target_of
 
+    if sum((bool(order_ids), bool(batch_id), all_open)) > 1:
+        raise click.UsageError("give order ids, --batch or --all-open, not two of them")
+    settings = settings_from_options(api)
+    target = target_of(settings)
+    if order_ids or all_open:
+        results = with_client(
+            settings,
+            lambda client: track_orders(
+                client, settings.state_path, target=target, order_ids=order_ids
+            ),
+        )
+    else:
+        results = [
+            with_client(
+                settings,
+                lambda client: track_batch(
+                    client, settings.state_path, target=target, batch_id=batch_id
+                ),
+            )
+        ]
+    for result in results:
+        if result.warning:
+            click.echo(f"Warning: {result.warning}", err=True)
+    if as_json:
+        payload = [r.to_json() for r in results]
+        click.echo(json.dumps(payload if order_ids or all_open else payload[0]))
+    else:
+        for result in results:
+            _render_track(result)
+    if any(result.attention for result in results):
+        sys.exit(EXIT_ATTENTION)
+
+
+@main.command("resubmit")
+@click.argument("corrected", metavar="CORRECTED", type=click.Path(path_type=Path))
+@api_options
+@click.option(
+    "--batch", "batch_id", metavar="ID", help="The batch corrected [default: the latest]."
+)
+@click.option("--sheet", metavar="NAME", help="The sheet of CORRECTED to read.")
+@click.option("--dry-run", is_flag=True, help="Show what would change; send and record nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+def resubmit_command(
+    corrected: Path,
+    batch_id: str | None,
+    sheet: str | None,
+    dry_run: bool,
+    as_json: bool,
+    **api: Any,
+) -> None:
+    """Apply the rows of a batch that you corrected, and only those.
+
+    CORRECTED is typically the result workbook, its Rows sheet edited (a masked PIN is kept
+    as it is; type a new one over it), or any file with the batch's rows. A changed number in a
+    PENDING order updates that order (a full update that keeps its other numbers); a rejected,
+    excluded or canceled one goes into a new order, created once. Exit 3 when some change could
+    not be applied.
+
+    Example: batchport resubmit customer.result.xlsx --sandbox --dry-run
+    """
+    import json
+
+    from batchport.intake import require_input
+    from batchport.lifecycle.resubmit import resubmit_batch
+    from batchport.pipeline import target_of
+
+    require_input(corrected)
     settings = settings_from_options(api)
     result = with_client(
         settings,
-        lambda client: track_batch(
-            client, settings.state_path, target=target_of(settings), batch_id=batch_id
+        lambda client: resubmit_batch(
+            client,
+            settings.state_path,
+            corrected,
+            target=target_of(settings),
+            batch_id=batch_id,
+            sheet=sheet,
+            dry_run=dry_run,
+            max_per_order=settings.max_per_order,
+            concurrency=settings.concurrency,
         ),
     )
     if result.warning:
@@ -104,9 +186,41 @@ def track_command(batch_id: str | None, as_json: bool, **api: Any) -> None:
     if as_json:
         click.echo(json.dumps(result.to_json()))
     else:
-        _render_track(result)
-    if result.attention:
-        sys.exit(EXIT_ATTENTION)
+        _render_resubmit(result)
+    sys.exit(EXIT_ATTENTION if result.needs_attention else EXIT_OK)
+
+
+def _render_resubmit(result: Any) -> None:
+    would = "would be " if result.dry_run else ""
+    click.echo(
+        f"Batch {result.batch_id}: {len(result.changes)} changed row(s), "
+        f"{result.unchanged} unchanged (not touched)."
+    )
+    actions = {"updated": f"order {would}updated", "new_order": f"{would}in a new order",
+               "not_applied": "not applied"}  # fmt: skip
+    if result.changes:
+        print_table(
+            ["Row", "Number", "What", "Order", "Message"],
+            [
+                [c.file_row, c.phone_number, actions[c.action], c.reference, c.message]
+                for c in result.changes
+            ],
+        )
+    for file_row, why in result.unmatched:
+        click.echo(
+            f"Row {file_row} of {result.corrected} skipped: {why}; run it with batchport run."
+        )
+    for order_id in result.updated:
+        click.echo(f"Order {order_id} updated (full update, every other number kept).")
+    for reference, order_id in result.created.items():
+        if result.dry_run:
+            click.echo(f"New order {reference}: planned (dry run, nothing sent).")
+        elif order_id is None:
+            click.echo(f"New order {reference}: not created; run the same command again.")
+        else:
+            click.echo(f"New order {reference}: created as order {order_id}.")
+    if result.result is not None:
+        click.echo(f"Result workbook: {result.result}")
 
 
 def _render_track(result: Any) -> None:
@@ -140,11 +254,17 @@ def _render_track(result: Any) -> None:
 @main.command("cancel")
 @click.argument("order_ids", metavar="[ORDER_ID]...", nargs=-1, type=click.IntRange(min=1))
 @click.option("--batch", metavar="ID", help="Cancel the orders this batch created (journal).")
+@all_open_option("Cancel")
 @api_options
 @click.option("--yes", is_flag=True, help="Cancel without asking (required without a terminal).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 def cancel_command(
-    order_ids: tuple[int, ...], batch: str | None, yes: bool, as_json: bool, **api: Any
+    order_ids: tuple[int, ...],
+    batch: str | None,
+    all_open: bool,
+    yes: bool,
+    as_json: bool,
+    **api: Any,
 ) -> None:
     """Cancel PENDING orders; an order past PENDING cannot be canceled through the API.
 
@@ -156,10 +276,10 @@ def cancel_command(
 
     from batchport.lifecycle.cancel import cancel_orders
 
-    if not order_ids and not batch:
-        raise click.UsageError("give the order ids to cancel, or --batch ID")
+    if not order_ids and not batch and not all_open:
+        raise click.UsageError("give the order ids to cancel, --batch ID or --all-open")
     settings = settings_from_options(api)
-    ids = order_ids_for(order_ids, batch, settings)
+    ids = order_ids_for(order_ids, batch, settings, all_open)
     confirm = _confirm_cancel if require_confirmation(yes, "canceling orders") else None
     result = with_client(
         settings, lambda client: cancel_orders(client, ids, settings.state_path, confirm=confirm)
@@ -192,6 +312,7 @@ def _confirm_cancel(orders: Sequence[Any]) -> bool:
 @click.option(
     "--batch", metavar="ID", help="The orders this batch created [default: the latest batch]."
 )
+@all_open_option("Activate the ready groups of")
 @click.option("--group", metavar="NAME", help="Activate only this carrier group.")
 @api_options
 @click.option("--yes", is_flag=True, help="Activate without asking (required without a terminal).")
@@ -199,6 +320,7 @@ def _confirm_cancel(orders: Sequence[Any]) -> bool:
 def activate_command(
     order_ids: tuple[int, ...],
     batch: str | None,
+    all_open: bool,
     group: str | None,
     yes: bool,
     as_json: bool,
@@ -215,7 +337,7 @@ def activate_command(
     from batchport.lifecycle.activate import activate_groups
 
     settings = settings_from_options(api)
-    ids = order_ids_for(order_ids, batch, settings)
+    ids = order_ids_for(order_ids, batch, settings, all_open)
     confirm = _confirm_activation if require_confirmation(yes, "activating numbers") else None
     result = with_client(
         settings,
@@ -339,6 +461,12 @@ def documents_upload(
         for note in notes:
             click.echo(note)
         for item in done:
+            if item.already:
+                click.echo(
+                    f"Order {item.order_id}: {item.name} was uploaded before as document "
+                    f"{item.document_id}; not sent again."
+                )
+                continue
             click.echo(
                 f"Order {item.order_id}: {item.name} ({item.kind}, {item.size:,} bytes) "
                 f"uploaded as document {item.document_id}."

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
-from batchport.columns import COLUMNS, match_header
+from batchport.columns import COLUMNS, RESULT_COLUMNS, match_header
 from batchport.errors import InputError
 from batchport.findings import Finding, concat_frames, empty_frame, to_findings
 from batchport.intake import require_input
@@ -38,7 +38,10 @@ class Table:
     ``frame``: every cell text (``""`` when blank), index = spreadsheet row number (named
     ``row``), columns = canonical keys for recognised headers, the original header otherwise.
     ``headers`` maps each column to the header text the user wrote. ``repairs`` is the finding
-    frame behind ``findings`` (the reader's repairs, all warnings).
+    frame behind ``findings`` (the reader's repairs, all warnings). ``results``: the leading
+    result columns of a result workbook's Rows sheet read back as input
+    (:data:`~batchport.columns.RESULT_COLUMNS`, as text on the same index), set aside rather
+    than read as input columns; empty (no columns) for any other input.
     """
 
     frame: pd.DataFrame
@@ -47,6 +50,7 @@ class Table:
     sheet: str | None
     header_row: int
     repairs: pd.DataFrame = field(default_factory=empty_frame, repr=False, compare=False)
+    results: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
 
     @cached_property
     def findings(self) -> tuple[Finding, ...]:
@@ -103,6 +107,19 @@ def _name_columns(header_cells: Sequence[object]) -> tuple[list[str], dict[str, 
     return names, headers
 
 
+def result_prefix(header_cells: Sequence[object]) -> int:
+    """How many leading headers are the result columns of a result workbook's Rows sheet.
+
+    0 unless the header row starts with at least ``Source row`` and ``Outcome``, in order.
+    """
+    count = 0
+    for cell, expected in zip(header_cells, RESULT_COLUMNS, strict=False):
+        if " ".join(str(cell).split()) != expected:
+            break
+        count += 1
+    return count if count >= 2 else 0
+
+
 def _build_table(
     path: Path,
     sheet: str | None,
@@ -110,6 +127,10 @@ def _build_table(
     raw: pd.DataFrame,
     legacy_rows: tuple[int, ...] = (),
 ) -> Table:
+    leading = result_prefix(raw.iloc[0].tolist())
+    results = raw.iloc[1:, :leading].astype(str).where(raw.iloc[1:, :leading].notna(), "")
+    results.columns = pd.Index([str(cell) for cell in raw.iloc[0, :leading]])
+    raw = raw.iloc[:, leading:]
     header_cells = raw.iloc[0].tolist()
     names, headers = _name_columns(header_cells)
     body = raw.iloc[1:]
@@ -134,4 +155,5 @@ def _build_table(
         raise InputError(f"{path}: no data rows under the header on row {header_idx + 1}")
     repairs = concat_frames(frames, sort=True)
     repairs = repairs[repairs["row"].isin(frame.index)].reset_index(drop=True)
-    return Table(frame, headers, path, sheet, header_idx + 1, repairs)
+    results.index = body.index
+    return Table(frame, headers, path, sheet, header_idx + 1, repairs, results.loc[frame.index])

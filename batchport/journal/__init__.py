@@ -48,6 +48,7 @@ __all__ = [
     "ActiveNumber",
     "BatchCounts",
     "BatchRecord",
+    "Correction",
     "DeliveryRecord",
     "Journal",
     "NumberRecord",
@@ -88,6 +89,17 @@ class NumberRecord:
 
 
 @dataclass(frozen=True)
+class Correction:
+    """A row ``batchport resubmit`` applied: the hash of what the row shows (secrets masked)
+    and the file and sheet it was read from, which later rewrites of the result read again."""
+
+    row: int
+    visible_hash: str
+    source: str
+    sheet: str
+
+
+@dataclass(frozen=True)
 class NumberUpdate:
     """What the service now says of one number of an order (``message``: its reason, if any)."""
 
@@ -105,6 +117,8 @@ class ActiveNumber:
     batch_id: str
     reference: str
     order_id: int
+    #: The order's status as last known (from the create, or a later read of the order).
+    status: str = ""
 
 
 @dataclass(frozen=True)
@@ -117,6 +131,10 @@ class BatchRecord:
     created_at: datetime
     finished_at: datetime | None
     planned: bool
+    #: The sheet ``run`` read ("" for the first sheet with a header, and for a CSV).
+    sheet: str = ""
+    #: The result workbook ``run`` last wrote for the batch ("" when none was recorded).
+    result_path: str = ""
 
 
 @dataclass(frozen=True)
@@ -199,17 +217,19 @@ class Journal(DeliveryStore):
         target: str,
         rows: Iterable[tuple[int, str, str]],
         now: datetime,
+        sheet: str = "",
     ) -> bool:
-        """Record a batch and its input rows ``(row, e164, data hash)``; True if it is new.
+        """Record a batch, the sheet read and its input rows ``(row, e164, data hash)``; True if
+        it is new.
 
         A batch already recorded (by an earlier run, or a run starting at the same moment) is
         left as it is, and ``rows`` is not read.
         """
         with self._transaction() as db:
             added = db.execute(
-                "INSERT OR IGNORE INTO batches (id, source, target, created_at) "
-                "VALUES (?, ?, ?, ?)",
-                (batch_id, source, target, now.isoformat()),
+                "INSERT OR IGNORE INTO batches (id, source, target, created_at, sheet) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (batch_id, source, target, now.isoformat(), sheet),
             )
             if added.rowcount == 0:
                 return False
@@ -226,11 +246,16 @@ class Journal(DeliveryStore):
         )
         return {int(row): (phone, data_hash) for row, phone, data_hash in rows}
 
+    def record_result_path(self, batch_id: str, path: Path) -> None:
+        """The result workbook a run of the batch wrote, so later commands rewrite that one."""
+        with self._transaction() as db:
+            db.execute("UPDATE batches SET result_path = ? WHERE id = ?", (str(path), batch_id))
+
     def batches(self) -> list[BatchRecord]:
         """Every batch of the journal, newest first (the latest start first)."""
         rows = self._query(
-            "SELECT id, source, target, created_at, finished_at, planned FROM batches "
-            "ORDER BY created_at DESC, rowid DESC"
+            "SELECT id, source, target, created_at, finished_at, planned, sheet, result_path "
+            "FROM batches ORDER BY created_at DESC, rowid DESC"
         )
         return [
             BatchRecord(
@@ -240,8 +265,10 @@ class Journal(DeliveryStore):
                 created_at=datetime.fromisoformat(created),
                 finished_at=datetime.fromisoformat(finished) if finished else None,
                 planned=bool(planned),
+                sheet=sheet,
+                result_path=result_path,
             )
-            for batch_id, source, target, created, finished, planned in rows
+            for batch_id, source, target, created, finished, planned, sheet, result_path in rows
         ]
 
     def batch_counts(self, batch_id: str) -> BatchCounts:
@@ -547,17 +574,38 @@ class Journal(DeliveryStore):
             _event(db, batch_id, now, "canceled", reference, str(order_id))
         return True
 
-    def record_document(self, order_id: int, document_id: int, name: str, now: datetime) -> bool:
-        """A document ``name`` was attached to the created order ``order_id`` as
-        ``document_id``: a ``document`` event (``"<order id> <document id> <name>"``) is
-        appended. Returns False, changing nothing, when the journal has no such order."""
+    def record_document(
+        self, order_id: int, document_id: int, name: str, now: datetime, digest: str = ""
+    ) -> bool:
+        """A document ``name`` (content hash ``digest``) was attached to the created order
+        ``order_id`` as ``document_id``: a ``document`` event (``"<order id> <document id>
+        <name>"``, then `` sha256:<digest>`` when given) is appended. Returns False, changing
+        nothing, when the journal has no such order."""
         known = self.order_submission(order_id)
         if known is None:
             return False
         batch_id, reference = known
+        detail = f"{order_id} {document_id} {name}" + (f" sha256:{digest}" if digest else "")
         with self._transaction() as db:
-            _event(db, batch_id, now, "document", reference, f"{order_id} {document_id} {name}")
+            _event(db, batch_id, now, "document", reference, detail)
         return True
+
+    def uploaded_documents(self, order_id: int) -> dict[tuple[str, str], int]:
+        """The documents journaled for order ``order_id``: ``(name, content hash)`` → the
+        document id (the hash is "" for an upload journaled without one)."""
+        known = self.order_submission(order_id)
+        if known is None:
+            return {}
+        found: dict[tuple[str, str], int] = {}
+        for (detail,) in self._query(
+            "SELECT detail FROM events WHERE batch_id = ? AND reference = ? AND kind = 'document'",
+            known,
+        ):
+            order, document, rest = [*detail.split(" ", 2), "", ""][:3]
+            name, _, digest = rest.rpartition(" sha256:") if " sha256:" in rest else (rest, "", "")
+            if order == str(order_id) and document.isdigit():
+                found[(name, digest)] = int(document)
+        return found
 
     def record_activated(
         self, order_id: int, group: str, numbers: Iterable[str], status: str, now: datetime
@@ -658,6 +706,67 @@ class Journal(DeliveryStore):
             row[0]: NumberRecord(row[0], row[1], row[2], bool(row[3]), *row[4:]) for row in rows
         }
 
+    def corrections(self, batch_id: str) -> dict[int, Correction]:
+        """Rows ``batchport resubmit`` applied, by spreadsheet row."""
+        rows = self._query(
+            "SELECT row, visible_hash, source, sheet FROM corrections WHERE batch_id = ?",
+            (batch_id,),
+        )
+        return {int(row): Correction(int(row), *rest) for row, *rest in rows}
+
+    def record_corrections(
+        self,
+        batch_id: str,
+        corrections: Iterable[Correction],
+        *,
+        reference: str,
+        detail: str,
+        now: datetime,
+    ) -> None:
+        """Rows of the batch a resubmit applied, with one ``resubmit`` event for order
+        ``reference`` (``detail`` says what was done)."""
+        with self._transaction() as db:
+            _store_corrections(db, batch_id, corrections, now)
+            _event(db, batch_id, now, "resubmit", reference, detail)
+
+    def add_orders(
+        self,
+        batch_id: str,
+        orders: Sequence[PlannedOrder],
+        corrections: Iterable[Correction],
+        now: datetime,
+    ) -> None:
+        """Add new orders to the batch's plan for rows that leave their old order, in one
+        transaction: each row's number moves to its new order (status and message cleared; a
+        ``moved`` event names the old order) and the rows' corrections are recorded."""
+        with self._transaction() as db:
+            (start,) = db.execute(
+                "SELECT coalesce(max(position), -1) + 1 FROM orders WHERE batch_id = ?",
+                (batch_id,),
+            ).fetchone()
+            db.executemany(
+                f"INSERT INTO orders (batch_id, position, {ORDER_FIELDS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                ((batch_id, start + i, *order_values(order)) for i, order in enumerate(orders)),
+            )
+            for order in orders:
+                for row, phone in zip(order.rows, order.numbers, strict=True):
+                    old = db.execute(
+                        "SELECT reference FROM order_numbers WHERE batch_id = ? AND row = ?",
+                        (batch_id, row),
+                    ).fetchone()
+                    db.execute(
+                        "INSERT OR REPLACE INTO order_numbers (batch_id, reference, row, phone) "
+                        "VALUES (?, ?, ?, ?)",
+                        (batch_id, order.reference, row, phone),
+                    )
+                    moved = f"{phone} row {row}: from {old[0]}" if old else f"{phone} row {row}"
+                    _event(db, batch_id, now, "moved", order.reference, moved)
+            _store_corrections(db, batch_id, corrections, now)
+            db.execute(
+                "UPDATE batches SET planned = 1, finished_at = NULL WHERE id = ?", (batch_id,)
+            )
+
     def active_numbers(
         self, target: str, numbers: Iterable[str], *, exclude_batch: str
     ) -> dict[str, ActiveNumber]:
@@ -667,8 +776,9 @@ class Journal(DeliveryStore):
         status_marks = ",".join("?" * len(inactive))
         for chunk in _chunks(list(numbers), _NUMBERS_PER_QUERY):
             marks = ",".join("?" * len(chunk))
-            for phone, batch, reference, order_id in self._query(
-                "SELECT n.phone, n.batch_id, n.reference, s.order_id FROM order_numbers n "
+            for phone, batch, reference, order_id, status in self._query(
+                "SELECT n.phone, n.batch_id, n.reference, s.order_id, s.status "
+                "FROM order_numbers n "
                 "JOIN submissions s ON s.batch_id = n.batch_id AND s.reference = n.reference "
                 "JOIN batches b ON b.id = n.batch_id "
                 "WHERE b.target = ? AND n.batch_id != ? AND s.state = 'created' "
@@ -676,8 +786,21 @@ class Journal(DeliveryStore):
                 f"AND n.number_status NOT IN ({status_marks}) AND n.phone IN ({marks})",
                 (target, exclude_batch, *inactive, *inactive, *chunk),
             ):
-                found[phone] = ActiveNumber(phone, batch, reference, int(order_id))
+                found[phone] = ActiveNumber(phone, batch, reference, int(order_id), status)
         return found
+
+
+def _store_corrections(
+    db: sqlite3.Connection, batch_id: str, corrections: Iterable[Correction], now: datetime
+) -> None:
+    db.executemany(
+        "INSERT OR REPLACE INTO corrections (batch_id, row, visible_hash, source, sheet, at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            (batch_id, c.row, c.visible_hash, c.source, c.sheet, now.isoformat())
+            for c in corrections
+        ),
+    )
 
 
 def _event(

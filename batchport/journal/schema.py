@@ -115,6 +115,22 @@ CREATE TABLE deliveries (
 );
 CREATE INDEX deliveries_order ON deliveries (target, order_id, state);
 """,
+    # 3: the sheet and result workbook a batch was run with (later commands reread and rewrite
+    # them), and the rows ``batchport resubmit`` applied: the hash of what the row shows and
+    # the file (and sheet) it was read from.
+    3: """
+ALTER TABLE batches ADD COLUMN sheet TEXT NOT NULL DEFAULT '';
+ALTER TABLE batches ADD COLUMN result_path TEXT NOT NULL DEFAULT '';
+CREATE TABLE corrections (
+    batch_id     TEXT NOT NULL,
+    row          INTEGER NOT NULL,
+    visible_hash TEXT NOT NULL,
+    source       TEXT NOT NULL,
+    sheet        TEXT NOT NULL,
+    at           TEXT NOT NULL,
+    PRIMARY KEY (batch_id, row)
+) WITHOUT ROWID;
+""",
 }
 
 SCHEMA_VERSION = max(MIGRATIONS)

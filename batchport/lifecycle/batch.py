@@ -13,7 +13,17 @@ from pathlib import Path
 from batchport.errors import ConfigError
 from batchport.journal import BatchRecord, Journal, open_journal
 
-__all__ = ["batch_order_ids", "created_orders", "existing_journal", "find_batch"]
+__all__ = [
+    "CLOSED_ORDER_STATUSES",
+    "batch_order_ids",
+    "created_orders",
+    "existing_journal",
+    "find_batch",
+    "open_order_ids",
+]
+
+#: Order statuses after which an order changes no more.
+CLOSED_ORDER_STATUSES = frozenset({"COMPLETED", "CANCELED"})
 
 
 def existing_journal(path: Path) -> Journal:
@@ -61,3 +71,24 @@ def batch_order_ids(journal_path: Path, batch_id: str | None) -> tuple[str, list
     with existing_journal(journal_path) as journal:
         batch = find_batch(journal, batch_id)
         return batch.id, sorted(created_orders(journal, batch.id).values())
+
+
+def open_order_ids(journal_path: Path, target: str) -> list[int]:
+    """The ids of every order the journal's batches run against ``target`` created and last
+    saw open (not COMPLETED or CANCELED), in id order (``--all-open``).
+
+    Raises ConfigError for no journal, or when no such order is open.
+    """
+    with existing_journal(journal_path) as journal:
+        found = sorted(
+            sub.order_id
+            for batch in journal.batches()
+            if batch.target == target
+            for sub in journal.submissions(batch.id).values()
+            if sub.order_id is not None
+            and sub.state.value == "created"
+            and sub.status not in CLOSED_ORDER_STATUSES
+        )
+    if not found:
+        raise ConfigError(f"no open order in the journal {journal_path} for {target}")
+    return found

@@ -12,6 +12,7 @@ written readable by its owner only, and never over an existing file.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -148,6 +149,9 @@ class UploadedDocument:
     kind: str
     size: int
     journaled: bool
+    #: The journal shows this very file (name and content) already attached to the order as
+    #: ``document_id`` by an earlier upload of the batch: it was not sent again.
+    already: bool = False
 
     def to_json(self) -> dict[str, object]:
         """The upload as one object of the ``--json`` output."""
@@ -158,6 +162,7 @@ class UploadedDocument:
             "type": self.kind,
             "bytes": self.size,
             "journaled": self.journaled,
+            "already_uploaded": self.already,
         }
 
 
@@ -191,13 +196,24 @@ async def upload_documents(
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> tuple[UploadedDocument, ...]:
     """Attach each checked document to its order, one after another, journaling each as it
-    is accepted (so a failure part-way leaves the journal telling which were sent).
+    is accepted (so a failure part-way leaves the journal telling which were sent). A document
+    the journal shows already attached to its order (same name, same content) is not sent
+    again: a rerun after a failure sends only the rest.
 
     Raises ApiRejected ("no order …") for an unknown order and the client's other ApiErrors.
     """
     done = []
     for upload in uploads:
         document = upload.document
+        earlier = _uploaded_before(journal_path, upload)
+        if earlier is not None:
+            done.append(
+                UploadedDocument(
+                    upload.order_id, earlier, upload.name, document.kind,
+                    len(document.content), journaled=True, already=True,
+                )
+            )  # fmt: skip
+            continue
         try:
             reply = await client.upload_document(
                 upload.order_id, upload.name, document.content, description
@@ -206,7 +222,7 @@ async def upload_documents(
             if exc.status == 404:
                 raise no_such_order(exc, upload.order_id, client.project_id) from None
             raise
-        journaled = _journal_document(journal_path, upload.order_id, reply.id, upload.name, now())
+        journaled = _journal_document(journal_path, upload, reply.id, now())
         done.append(
             UploadedDocument(
                 upload.order_id,
@@ -221,12 +237,27 @@ async def upload_documents(
 
 
 def _journal_document(
-    journal_path: Path, order_id: int, document_id: int, name: str, at: datetime
+    journal_path: Path, upload: DocumentUpload, document_id: int, at: datetime
 ) -> bool:
     if not journal_path.exists():
         return False
     with open_journal(journal_path) as journal:
-        return journal.record_document(order_id, document_id, name, at)
+        return journal.record_document(
+            upload.order_id, document_id, upload.name, at, _digest(upload.document.content)
+        )
+
+
+def _uploaded_before(journal_path: Path, upload: DocumentUpload) -> int | None:
+    """The id of the document the journal shows as this file attached to its order."""
+    if not journal_path.exists():
+        return None
+    with open_journal(journal_path) as journal:
+        earlier = journal.uploaded_documents(upload.order_id)
+    return earlier.get((upload.name, _digest(upload.document.content)))
+
+
+def _digest(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()[:16]
 
 
 # -- a whole batch ------------------------------------------------------------------------------
@@ -258,7 +289,8 @@ def batch_uploads(
     if any(facts.letter_id for _, _, facts, _ in found):
         return letter_uploads(journal_path, batch_id, found, today=today or date.today())
     with existing_journal(journal_path) as journal:
-        source = Path(find_batch(journal, batch_id).source)
+        batch = find_batch(journal, batch_id)
+        source, sheet = Path(batch.source), batch.sheet or None
         orders = created_orders(journal, batch_id)
         if len(files) == 1:
             document = check_document(files[0])
@@ -270,7 +302,7 @@ def batch_uploads(
             for row, record in journal.number_records(batch_id).items()
             if not record.refused
         }
-    return BatchUploads(tuple(_by_loa_column(source, folder, len(files), rows, orders)))
+    return BatchUploads(tuple(_by_loa_column(source, sheet, folder, len(files), rows, orders)))
 
 
 # A file of the folder: its path, the checked document (None when it fails a check), what it
@@ -388,11 +420,16 @@ def _letters_sent(journal_path: Path, batch_id: str) -> set[tuple[int, str]]:
 
 
 def _by_loa_column(
-    source: Path, folder: Path, count: int, rows: dict[int, str], orders: dict[str, int]
+    source: Path,
+    sheet: str | None,
+    folder: Path,
+    count: int,
+    rows: dict[int, str],
+    orders: dict[str, int],
 ) -> list[DocumentUpload]:
     from batchport.intake.table import read_table  # pandas: only when a column is needed
 
-    table = read_table(source)
+    table = read_table(source, sheet=sheet)  # the sheet run read
     column = next((name for name, header in table.headers.items() if _is_loa_header(header)), None)
     if column is None:
         raise InputError(

@@ -31,15 +31,14 @@ from typing import Any
 
 from batchport.api.requests import EndUser, NumberRequest
 from batchport.errors import ConfigError, InputError
-from batchport.journal import INACTIVE_STATUSES, Journal
+from batchport.journal import INACTIVE_STATUSES, BatchRecord, Journal
 from batchport.lifecycle.batch import created_orders, existing_journal, find_batch
-from batchport.lifecycle.result import reads_as_journaled
+from batchport.lifecycle.corrected import current_validation
 from batchport.outputs import output_path
 from batchport.planner import PlannedOrder
 from batchport.report.letter import LetterContent, render_letter, service_address, unshowable
 from batchport.report.xlsx import SheetSpec, atomic_path, write_workbook
 from batchport.submit.requests import number_request
-from batchport.validation import validate_file
 
 __all__ = [
     "INDEX_NAME",
@@ -164,7 +163,7 @@ def batch_letters(
         orders = created_orders(journal, batch.id)
         members = _members(journal, batch.id, orders)
         source = Path(batch.source)
-        rows = _input_rows(journal, batch.id, source, today)
+        rows = _input_rows(journal, batch, today)
     units = _units(members, rows)
     if not units:
         raise ConfigError(f"batch {batch.id} has no number still in an order to write a letter for")
@@ -198,24 +197,14 @@ def _members(
     return members
 
 
-def _input_rows(
-    journal: Journal, batch_id: str, source: Path, today: date
-) -> dict[int, dict[str, Any]]:
-    """The batch's normalised input rows by spreadsheet row, read again from ``source``."""
-    if not source.is_file():
-        raise InputError(
-            f"{source}: the input of batch {batch_id} is gone; the letters are written from it, "
-            "so put it back where it was"
-        )
+def _input_rows(journal: Journal, batch: BatchRecord, today: date) -> dict[int, dict[str, Any]]:
+    """The batch's normalised rows by spreadsheet row, as its orders hold them: its input read
+    again, with every correction ``resubmit`` applied laid over it. Raises InputError when the
+    input is gone, unreadable or reads differently from the journaled rows."""
     try:
-        validation = validate_file(source, today=today)
-    except InputError as exc:
-        raise InputError(f"the input of batch {batch_id} cannot be read again: {exc}") from None
-    if not reads_as_journaled(journal, batch_id, validation):
-        raise InputError(
-            f"{source}: the file changed since batch {batch_id} was run; the letters must show "
-            "what the orders say, so restore the file the batch was run from"
-        )
+        validation = current_validation(journal, batch, today)
+    except ConfigError as exc:
+        raise InputError(f"the letters are written from the batch's input: {exc}") from None
     records: dict[int, dict[str, Any]] = validation.rows.to_dict("index")  # type: ignore[assignment]
     return records
 

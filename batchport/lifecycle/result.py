@@ -11,37 +11,40 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 
-from batchport.errors import BatchportError, InputError
+from batchport.errors import BatchportError, ConfigError
 from batchport.journal import BatchRecord, Journal
+from batchport.lifecycle.corrected import current_validation
 from batchport.outputs import output_path
 from batchport.report.outcomes import RunRecords
 from batchport.report.result import ResultInfo, write_result
-from batchport.validation import Validation, validate_file
+from batchport.validation import Validation
 
-__all__ = ["reads_as_journaled", "rewrite_result", "rewrite_results"]
+__all__ = ["result_path_of", "rewrite_result", "rewrite_results"]
 
 
 def rewrite_result(
-    journal: Journal, batch: BatchRecord, now: datetime, stats: Mapping[str, object]
+    journal: Journal,
+    batch: BatchRecord,
+    now: datetime,
+    stats: Mapping[str, object],
+    validation: Validation | None = None,
 ) -> tuple[Path | None, str | None]:
     """Write ``batch``'s result workbook again from the journal: ``(its path, None)``.
 
-    The workbook goes where ``run`` writes it by default, beside the batch's input, which is
-    validated again to lay out the rows. When the input is gone, unreadable or reads
-    differently from the batch's journaled rows, nothing is written: ``(None, why)``. ``stats``
-    are the API figures for the Summary. Raises BatchportError when the workbook cannot be
-    written (what the journal learned stays recorded).
+    The workbook goes where ``run`` last wrote it (its ``--out``, else beside the batch's
+    input). Its rows are the batch's input (read with the sheet ``run`` read) with every
+    correction ``resubmit`` applied laid over it, or ``validation`` when given. When the input
+    is gone, unreadable or reads differently from the batch's journaled rows, nothing is
+    written: ``(None, why)``. ``stats`` are the API figures for the Summary. Raises
+    BatchportError when the workbook cannot be written (what the journal learned stays
+    recorded).
     """
     source = Path(batch.source)
-    skipped = f"the result workbook was not rewritten: {source}"
-    if not source.is_file():
-        return None, f"{skipped} is gone"
-    try:
-        validation = validate_file(source, today=now.date())
-    except InputError as exc:
-        return None, f"{skipped} cannot be read ({exc})"
-    if not reads_as_journaled(journal, batch.id, validation):
-        return None, f"{skipped} changed since the batch was run"
+    if validation is None:
+        try:
+            validation = current_validation(journal, batch, now.date())
+        except ConfigError as exc:
+            return None, f"the result workbook was not rewritten: {exc}"
     valid = validation.rows.drop(index=list(validation.error_rows), errors="ignore")
     phones = valid["phoneNumber"].astype(str).tolist()
     records = RunRecords(
@@ -61,7 +64,7 @@ def rewrite_result(
         dry_run=False,
         first_submitted=journal.first_submitted(batch.id),
     )
-    path = output_path(source, "result")
+    path = result_path_of(batch)
     try:
         write_result(path, validation, records, info, stats)
     except BatchportError as exc:
@@ -69,10 +72,12 @@ def rewrite_result(
     return path, None
 
 
-def reads_as_journaled(journal: Journal, batch_id: str, validation: Validation) -> bool:
-    """Whether the file reads as the rows journaled for the batch (the hashes ``run`` keeps)."""
-    read = {row: (phone, data) for row, phone, data in validation.row_hashes()}
-    return read == journal.input_rows(batch_id)
+def result_path_of(batch: BatchRecord) -> Path:
+    """The batch's result workbook: the one ``run`` last wrote, else the default beside the
+    batch's input."""
+    return (
+        Path(batch.result_path) if batch.result_path else output_path(Path(batch.source), "result")
+    )
 
 
 def rewrite_results(

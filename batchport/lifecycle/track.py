@@ -28,8 +28,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from batchport.api import Order, OrderNumber, PortingClient
 from batchport.errors import ConfigError
-from batchport.journal import Journal, NumberRecord, NumberUpdate, TrackedNumber
-from batchport.lifecycle.batch import existing_journal, find_batch
+from batchport.journal import BatchRecord, Journal, NumberRecord, NumberUpdate, TrackedNumber
+from batchport.lifecycle.batch import CLOSED_ORDER_STATUSES, existing_journal, find_batch
 from batchport.lifecycle.result import rewrite_result
 
 __all__ = [
@@ -40,13 +40,14 @@ __all__ = [
     "TrackResult",
     "local_foc",
     "open_batches",
+    "record_order",
+    "refresh_orders",
     "track_batch",
     "track_open_batches",
     "track_order",
+    "track_orders",
 ]
 
-#: Order statuses after which an order changes no more: it is not read again.
-CLOSED_ORDER_STATUSES = frozenset({"COMPLETED", "CANCELED"})
 #: Number statuses after which the number will not be ported in its order.
 LOST_STATUSES = frozenset({"REJECTED", "EXCLUDED"})
 #: A number in this status was ported; no later read moves it back.
@@ -190,45 +191,102 @@ async def track_batch(
     now = clock or (lambda: datetime.now(UTC))
     with existing_journal(journal_path) as journal:
         batch = find_batch(journal, batch_id)
-        if batch.target != target:
+        _require_target(batch, target)
+        return await _track(client, journal, batch, None, now)
+
+
+async def track_orders(
+    client: PortingClient,
+    journal_path: Path,
+    *,
+    target: str,
+    order_ids: Sequence[int] = (),
+    clock: Callable[[], datetime] | None = None,
+) -> list[TrackResult]:
+    """Track the orders ``order_ids`` of the journal, or with none given every open order of
+    every batch run against ``target`` (``--all-open``): one :class:`TrackResult` per batch
+    concerned, newest batch first, each batch's result workbook rewritten.
+
+    An order given is read even when the journal shows it closed. Raises ConfigError for an
+    order id the journal does not hold (nothing is read then) or one of another target, and
+    what :func:`track_batch` raises.
+    """
+    now = clock or (lambda: datetime.now(UTC))
+    with existing_journal(journal_path) as journal:
+        known = journal.known_order_ids()
+        unknown = [order_id for order_id in order_ids if order_id not in known]
+        if unknown:
             raise ConfigError(
-                f"batch {batch.id} was run against {batch.target}, not {target}: track it with "
-                "the same target (--sandbox, or the same project)"
+                f"order {unknown[0]} is not in the journal {journal_path}: batchport tracks "
+                "the orders it created (`batchport orders` lists every order of the project)"
             )
-        plan = journal.load_plan(batch.id) or ()
-        zones = {order.reference: order.desired_port_time_zone for order in plan}
-        submissions = journal.submissions(batch.id)
-        wanted = [
-            (ref, sub.order_id)
-            for ref, sub in submissions.items()
-            if sub.order_id is not None
-            and sub.state.value == "created"
-            and sub.status not in CLOSED_ORDER_STATUSES
-        ]
-        orders = await _read_orders(client, [order_id for _, order_id in wanted])
-        result = TrackResult(batch_id=batch.id, orders_read=len(orders))
-        numbers = _numbers_by_order(journal.number_records(batch.id))
-        seen_notes = journal.note_counts(batch.id)
-        for (reference, _), order in zip(wanted, orders, strict=True):
-            _compare(
-                journal,
-                batch.id,
-                reference,
-                order,
-                old_status=submissions[reference].status,
-                numbers=numbers.get(reference, {}),
-                seen_notes=seen_notes.get(reference, 0),
-                zone=order.desired_port_time_zone or zones.get(reference, ""),
-                result=result,
-                now=now(),
-            )
-        statuses = journal.batch_counts(batch.id).number_statuses
-        attention = any(statuses.get(status, 0) for status in LOST_STATUSES)
-        path, warning = (None, None)
-        if plan:
-            path, warning = rewrite_result(
-                journal, batch, now(), {"API calls (track)": client.calls}
-            )
+        wanted: dict[str, set[str]] = {}
+        for order_id in order_ids:
+            batch_id, reference = known[order_id]
+            wanted.setdefault(batch_id, set()).add(reference)
+        results = []
+        for batch in journal.batches():
+            if order_ids and batch.id not in wanted:
+                continue
+            if not order_ids and (batch.target != target or not batch.planned):
+                continue
+            _require_target(batch, target)
+            references = wanted.get(batch.id)
+            results.append(await _track(client, journal, batch, references, now))
+    return results
+
+
+def _require_target(batch: BatchRecord, target: str) -> None:
+    if batch.target != target:
+        raise ConfigError(
+            f"batch {batch.id} was run against {batch.target}, not {target}: track it with "
+            "the same target (--sandbox, or the same project)"
+        )
+
+
+async def _track(
+    client: PortingClient,
+    journal: Journal,
+    batch: BatchRecord,
+    references: set[str] | None,
+    now: Callable[[], datetime],
+) -> TrackResult:
+    """Track the batch's open orders (or exactly the orders ``references``), as
+    :func:`track_batch` describes."""
+    plan = journal.load_plan(batch.id) or ()
+    zones = {order.reference: order.desired_port_time_zone for order in plan}
+    submissions = journal.submissions(batch.id)
+    wanted = [
+        (ref, sub.order_id)
+        for ref, sub in sorted(submissions.items())
+        if sub.order_id is not None
+        and sub.state.value == "created"
+        and (
+            ref in references if references is not None else sub.status not in CLOSED_ORDER_STATUSES
+        )
+    ]
+    orders = await _read_orders(client, [order_id for _, order_id in wanted])
+    result = TrackResult(batch_id=batch.id, orders_read=len(orders))
+    numbers = _numbers_by_order(journal.number_records(batch.id))
+    seen_notes = journal.note_counts(batch.id)
+    for (reference, _), order in zip(wanted, orders, strict=True):
+        _compare(
+            journal,
+            batch.id,
+            reference,
+            order,
+            old_status=submissions[reference].status,
+            numbers=numbers.get(reference, {}),
+            seen_notes=seen_notes.get(reference, 0),
+            zone=order.desired_port_time_zone or zones.get(reference, ""),
+            result=result,
+            now=now(),
+        )
+    statuses = journal.batch_counts(batch.id).number_statuses
+    attention = any(statuses.get(status, 0) for status in LOST_STATUSES)
+    path, warning = (None, None)
+    if plan:
+        path, warning = rewrite_result(journal, batch, now(), {"API calls (track)": client.calls})
     return replace(result, result=path, warning=warning, attention=attention)
 
 
@@ -301,6 +359,46 @@ def track_order(
         number.number_status in LOST_STATUSES for number in after.numbers.values()
     )
     return replace(result, attention=lost, recorded=recorded)
+
+
+async def refresh_orders(
+    client: PortingClient,
+    journal: Journal,
+    orders: Mapping[int, tuple[str, str]],
+    *,
+    source: str,
+    now: datetime,
+) -> dict[int, Order]:
+    """Read each order of ``orders`` (order id → its batch id and reference) once and record
+    what changed as :func:`track_batch` does, the events marked ``source``; returns each order
+    as the service gave it, by id. Raises the client's ApiErrors."""
+    ids = sorted(orders)
+    read = await _read_orders(client, ids)
+    for order_id, order in zip(ids, read, strict=True):
+        batch_id, reference = orders[order_id]
+        record_order(journal, batch_id, reference, order, source=source, now=now)
+    return dict(zip(ids, read, strict=True))
+
+
+def record_order(
+    journal: Journal, batch_id: str, reference: str, order: Order, *, source: str, now: datetime
+) -> None:
+    """Record what ``order`` (as just read or written) changed of the journal's order
+    ``reference`` of batch ``batch_id``, as :func:`track_batch` does, events marked ``source``."""
+    numbers = _numbers_by_order(journal.number_records(batch_id)).get(reference, {})
+    _compare(
+        journal,
+        batch_id,
+        reference,
+        order,
+        old_status=journal.submissions(batch_id)[reference].status,
+        numbers=numbers,
+        seen_notes=journal.note_counts(batch_id).get(reference, 0),
+        zone=order.desired_port_time_zone,
+        result=TrackResult(batch_id=batch_id, orders_read=1),
+        now=now,
+        source=source,
+    )
 
 
 async def _read_orders(client: PortingClient, order_ids: Sequence[int]) -> list[Order]:

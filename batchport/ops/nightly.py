@@ -56,7 +56,8 @@ from batchport.api import PortingClient
 from batchport.errors import BatchportError, InputError
 from batchport.journal import open_journal
 from batchport.lifecycle.activate import ActivationResult, ReadyGroup, activate_groups
-from batchport.lifecycle.track import CLOSED_ORDER_STATUSES, TrackResult, track_open_batches
+from batchport.lifecycle.batch import CLOSED_ORDER_STATUSES
+from batchport.lifecycle.track import TrackResult, track_open_batches
 from batchport.ops.digest import Digest, digest_journal, refuse_foreign
 from batchport.ops.lock import CycleLock, LockHolder, lock_path_for
 from batchport.ops.ping import Pinger

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from batchport.columns import column
+from batchport.columns import RESULT_COLUMNS, column
 from batchport.journal import ActiveNumber, NumberRecord
 from batchport.planner import PlannedOrder
 from batchport.portability import PortabilityRecord
@@ -29,9 +29,11 @@ __all__ = [
     "Outcome",
     "RowOutcome",
     "RunRecords",
+    "columns_to_fix",
     "order_summaries",
     "outcome_frame",
     "row_outcomes",
+    "to_fix",
 ]
 
 
@@ -60,16 +62,16 @@ class RowOutcome:
     fields, in this order, so a value is always written under its own header.
     """
 
-    source_row: int = field(metadata={"header": "Source row"})
-    outcome: Outcome = field(metadata={"header": "Outcome"})
-    e164: str = field(metadata={"header": "E.164"})
-    country: str = field(metadata={"header": "Country"})
-    carrier: str = field(default="", metadata={"header": "Carrier"})
-    order_reference: str = field(default="", metadata={"header": "Order reference"})
-    order_id: int | None = field(default=None, metadata={"header": "Order ID"})
-    number_status: str = field(default="", metadata={"header": "Number status"})
-    foc_date: str = field(default="", metadata={"header": "FOC date"})
-    message: str = field(metadata={"header": "Message"})
+    source_row: int = field(metadata={"header": RESULT_COLUMNS[0]})
+    outcome: Outcome = field(metadata={"header": RESULT_COLUMNS[1]})
+    e164: str = field(metadata={"header": RESULT_COLUMNS[2]})
+    country: str = field(metadata={"header": RESULT_COLUMNS[3]})
+    carrier: str = field(default="", metadata={"header": RESULT_COLUMNS[4]})
+    order_reference: str = field(default="", metadata={"header": RESULT_COLUMNS[5]})
+    order_id: int | None = field(default=None, metadata={"header": RESULT_COLUMNS[6]})
+    number_status: str = field(default="", metadata={"header": RESULT_COLUMNS[7]})
+    foc_date: str = field(default="", metadata={"header": RESULT_COLUMNS[8]})
+    message: str = field(metadata={"header": RESULT_COLUMNS[9]})
 
     def cells(self) -> tuple[object, ...]:
         """The row's leading cells, in :data:`ROW_COLUMNS` order (no order id: blank)."""
@@ -277,17 +279,36 @@ def _carrier_refusal(status: str, reason: str) -> str:
     """
     verb = "excluded" if status == "EXCLUDED" else "rejected"
     said = _sentence(reason or "no reason given")
-    lowered = reason.lower()
-    keys = next((keys for words, keys in _REASON_COLUMNS if any(w in lowered for w in words)), ())
+    keys = columns_to_fix(reason)
     fix = (
         f"Correct {' / '.join(column(key).header for key in keys)}"
         if keys
         else "Correct the row as the reason says"
     )
     return (
-        f"The losing carrier {verb} this number: {said} {fix}, then run the row in a new file; "
-        "numbers already submitted are recognised and skipped."
+        f"The losing carrier {verb} this number: {said} {fix} (here, in the Rows sheet), then "
+        "run batchport resubmit with this workbook."
     )
+
+
+def columns_to_fix(reason: str) -> tuple[str, ...]:
+    """The input columns (canonical keys) a losing carrier's ``reason`` says to correct: a PIN
+    mismatch the port-out PIN, an address mismatch the address columns; () when it names none.
+    """
+    lowered = reason.lower()
+    return next((keys for words, keys in _REASON_COLUMNS if any(w in lowered for w in words)), ())
+
+
+def to_fix(records: RunRecords) -> dict[int, tuple[str, ...]]:
+    """Spreadsheet row → the input columns to correct, for every number of a created order
+    that the losing carrier rejected or excluded with a reason naming them."""
+    found = {}
+    for row, number in records.numbers.items():
+        if not number.refused and number.number_status in _LOST_STATUSES:
+            keys = columns_to_fix(number.message)
+            if keys:
+                found[row] = keys
+    return found
 
 
 def _sentence(text: str) -> str:
@@ -299,9 +320,10 @@ def _unplanned(where: _Where, records: RunRecords) -> RowOutcome:
     """The outcome of a row that is valid but in no planned order of this batch."""
     active = records.active.get(where.phone)
     if active is not None:
+        status = f", {active.status}" if active.status else ""
         message = (
-            f"Already in order {active.reference} (id {active.order_id}) from an earlier run; "
-            "not sent again."
+            f"Already in order {active.reference} (id {active.order_id}{status}) from an "
+            "earlier run; not sent again."
         )
         return where.outcome(
             Outcome.ALREADY_IN_ORDER,

@@ -31,6 +31,7 @@ from batchport.report.outcomes import (
     order_summaries,
     outcome_frame,
     row_outcomes,
+    to_fix,
 )
 from batchport.report.sheets import findings_sheet, input_columns
 from batchport.report.xlsx import (
@@ -46,6 +47,7 @@ from batchport.report.xlsx import (
 from batchport.validation import Validation
 
 __all__ = [
+    "FILL_FIX",
     "ORDER_COLUMNS",
     "OUTCOME_FILLS",
     "OUTCOME_LABELS",
@@ -57,6 +59,8 @@ __all__ = [
 
 #: Fill colours (RGB hex) of the Outcome column.
 _FILL_INFO = "DDEBF7"
+#: The fill of a cell the losing carrier's reason says to correct (over its row's colour).
+FILL_FIX = "FFFF00"
 OUTCOME_FILLS = {
     Outcome.INVALID.value: FILL_ERROR,
     Outcome.DUPLICATE.value: FILL_ERROR,
@@ -93,8 +97,9 @@ _NEXT_STEPS = {
     ),
     Outcome.DUPLICATE: "Remove the {rows} marked Duplicate: each number may appear once.",
     Outcome.REJECTED: (
-        "Correct the {rows} marked Rejected as each Message says, then run them in a new file "
-        "(running this file again does not resend them)."
+        "Correct the {rows} marked Rejected as each Message says, here in the Rows sheet, then "
+        "run batchport resubmit with this workbook (running the same file again does not "
+        "resend them)."
     ),
     Outcome.NOT_PORTABLE: (
         "Ask the current carrier about the {rows} marked Not portable (the Message says why), "
@@ -170,7 +175,7 @@ def write_result(
     counts = {str(k): int(v) for k, v in outcomes["Outcome"].value_counts().items()}
     sheets: list[SheetSpec | PageSpec] = [
         _summary_page(info, validation, outcomes, orders, counts, records.plan, stats),
-        _rows_sheet(validation, outcomes),
+        _rows_sheet(validation, outcomes, to_fix(records)),
         SheetSpec(
             name="Orders",
             columns=ORDER_COLUMNS,
@@ -189,9 +194,21 @@ def write_result(
     return counts, orders
 
 
-def _rows_sheet(validation: Validation, outcomes: pd.DataFrame) -> SheetSpec:
+def _rows_sheet(
+    validation: Validation, outcomes: pd.DataFrame, fix: Mapping[int, tuple[str, ...]]
+) -> SheetSpec:
+    """The Rows sheet; the cells of ``fix`` (row → input columns to correct) highlighted."""
     headers, masked = input_columns(validation.table, ROW_COLUMNS)
     combined = pd.concat([outcomes, validation.table.frame], axis=1).set_axis(headers, axis=1)
+    places = {key: len(ROW_COLUMNS) + i for i, key in enumerate(validation.table.frame.columns)}
+    positions = {int(row): i for i, row in enumerate(outcomes.index.tolist())}
+    cells = {
+        (positions[row], places[key]): FILL_FIX
+        for row, keys in fix.items()
+        if row in positions
+        for key in keys
+        if key in places
+    }
     return SheetSpec(
         name="Rows",
         columns=headers,
@@ -199,6 +216,7 @@ def _rows_sheet(validation: Validation, outcomes: pd.DataFrame) -> SheetSpec:
         masked_columns=masked,
         fill_column="Outcome",
         fills=OUTCOME_FILLS,
+        cell_fills=cells,
     )
 
 

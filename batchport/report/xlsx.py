@@ -89,6 +89,8 @@ class SheetSpec:
     the top, so a tall row reads from its first line. ``hidden``: a header and the values of it
     whose rows start hidden behind the autofilter (Excel and LibreOffice both show the filter
     on that column and bring the rows back when it is cleared).
+    ``cell_fills``: single cells to colour over their row's colour, ``(data row position from 0,
+    column position from 0)`` → RGB colour.
     """
 
     name: str
@@ -100,6 +102,7 @@ class SheetSpec:
     fills: Mapping[str, str] = field(default_factory=dict)
     wrapped: Sequence[str] = ()
     hidden: tuple[str, frozenset[str]] | None = None
+    cell_fills: Mapping[tuple[int, int], str] = field(default_factory=dict)
 
 
 @contextlib.contextmanager
@@ -209,6 +212,8 @@ def _write_frame(sheet: _Sheet, spec: SheetSpec, count: int, widths: list[float]
     sheet.append([_header_cell(sheet, text) for text in spec.columns])
     last = get_column_letter(max(len(spec.columns), 1))
     sheet.auto_filter.ref = f"A1:{last}{count + 1}"
+    if spec.cell_fills and count:
+        _add_cell_fills(sheet, spec)  # first: the earlier rule wins over the row's colour
     if spec.hidden is not None:
         header, hidden = spec.hidden
         shown = sorted(set(spec.fills) - hidden)
@@ -269,6 +274,16 @@ def _add_fills(sheet: _Sheet, spec: SheetSpec, last: str, last_row: int) -> None
         fill = PatternFill(start_color=colour, end_color=colour, fill_type="solid")
         rule = FormulaRule(formula=[f'${letter}2="{literal}"'], fill=fill)  # type: ignore[no-untyped-call]
         sheet.conditional_formatting.add(area, rule)
+
+
+def _add_cell_fills(sheet: _Sheet, spec: SheetSpec) -> None:
+    by_colour: dict[str, list[str]] = {}
+    for (row, column), colour in sorted(spec.cell_fills.items()):
+        by_colour.setdefault(colour, []).append(f"{get_column_letter(column + 1)}{row + 2}")
+    for colour, cells in by_colour.items():
+        fill = PatternFill(start_color=colour, end_color=colour, fill_type="solid")
+        rule = FormulaRule(formula=["TRUE"], fill=fill)  # type: ignore[no-untyped-call]
+        sheet.conditional_formatting.add(" ".join(cells), rule)
 
 
 def make_reproducible(path: Path, stamp: datetime) -> None:

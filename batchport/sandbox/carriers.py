@@ -16,6 +16,8 @@ A scenario file (JSON or TOML) pins numbers or prefixes::
     reason = "Number is disconnected"
     reject_reason = "Invalid port-out PIN"    # the losing carrier rejects the group
     exclude_reason = "Number is under a service contract"
+    reject_pin = "1111"         # rejects the group ("Invalid port-out PIN") while sent this PIN
+    answer_days = 30            # the losing carrier answers after this many days (default 1)
 """
 
 from __future__ import annotations
@@ -114,6 +116,8 @@ class ScenarioEntry:
     reason: str | None = None
     reject_reason: str | None = None
     exclude_reason: str | None = None
+    reject_pin: str | None = None
+    answer_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,10 @@ class NumberFacts:
     reason: str
     reject_reason: str | None
     exclude_reason: str | None
+    #: The group is rejected ("Invalid port-out PIN") while this number is sent with this PIN.
+    reject_pin: str | None = None
+    #: Days until the losing carrier answers (None: the sandbox's usual one day).
+    answer_days: int | None = None
 
 
 def _fraction(seed: int, *parts: str) -> float:
@@ -215,6 +223,8 @@ class CarrierModel:
             pinned.reason if pinned.reason is not None else default_reason,
             pinned.reject_reason,
             pinned.exclude_reason,
+            pinned.reject_pin,
+            pinned.answer_days,
         )
 
 
@@ -231,7 +241,8 @@ def load_scenario(path: Path) -> tuple[ScenarioEntry, ...]:
     """Read a scenario file (``.json`` or ``.toml``) into entries.
 
     Both forms hold a ``numbers`` list of tables with ``match`` and optional ``carrier``,
-    ``portable``, ``reason``, ``reject_reason`` and ``exclude_reason``. Raises ``ConfigError``
+    ``portable``, ``reason``, ``reject_reason``, ``exclude_reason``, ``reject_pin`` and
+    ``answer_days``. Raises ``ConfigError``
     when the file cannot be read or an entry is malformed.
     """
     try:
@@ -247,6 +258,7 @@ def load_scenario(path: Path) -> tuple[ScenarioEntry, ...]:
 
 def _entry(path: Path, index: int, raw: Any) -> ScenarioEntry:
     allowed = {"match", "carrier", "portable", "reason", "reject_reason", "exclude_reason"}
+    allowed |= {"reject_pin", "answer_days"}
     if not isinstance(raw, dict) or not isinstance(raw.get("match"), str) or set(raw) - allowed:
         raise ConfigError(
             f"sandbox scenario {path}: numbers[{index}] needs a text 'match' and only the keys "
@@ -254,4 +266,11 @@ def _entry(path: Path, index: int, raw: Any) -> ScenarioEntry:
         )
     if "portable" in raw and not isinstance(raw["portable"], bool):
         raise ConfigError(f"sandbox scenario {path}: numbers[{index}].portable must be true/false")
+    days = raw.get("answer_days", 1)
+    if not isinstance(days, int) or isinstance(days, bool) or days < 1:
+        raise ConfigError(
+            f"sandbox scenario {path}: numbers[{index}].answer_days must be 1 or more"
+        )
+    if "reject_pin" in raw and not isinstance(raw["reject_pin"], str):
+        raise ConfigError(f"sandbox scenario {path}: numbers[{index}].reject_pin must be text")
     return ScenarioEntry(**raw)

@@ -86,6 +86,12 @@ def _plan_group(
     )
     facts = [model.facts(e["phoneNumber"]) for e in entries]
     scripted = next((f.reject_reason for f in facts if f.reject_reason), None)
+    pins = [(e.get("portOutInfo") or {}).get("existingPortOutPin") for e in entries]
+    if any(
+        f.reject_pin is not None and f.reject_pin == pin for f, pin in zip(facts, pins, strict=True)
+    ):
+        scripted = scripted or "Invalid port-out PIN"
+    answer_days = max((f.answer_days or ANSWER_AFTER_DAYS for f in facts), default=1)
     rejected = scripted is not None or draw(seed, "reject", key) < config.reject_rate
     reason = scripted or pick(seed, REJECT_REASONS, "reason", key)
     foc = max(desired, today + timedelta(days=MIN_LEAD_DAYS))
@@ -99,7 +105,7 @@ def _plan_group(
     return {
         "carrier": carrier,
         "state": "planned",
-        "decideOn": (today + timedelta(days=ANSWER_AFTER_DAYS)).isoformat(),
+        "decideOn": (today + timedelta(days=answer_days)).isoformat(),
         "outcome": "reject" if rejected else "confirm",
         "reason": reason if rejected else None,
         "focDate": foc.isoformat(),
