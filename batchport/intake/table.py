@@ -9,7 +9,7 @@ finding on index 7 is on row 7 as Excel shows it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -18,8 +18,9 @@ from openpyxl.utils import get_column_letter
 
 from batchport.columns import COLUMNS, match_header
 from batchport.errors import InputError
-from batchport.findings import Finding, concat_frames, empty_frame, to_findings
+from batchport.findings import Finding, concat_frames, empty_frame, frame_of, to_findings
 from batchport.intake import require_input
+from batchport.intake.archive import CellMark
 from batchport.intake.csv import read_csv
 from batchport.intake.repairs import repair_column
 from batchport.intake.workbook import read_workbook
@@ -37,7 +38,8 @@ class Table:
     ``frame``: every cell text (``""`` when blank), index = spreadsheet row number (named
     ``row``), columns = canonical keys for recognised headers, the original header otherwise.
     ``headers`` maps each column to the header text the user wrote. ``repairs`` is the finding
-    frame behind ``findings`` (the reader's repairs, all warnings).
+    frame behind ``findings``: the reader's repairs and what the sheet's XML showed (hidden rows and
+    sheets, merged cells, formulas never calculated).
     """
 
     frame: pd.DataFrame
@@ -49,8 +51,24 @@ class Table:
 
     @cached_property
     def findings(self) -> tuple[Finding, ...]:
-        """The repairs made while reading, as warnings, sorted by row then column."""
+        """What the reader found and repaired, sorted by row then column."""
         return to_findings(self.repairs)
+
+    def screen(self, findings: pd.DataFrame) -> pd.DataFrame:
+        """``findings`` without those of later stages on a cell the reader found unreadable.
+
+        A cell with an error of the reader (a formula never calculated) was read as blank; the
+        reader's error says why, and "missing" or "invalid" from the checks would only mislead.
+        The reader's own findings (the frame ``repairs``) are kept.
+        """
+        errors = self.repairs.loc[self.repairs["severity"] == "error", ["row", "column"]]
+        if errors.empty:
+            return findings
+        cells = pd.MultiIndex.from_frame(errors)
+        found = pd.MultiIndex.from_frame(findings[["row", "column"]])
+        own = findings["code"].isin(self.repairs["code"].unique())
+        keep = ~found.isin(cells) | own.to_numpy()
+        return findings[keep].reset_index(drop=True)
 
 
 def read_table(path: Path, *, sheet: str | None = None) -> Table:
@@ -66,15 +84,16 @@ def read_table(path: Path, *, sheet: str | None = None) -> Table:
         raise InputError(f"{path}: the file is empty")
     suffix = path.suffix.lower()
     if suffix in WORKBOOK_SUFFIXES:
-        sheet_name, header_idx, rows = read_workbook(path, sheet)
-        raw = frame_of_rows(rows[header_idx:])
-    elif suffix in TEXT_SUFFIXES:
-        sheet_name, (header_idx, raw) = None, read_csv(path)
-    elif suffix == ".xls":
+        read = read_workbook(path, sheet)
+        raw = frame_of_rows(read.rows[read.header_index :])
+        table = _build_table(path, read.name, read.header_index, raw, read.marks)
+        return _with_hidden_sheets(table, read.hidden_sheets)
+    if suffix in TEXT_SUFFIXES:
+        header_idx, raw = read_csv(path)
+        return _build_table(path, None, header_idx, raw)
+    if suffix == ".xls":
         raise InputError(f"{path}: old .xls workbooks are not supported; save it as .xlsx")
-    else:
-        raise InputError(f"{path}: unsupported file type {suffix!r}; use .xlsx or .csv")
-    return _build_table(path, sheet_name, header_idx, raw)
+    raise InputError(f"{path}: unsupported file type {suffix!r}; use .xlsx or .csv")
 
 
 def frame_of_rows(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
@@ -99,7 +118,13 @@ def _name_columns(header_cells: Sequence[object]) -> tuple[list[str], dict[str, 
     return names, headers
 
 
-def _build_table(path: Path, sheet: str | None, header_idx: int, raw: pd.DataFrame) -> Table:
+def _build_table(
+    path: Path,
+    sheet: str | None,
+    header_idx: int,
+    raw: pd.DataFrame,
+    marks: Sequence[CellMark] = (),
+) -> Table:
     header_cells = raw.iloc[0].tolist()
     names, headers = _name_columns(header_cells)
     body = raw.iloc[1:]
@@ -117,10 +142,69 @@ def _build_table(path: Path, sheet: str | None, header_idx: int, raw: pd.DataFra
     blank_header = [n for n in names if not headers[n].strip() or n.startswith("Column ")]
     frame = frame.drop(columns=[n for n in blank_header if not frame[n].str.len().any()])
     headers = {n: headers[n] for n in frame.columns}
-    filled = (frame != "").any(axis=1)
-    frame = frame[filled]
+    frame = frame[_filled(frame)]
     if frame.empty:
         raise InputError(f"{path}: no data rows under the header on row {header_idx + 1}")
+    frames += _mark_frames(marks, names, frame)
     repairs = concat_frames(frames, sort=True)
     repairs = repairs[repairs["row"].isin(frame.index)].reset_index(drop=True)
     return Table(frame, headers, path, sheet, header_idx + 1, repairs)
+
+
+def _filled(frame: pd.DataFrame) -> pd.Series:
+    # The known columns were tidied by the repairs; a cell of spaces in another column (a
+    # stray space far below the data) does not make a row either.
+    known = [n for n in frame.columns if n in _KNOWN_KEYS]
+    filled = (frame[known] != "").any(axis=1)
+    for name in (n for n in frame.columns if n not in _KNOWN_KEYS):
+        filled |= frame[name].str.strip() != ""
+    return filled
+
+
+def _mark_frames(
+    marks: Sequence[CellMark], names: Sequence[str], frame: pd.DataFrame
+) -> list[pd.DataFrame]:
+    """A finding frame per kind of mark the sheet scan left on rows of ``frame``."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for mark in marks:
+        if mark.column < 0:
+            name = "phoneNumber"  # a whole row: reported where the row's number is
+        elif mark.column < len(names) and names[mark.column] in frame.columns:
+            name = names[mark.column]
+        else:
+            continue  # a column without header or data: nothing of it is read
+        groups.setdefault((mark.code, name), []).append(mark.row)
+    frames = []
+    for (code, name), rows in groups.items():
+        mask = pd.Series(True, index=pd.Index(sorted(set(rows) & set(frame.index)), name="row"))
+        values = frame.loc[mask.index, name] if name in frame.columns else None
+        changed = code == "merged_cell_filled"
+        frames.append(
+            frame_of(
+                mask,
+                name,
+                code,
+                values=None if changed or values is None else values,
+                sent=values if changed else None,
+            )
+        )
+    return frames
+
+
+def _with_hidden_sheets(table: Table, hidden: Sequence[str]) -> Table:
+    if not hidden:
+        return table
+    at = pd.Series(True, index=pd.Index([table.header_row], name="row"))
+    notes = [
+        frame_of(
+            at,
+            "",
+            "hidden_sheet_skipped",
+            message=f"The workbook's hidden sheet {name!r} was not read; this sheet "
+            f"({table.sheet!r}), the first visible one with a header, was. Delete the hidden "
+            "sheet if it is outdated, or name the sheet to read with --sheet.",
+        )
+        for name in hidden
+    ]
+    repairs = concat_frames([*notes, table.repairs])
+    return replace(table, repairs=repairs)

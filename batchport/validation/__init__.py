@@ -141,5 +141,6 @@ def validate_table(table: Table, *, today: date | None = None) -> Validation:
         ],
         sort=True,
     )
+    frame = table.screen(frame)
     errors = frame.loc[frame["severity"] == Severity.ERROR.value, "row"]
     return Validation(table, norm.rows, frame, frozenset(int(r) for r in errors.unique()))
