@@ -251,31 +251,38 @@ class _Scanner:
         self.uncalculated: set[tuple[int, int]] = set()
         self.filters: list[tuple[int, int]] = []
 
-    def feed(self, chunk: bytes) -> None:
-        """Look at one piece of the sheet's XML that ends at a tag boundary."""
-        far = self.patterns["far"].findall(chunk)
+    def feed(self, buffer: bytes, end: int, rows_only: bool) -> None:
+        """Look at ``buffer[:end]``, a piece of the sheet's XML ending at a tag boundary.
+
+        ``rows_only``: the piece ends with a row, so nothing after the rows (merged ranges, the
+        autofilter) is in it. Searches take bounds rather than slices: no copy of the piece.
+        """
+        p = self.patterns
+        far = p["far"].findall(buffer, 0, end)
         if far:
             letters, rows = zip(*far, strict=True)
             self.max_column = max(self.max_column, *map(_column_of, set(letters)))
             self.max_row = max(self.max_row, *map(int, set(rows)))
-        tall = self.patterns["row"].findall(chunk)
+        tall = p["row"].findall(buffer, 0, end)
         if tall:
             self.max_row = max(self.max_row, *map(int, tall))
-        if b'hidden="' in chunk:
-            self.hidden.update(int(r) for r in self.patterns["hidden"].findall(chunk))
-        if b't="e"' in chunk:
-            for letters, row, text in self.patterns["error"].findall(chunk):
+        if buffer.find(b'hidden="', 0, end) >= 0:
+            self.hidden.update(int(r) for r in p["hidden"].findall(buffer, 0, end))
+        if buffer.find(b't="e"', 0, end) >= 0:
+            for letters, row, text in p["error"].findall(buffer, 0, end):
                 self.errors[int(row), _column_of(letters)] = _unescape(text)
-        self.formulas = self.formulas or self.tags["formula"] in chunk
+        self.formulas = self.formulas or buffer.find(self.tags["formula"], 0, end) >= 0
         if self.formulas:
-            for letters, row, attributes, saved in self.patterns["formula"].findall(chunk):
+            for letters, row, attributes, saved in p["formula"].findall(buffer, 0, end):
                 if not saved and b't="str"' not in attributes and b't="e"' not in attributes:
                     self.uncalculated.add((int(row), _column_of(letters)))
-        if self.tags["merge"] in chunk:
-            for a, r0, b, r1 in self.patterns["merge"].findall(chunk):
+        if rows_only:
+            return
+        if buffer.find(self.tags["merge"], 0, end) >= 0:
+            for a, r0, b, r1 in p["merge"].findall(buffer, 0, end):
                 self.merged.append((int(r0), _column_of(a), int(r1), _column_of(b)))
-        if self.tags["filter"] in chunk:
-            for first, last in self.patterns["filter"].findall(chunk):
+        if buffer.find(self.tags["filter"], 0, end) >= 0:
+            for first, last in p["filter"].findall(buffer, 0, end):
                 self.filters.append((int(first), int(last or first)))
 
     def result(self) -> SheetScan:
@@ -335,18 +342,20 @@ def scan_sheet(archive: Archive, name: str) -> SheetScan:
     return scanner.result()
 
 
-def _feed_all(scanner: _Scanner, chunk: bytes) -> None:
-    scanner.feed(chunk)
+def _feed_all(scanner: _Scanner, buffer: bytes, end: int, rows_only: bool) -> None:
+    scanner.feed(buffer, end, rows_only)
 
 
-def _feed_rows(scanner: _Scanner, chunk: bytes) -> None:
-    rows = {row for _letters, row in scanner.patterns["cell"].findall(chunk)}
-    rows.update(scanner.patterns["row"].findall(chunk))
+def _feed_rows(scanner: _Scanner, buffer: bytes, end: int, rows_only: bool) -> None:
+    rows = {row for _letters, row in scanner.patterns["cell"].findall(buffer, 0, end)}
+    rows.update(scanner.patterns["row"].findall(buffer, 0, end))
     if rows:
         scanner.max_row = max(scanner.max_row, *map(int, rows))
 
 
-def _stream(archive: Archive, part: SheetPart, feed: Callable[[_Scanner, bytes], None]) -> _Scanner:
+def _stream(
+    archive: Archive, part: SheetPart, feed: Callable[[_Scanner, bytes, int, bool], None]
+) -> _Scanner:
     try:
         with zipfile.ZipFile(archive.path) as zipped, zipped.open(part.member) as stream:
             head = stream.read(_CHUNK)
@@ -354,21 +363,22 @@ def _stream(archive: Archive, part: SheetPart, feed: Callable[[_Scanner, bytes],
             scanner = _Scanner(found.group(1) or b"" if found else b"")
             carry = b""
             while head:
-                buffer = carry + head
-                cut = _boundary(buffer)
-                feed(scanner, buffer[:cut])
+                buffer = carry + head if carry else head
+                cut, rows_only = _boundary(buffer)
+                feed(scanner, buffer, cut, rows_only)
                 carry = buffer[cut:]
                 head = stream.read(_CHUNK)
-            feed(scanner, carry)
+            feed(scanner, carry, len(carry), False)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         raise unreadable(archive.path, exc) from exc
     return scanner
 
 
-def _boundary(buffer: bytes) -> int:
-    # Cut after a whole row (or cell, or tag) so that no pattern straddles two chunks.
-    for closing in (b"row>", b"c>", b">"):
-        end = buffer.rfind(closing)
-        if end >= 0:
-            return end + len(closing)
-    return len(buffer)
+def _boundary(buffer: bytes) -> tuple[int, bool]:
+    # Cut after the last whole row (or cell, or tag) so that no pattern straddles two pieces;
+    # what follows the rows (merged ranges, the autofilter) comes after the last row's end.
+    end = buffer.rfind(b"row>")
+    if end >= 0:
+        return end + 4, True
+    end = buffer.rfind(b">")
+    return (end + 1 if end >= 0 else len(buffer)), False
