@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-from xlsx_parts import cell, row, write_workbook
+from xlsx_parts import cell, row, understate, write_workbook
 
 from batchport.errors import InputError
 from batchport.intake import Table, read_table
@@ -297,6 +297,8 @@ def test_hidden_and_filtered_rows_are_flagged_and_merged_values_fill_their_rows(
         (3, "streetName", "merged_cell_filled", "warning", "Fifth Ave"),
         (4, "streetName", "merged_cell_filled", "warning", "Fifth Ave"),
     }
+    merged = next(f for f in table.findings if f.code == "merged_cell_filled")
+    assert "the merged range D2:D4" in merged.message
     unfiltered = write_workbook(tmp_path / "plain.xlsx", [("Numbers", sheet)])
     assert {(f.row, f.code) for f in read_table(unfiltered).findings} >= {
         (3, "row_hidden"),
@@ -346,6 +348,17 @@ def test_every_failure_of_both_readers_is_one_line(tmp_path: Path) -> None:
     strings = f'<sst xmlns="{MAIN}"><si><t>a</t></si></sst>'.encode()
     broken = row(1, HEADER) + '<row r="2"><c r="A2" t="s"><v>99</v></c></row>'
     path = write_workbook(tmp_path / "in.xlsx", [("Numbers", broken)], shared_strings=strings)
+    with pytest.raises(InputError, match=r"cannot be read as an \.xlsx workbook") as caught:
+        read_table(path)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_bomb_whose_zip_directory_understates_it_is_still_one_line(tmp_path: Path) -> None:
+    filler = b"<si><t>" + b"B" * 4000 + b"</t></si>"
+    strings = f'<sst xmlns="{MAIN}">'.encode() + filler * 5000 + b"</sst>"
+    lines = row(1, HEADER) + row(2, ROW)
+    path = write_workbook(tmp_path / "in.xlsx", [("Numbers", lines)], shared_strings=strings)
+    understate(path, "xl/sharedStrings.xml", 2000)
     with pytest.raises(InputError, match=r"cannot be read as an \.xlsx workbook") as caught:
         read_table(path)
     assert "\n" not in str(caught.value)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-__all__ = ["cell", "row", "write_parts", "write_workbook"]
+__all__ = ["cell", "row", "understate", "write_parts", "write_workbook"]
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -123,4 +123,27 @@ def write_parts(path: Path, parts: dict[str, bytes]) -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, content in parts.items():
             archive.writestr(name, content)
+    return path
+
+
+def understate(path: Path, member: str, size: int) -> Path:
+    """Make the zip directory of ``path`` claim ``member`` expands to ``size`` bytes only.
+
+    Both the local header and the central directory are rewritten, as a hostile file would.
+    """
+    data = bytearray(path.read_bytes())
+    name = member.encode()
+    for signature, size_at, name_length_at, name_at in (
+        (b"PK\x03\x04", 22, 26, 30),
+        (b"PK\x01\x02", 24, 28, 46),
+    ):
+        start = data.find(signature)
+        while start >= 0:
+            length = int.from_bytes(
+                data[start + name_length_at : start + name_length_at + 2], "little"
+            )
+            if data[start + name_at : start + name_at + length] == name:
+                data[start + size_at : start + size_at + 4] = size.to_bytes(4, "little")
+            start = data.find(signature, start + 4)
+    path.write_bytes(bytes(data))
     return path

@@ -95,7 +95,8 @@ class CellMark:
     """Something the scan found about one cell (or, with ``column`` -1, a whole row).
 
     ``row`` is the spreadsheet row number, ``column`` the 0-based column index, ``code`` a
-    finding code of :data:`batchport.findings.CODES`; ``value`` the text found there.
+    finding code of :data:`batchport.findings.CODES`; ``value`` what the finding should name
+    (for a filled merged cell, the merged range such as ``D2:D5``).
     """
 
     row: int

@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 
 from batchport.columns import COLUMNS, match_header
 from batchport.errors import InputError
-from batchport.findings import Finding, concat_frames, empty_frame, frame_of, to_findings
+from batchport.findings import CODES, Finding, concat_frames, empty_frame, frame_of, to_findings
 from batchport.intake import require_input
 from batchport.intake.archive import CellMark
 from batchport.intake.csv import read_csv
@@ -164,30 +164,35 @@ def _filled(frame: pd.DataFrame) -> pd.Series:
 def _mark_frames(
     marks: Sequence[CellMark], names: Sequence[str], frame: pd.DataFrame
 ) -> list[pd.DataFrame]:
-    """A finding frame per kind of mark the sheet scan left on rows of ``frame``."""
-    groups: dict[tuple[str, str], list[int]] = {}
+    """A finding frame per kind of mark the sheet scan left on rows of ``frame``.
+
+    A mark on a whole row is reported on its phone number; a filled merged cell shows the
+    value now sent, and its message names the merged range (kept in the mark's ``value``).
+    """
+    groups: dict[tuple[str, str], dict[int, str]] = {}
     for mark in marks:
         if mark.column < 0:
-            name = "phoneNumber"  # a whole row: reported where the row's number is
+            name = "phoneNumber"
         elif mark.column < len(names) and names[mark.column] in frame.columns:
             name = names[mark.column]
         else:
             continue  # a column without header or data: nothing of it is read
-        groups.setdefault((mark.code, name), []).append(mark.row)
+        if mark.row in frame.index:
+            groups.setdefault((mark.code, name), {})[mark.row] = mark.value
     frames = []
-    for (code, name), rows in groups.items():
-        mask = pd.Series(True, index=pd.Index(sorted(set(rows) & set(frame.index)), name="row"))
-        values = frame.loc[mask.index, name] if name in frame.columns else None
-        changed = code == "merged_cell_filled"
-        frames.append(
-            frame_of(
-                mask,
-                name,
-                code,
-                values=None if changed or values is None else values,
-                sent=values if changed else None,
+    for (code, name), found in groups.items():
+        rows = pd.Index(sorted(found), name="row")
+        mask = pd.Series(True, index=rows)
+        values = frame.loc[rows, name]
+        if code == "merged_cell_filled":
+            advice = CODES[code].message
+            said = pd.Series(
+                [advice.replace("a merged range", f"the merged range {found[r]}") for r in rows],
+                index=rows,
             )
-        )
+            frames.append(frame_of(mask, name, code, message=said, sent=values))
+        else:
+            frames.append(frame_of(mask, name, code, values=values))
     return frames
 
 

@@ -29,6 +29,7 @@ from batchport.intake.archive import (
     Archive,
     CellMark,
     SheetScan,
+    column_letters,
     open_archive,
     scan_sheet,
     unreadable,
@@ -169,11 +170,12 @@ def apply_scan(
         for row, column in sorted(scan.uncalculated)
         if row > header_row
     ]
-    for first, column, last, _last_column in scan.merged:
+    for first, column, last, last_column in scan.merged:
         value = _cell(rows, first, column)
+        where = f"{column_letters(column)}{first}:{column_letters(last_column)}{last}"
         for row in range(max(first + 1, header_row + 1), min(last, len(rows)) + 1):
             if value != "" and _put(rows, row, column, value):
-                marks.append(CellMark(row, column, "merged_cell_filled"))
+                marks.append(CellMark(row, column, "merged_cell_filled", where))
     return tuple(marks)
 
 
