@@ -166,3 +166,13 @@ def test_a_sheet_written_with_a_namespace_prefix_is_scanned_alike(tmp_path: Path
     write_parts(path, parts)
     with pytest.raises(InputError, match="has a cell at XFD1048576"):
         scan(path)
+
+
+def test_a_workbook_without_package_relationships_is_read_from_xl_workbook(
+    tmp_path: Path,
+) -> None:
+    path = write_workbook(tmp_path / "in.xlsx", [("Numbers", body())], hidden=["Numbers"])
+    with zipfile.ZipFile(path) as archive:
+        parts = {n: archive.read(n) for n in archive.namelist() if n != "_rels/.rels"}
+    write_parts(path, parts)
+    assert [(s.name, s.visible) for s in open_archive(path).sheets] == [("Numbers", False)]

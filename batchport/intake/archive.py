@@ -56,9 +56,6 @@ _BYTES_PER_CELL = 4
 _NARROW_COLUMNS = 26
 _SHORT_ROWS = 99_999
 _CHUNK = 4 << 20
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_DOC_RELS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
 
 @dataclass(frozen=True)
@@ -179,20 +176,25 @@ def _check_member(path: Path, info: zipfile.ZipInfo) -> None:
 
 
 def _sheet_parts(archive: zipfile.ZipFile) -> Iterator[SheetPart]:
+    # Tags and attributes are matched by local name: Strict Open XML uses other namespaces.
+    names = set(archive.namelist())
     workbook_xml = "xl/workbook.xml"
-    for rel in ElementTree.fromstring(archive.read("_rels/.rels")):
-        if rel.get("Type", "").endswith("/officeDocument"):
-            workbook_xml = rel.get("Target", workbook_xml).lstrip("/")
+    if "_rels/.rels" in names:
+        for rel in ElementTree.fromstring(archive.read("_rels/.rels")):
+            if rel.get("Type", "").endswith("/officeDocument"):
+                workbook_xml = rel.get("Target", workbook_xml).lstrip("/")
     folder = PurePosixPath(workbook_xml).parent
     rels_name = f"{folder}/_rels/{PurePosixPath(workbook_xml).name}.rels"
     targets = {
         rel.get("Id"): rel.get("Target", "")
         for rel in ElementTree.fromstring(archive.read(rels_name))
-        if rel.tag == f"{_RELS}Relationship" and rel.get("Type", "").endswith("/worksheet")
+        if rel.get("Type", "").endswith("/worksheet")
     }
-    names = set(archive.namelist())
-    for sheet in ElementTree.fromstring(archive.read(workbook_xml)).iter(f"{_MAIN}sheet"):
-        target = targets.get(sheet.get(f"{_DOC_RELS}id"))
+    for sheet in ElementTree.fromstring(archive.read(workbook_xml)).iter():
+        if not sheet.tag.endswith("}sheet"):
+            continue
+        ids = [value for key, value in sheet.attrib.items() if key.endswith("}id")]
+        target = targets.get(ids[0]) if ids else None
         if target is None:
             continue  # a chart sheet: no cells to read
         member = _normal(target if target.startswith("/") else f"{folder}/{target}")
