@@ -362,3 +362,29 @@ def test_a_bomb_whose_zip_directory_understates_it_is_still_one_line(tmp_path: P
     with pytest.raises(InputError, match=r"cannot be read as an \.xlsx workbook") as caught:
         read_table(path)
     assert "\n" not in str(caught.value)
+
+
+def test_apply_scan_fills_only_blank_cells_below_the_header() -> None:
+    from batchport.intake.archive import SheetScan
+    from batchport.intake.workbook import apply_scan
+
+    rows: list[list[object]] = [["Phone", "City"], ["1", "Albany"], ["2", ""], ["3", "Troy"], ["4"]]
+    scan = SheetScan(
+        hidden_rows=frozenset({1, 4}),
+        merged=((2, 1, 5, 1), (1, 0, 2, 0)),
+        errors={(0, 0): "#N/A", (5, 1): "#REF!", (9, 0): "#N/A"},
+        uncalculated=frozenset({(1, 1), (3, 0)}),
+    )
+    marks = apply_scan(rows, 1, scan)
+    assert rows == [
+        ["Phone", "City"],
+        ["1", "Albany"],
+        ["2", "Albany"],
+        ["3", "Troy"],
+        ["4", "#REF!"],
+    ]
+    assert [(m.row, m.column, m.code, m.value) for m in marks] == [
+        (4, -1, "row_hidden", ""),
+        (3, 0, "formula_not_calculated", ""),
+        (3, 1, "merged_cell_filled", "B2:B5"),
+    ]

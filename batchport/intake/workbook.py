@@ -170,11 +170,18 @@ def apply_scan(
         for row, column in sorted(scan.uncalculated)
         if row > header_row
     ]
+    # Merged ranges never overlap in a file Excel wrote; the budget keeps a file whose ranges
+    # overlap from costing more than one pass over the cells that exist.
+    budget = len(rows) * max(len(rows[0]), 1) if rows else 0
     for first, column, last, last_column in scan.merged:
         value = _cell(rows, first, column)
+        span = range(max(first + 1, header_row + 1), min(last, len(rows)) + 1)
+        budget -= len(span)
+        if value == "" or budget < 0:
+            continue
         where = f"{column_letters(column)}{first}:{column_letters(last_column)}{last}"
-        for row in range(max(first + 1, header_row + 1), min(last, len(rows)) + 1):
-            if value != "" and _put(rows, row, column, value):
+        for row in span:
+            if _put(rows, row, column, value):
                 marks.append(CellMark(row, column, "merged_cell_filled", where))
     return tuple(marks)
 
@@ -183,7 +190,7 @@ _NOTHING = SheetScan()
 
 
 def _cell(rows: Sequence[Sequence[object]], row: int, column: int) -> object:
-    if row - 1 < len(rows) and column < len(rows[row - 1]):
+    if 1 <= row <= len(rows) and column < len(rows[row - 1]):
         value = rows[row - 1][column]
         return "" if value is None else value
     return ""
@@ -191,7 +198,7 @@ def _cell(rows: Sequence[Sequence[object]], row: int, column: int) -> object:
 
 def _put(rows: Sequence[Sequence[object]], row: int, column: int, value: object) -> bool:
     # Only a cell the reader gave as blank is written: what it read is never overwritten.
-    target = rows[row - 1] if row - 1 < len(rows) else None
+    target = rows[row - 1] if 1 <= row <= len(rows) else None
     if not isinstance(target, list) or _cell(rows, row, column) != "":
         return False
     if column >= len(target):
