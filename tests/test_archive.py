@@ -9,7 +9,10 @@ from xlsx_parts import cell, row, write_parts, write_workbook
 
 from batchport.errors import InputError
 from batchport.intake.archive import (
+    MAX_MEMBER_BYTES,
+    MAX_RATIO,
     SheetScan,
+    _check_member,
     column_index,
     column_letters,
     open_archive,
@@ -176,3 +179,61 @@ def test_a_workbook_without_package_relationships_is_read_from_xl_workbook(
         parts = {n: archive.read(n) for n in archive.namelist() if n != "_rels/.rels"}
     write_parts(path, parts)
     assert [(s.name, s.visible) for s in open_archive(path).sheets] == [("Numbers", False)]
+
+
+@pytest.mark.parametrize(
+    ("size", "packed", "refused"),
+    [
+        (MAX_RATIO * 20_000, 20_000, False),  # exactly the highest ratio
+        (MAX_RATIO * 20_000 + 1, 20_000, True),
+        (1 << 20, 1, False),  # small parts may compress as well as they like
+        ((1 << 20) + 1, 1, True),
+        (MAX_MEMBER_BYTES, MAX_MEMBER_BYTES // 10, False),
+        (MAX_MEMBER_BYTES + 1, MAX_MEMBER_BYTES // 10, True),
+    ],
+)
+def test_the_bomb_limits_are_exact(size: int, packed: int, refused: bool) -> None:
+    info = zipfile.ZipInfo("xl/sharedStrings.xml")
+    info.file_size, info.compress_size = size, packed
+    if refused:
+        with pytest.raises(InputError, match=f"from {packed:,} to {size:,} bytes"):
+            _check_member(Path("in.xlsx"), info)
+    else:
+        _check_member(Path("in.xlsx"), info)
+
+
+@pytest.mark.parametrize(("ref", "refused"), [("AN100000", False), ("AN100001", True)])
+def test_the_far_cell_limit_is_exact(tmp_path: Path, ref: str, refused: bool) -> None:
+    # Column AN is the 40th: 40 columns by 100,000 rows are exactly the cells always allowed.
+    extra = f'<row r="{ref[2:]}">{cell(ref, "x")}</row>'
+    path = write_workbook(tmp_path / "in.xlsx", [("Numbers", body(extra))])
+    if refused:
+        with pytest.raises(InputError, match=f"has a cell at {ref},.*4,000,040 cells"):
+            scan(path)
+    else:
+        assert scan(path).errors == {}
+
+
+def test_rows_hidden_by_the_filter_lie_below_its_header_row_and_up_to_its_last(
+    tmp_path: Path,
+) -> None:
+    data = row(1, HEADER) + "".join(row(n, LINE, hidden=True) for n in (3, 4, 6, 7))
+    path = write_workbook(
+        tmp_path / "in.xlsx", [("Numbers", data)], after={"Numbers": '<autoFilter ref="A3:G6"/>'}
+    )
+    found = scan(path)
+    assert found.filtered_rows == {4, 6}
+    assert found.hidden_rows == {3, 7}
+
+
+def test_sheet_targets_are_resolved_like_paths(tmp_path: Path) -> None:
+    path = write_workbook(tmp_path / "in.xlsx", [("One", body()), ("Two", body())])
+    with zipfile.ZipFile(path) as archive:
+        parts = {n: archive.read(n) for n in archive.namelist()}
+    rels = parts["xl/_rels/workbook.xml.rels"]
+    rels = rels.replace(b'"worksheets/sheet1.xml"', b'"/xl/worksheets/sheet1.xml"')
+    rels = rels.replace(b'"worksheets/sheet2.xml"', b'"./../xl//worksheets/sheet2.xml"')
+    parts["xl/_rels/workbook.xml.rels"] = rels
+    write_parts(path, parts)
+    members = [s.member for s in open_archive(path).sheets]
+    assert members == ["xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"]

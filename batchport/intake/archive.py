@@ -273,7 +273,7 @@ class _Scanner:
             self.hidden.update(int(r) for r in p["hidden"].findall(buffer, 0, end))
         if buffer.find(b't="e"', 0, end) >= 0:
             for letters, row, text in p["error"].findall(buffer, 0, end):
-                self.errors[int(row), _column_of(letters)] = _unescape(text)
+                self.errors[int(row), _column_of(letters)] = _error_text(text)
         self.formulas = self.formulas or buffer.find(self.tags["formula"], 0, end) >= 0
         if self.formulas:
             for letters, row, attributes, saved in p["formula"].findall(buffer, 0, end):
@@ -308,13 +308,9 @@ def _column_of(letters: bytes) -> int:
     return column_index(letters.decode("ascii"))
 
 
-def _unescape(text: bytes) -> str:
-    return (
-        text.decode("utf-8", "replace")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
-    )
+def _error_text(text: bytes) -> str:
+    # Excel's error values (#N/A, #REF!, #DIV/0!, ...) are plain ASCII: nothing to unescape.
+    return text.decode("ascii", "replace")
 
 
 def scan_sheet(archive: Archive, name: str) -> SheetScan:
