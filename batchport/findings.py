@@ -183,6 +183,21 @@ CODES: dict[str, FindingCode] = {
                                            "put back."),
     "excel_date_converted": _Code(N, "Read an Excel date value as an ISO date (YYYY-MM-DD)."),
     "excel_time_converted": _Code(N, "Read an Excel time value as HH:MM:SS."),
+    "hidden_sheet_skipped": _Code(W, "A hidden sheet of the workbook was not read: the first "
+                                     "visible sheet with a header was; name another with "
+                                     "--sheet."),
+    "row_hidden": _Code(W, "This row is hidden in the workbook, so a person reading the sheet "
+                           "does not see it, yet it will be ported: unhide it and check it, "
+                           "or delete it."),
+    "row_filtered_out": _Code(W, "The sheet's filter hides this row, so a person reading the "
+                                 "sheet does not see it, yet it will be ported: clear the "
+                                 "filter and check it, or delete it."),
+    "merged_cell_filled": _Code(W, "This cell is inside a merged range: the value the range "
+                                   "shows was used for this row too; check it is meant for "
+                                   "this row."),
+    "formula_not_calculated": _Code(E, "This cell holds a formula that was never calculated, so "
+                                       "the file has no value for it: open and save the file "
+                                       "in Excel, or paste the values, and try again."),
     "whitespace_cleaned": _Code(N, "Removed stray or non-breaking spaces from this cell."),
     "control_characters_removed": _Code(W, "Removed invisible control or formatting characters "
                                            "(shown as <NUL>, <U+200B>, ...) from this cell; the "

@@ -14,9 +14,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from batchport.report.xlsx import atomic_path, make_reproducible
 
@@ -179,13 +182,42 @@ def broken_rows() -> list[list[object]]:
         row("212-555-0141", "po_box_service_address", c3="PO Box 12"),
         row("212-555-0142", "po_box_e911", c27="P.O. Box 88"),
         row("212-555-0143", "plus_four_invalid", c28="12345"),
+        row('=TEXT(2125550146,"000-000-0000")', "formula_not_calculated"),
+        row("212-555-0147", "a merged City, its first row"),
+        row("212-555-0148", "merged_cell_filled", c7=""),
+        row("212-555-0149", "row_filtered_out"),
+        row("212-555-0150", "row_hidden"),
     ]
+
+
+def hide_and_merge(sheet: Worksheet) -> None:
+    """What a person does not see in broken.xlsx: a hidden sheet, hidden rows, a merged range.
+
+    The rows are found by their note; the autofilter ends above the ``row_hidden`` row, so that
+    one is hidden by hand and the ``row_filtered_out`` one by the filter.
+    """
+    notes = {sheet.cell(n, 24).value: n for n in range(1, sheet.max_row + 1)}
+    merged = notes["merged_cell_filled"]
+    sheet.merge_cells(start_row=merged - 1, start_column=8, end_row=merged, end_column=8)
+    sheet.auto_filter.ref = f"A3:{get_column_letter(sheet.max_column)}{notes['row_filtered_out']}"
+    for note in ("row_filtered_out", "row_hidden"):
+        sheet.row_dimensions[notes[note]].hidden = True
+    old = sheet.parent.create_sheet("Old list")
+    old.append(["Phone Number", "End User Name"])
+    old.append(["(212) 555-0199", "Outdated Inc"])
+    old.sheet_state = "hidden"
 
 
 BROKEN_EXTRA_HEADERS = ["Order Group", "BTN", "E911 Name", "E911 Street", "E911 Plus Four"]
 
 
-def _save_xlsx(path: Path, headers: list[str], rows: list[list[object]], title: str) -> None:
+def _save_xlsx(
+    path: Path,
+    headers: list[str],
+    rows: list[list[object]],
+    title: str,
+    decorate: Callable[[Worksheet], None] | None = None,
+) -> None:
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
@@ -195,6 +227,8 @@ def _save_xlsx(path: Path, headers: list[str], rows: list[list[object]], title: 
     sheet.append(headers)
     for values in rows:
         sheet.append(values)
+    if decorate is not None:
+        decorate(sheet)
     workbook.properties.created = STAMP
     with atomic_path(path) as temp:
         workbook.save(temp)
@@ -217,7 +251,13 @@ def main(folder: Path = HERE) -> None:
     _save_xlsx(folder / "clean-mixed.xlsx", HEADERS, clean, "Port-in request: sample customers")
     _save_csv(folder / "clean-mixed.csv", clean)
     broken_headers = [*HEADERS[:-1], "Notes", *BROKEN_EXTRA_HEADERS]
-    _save_xlsx(folder / "broken.xlsx", broken_headers, broken_rows(), "Every rule broken once")
+    _save_xlsx(
+        folder / "broken.xlsx",
+        broken_headers,
+        broken_rows(),
+        "Every rule broken once",
+        hide_and_merge,
+    )
 
 
 if __name__ == "__main__":

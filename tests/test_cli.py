@@ -127,3 +127,20 @@ def test_an_unexpected_fault_is_one_masked_line_and_a_traceback_only_with_debug(
     ]
     debug = CliRunner().invoke(main, ["--debug", "validate", str(source)])
     assert debug.exit_code == 1 and "Traceback" in debug.stderr and "8642" not in debug.stderr
+
+
+def test_a_hostile_workbook_is_one_error_line_and_exit_1_for_validate_and_run(
+    tmp_path: Path,
+) -> None:
+    from xlsx_parts import cell, row, write_workbook
+
+    far = '<row r="1048576">' + cell("XFD1048576", " ") + "</row>"
+    data = row(1, ["Phone Number", "Name"]) + row(2, ["(212) 555-0143", "Acme"]) + far
+    source = write_workbook(tmp_path / "far.xlsx", [("Numbers", data)])
+    env = {"XDG_STATE_HOME": str(tmp_path / "state"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    for args in (["validate", str(source), "--no-report"], ["run", str(source), "--sandbox"]):
+        result = CliRunner().invoke(main, args, env=env)
+        assert result.exit_code == 1, args
+        errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+        assert len(errors) == 1 and "Traceback" not in result.stderr, result.stderr
+        assert "sheet 'Numbers' has a cell at XFD1048576" in errors[0]

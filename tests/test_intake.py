@@ -5,10 +5,12 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
+from xlsx_parts import cell, row, understate, write_workbook
 
 from batchport.errors import InputError
 from batchport.intake import Table, read_table
 
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 HEADER = ["Phone Number", "Name", "Street Number", "Street Name", "City", "State", "Zip"]
 ROW = ["(212) 555-0143", "Acme", "350", "Fifth Ave", "New York", "NY", "10118"]
 
@@ -230,9 +232,9 @@ def test_openpyxl_fallback_reads_the_same_table(tmp_path: Path) -> None:
 
     rows: list[list[object]] = [["A title"], HEADER, [2125550143, *ROW[1:]], [], ROW]
     path = write_xlsx(tmp_path / "in.xlsx", rows)
-    name, header_idx, cells = workbook.read_with_openpyxl(path, None, RuntimeError("calamine"))
-    raw = table.frame_of_rows(cells[header_idx:])
-    fallback = table._build_table(path, name, header_idx, raw)
+    read = workbook.read_with_openpyxl(path, None, RuntimeError("calamine"))
+    raw = table.frame_of_rows(read.rows[read.header_index :])
+    fallback = table._build_table(path, read.name, read.header_index, raw)
     assert fallback.frame.equals(read_table(path).frame)
     assert list(fallback.frame.index) == [3, 5]
     assert {f.code for f in fallback.findings} == {"phone_stored_as_number"}
@@ -243,3 +245,154 @@ def test_unknown_columns_pass_through_untouched(tmp_path: Path) -> None:
     table = read_table(write_xlsx(tmp_path / "in.xlsx", rows))
     assert table.frame.loc[2, "Notes"] == "  two  spaces\u00a0"
     assert table.findings == ()
+
+
+# What a person sees is what batchport reads (issue #9); the workbooks are written part by part.
+
+
+def test_a_far_cell_is_refused_in_one_line_and_blank_rows_are_no_rows(tmp_path: Path) -> None:
+    far = '<row r="1048576">' + cell("XFD1048576", " ") + "</row>"
+    path = write_workbook(tmp_path / "far.xlsx", [("Numbers", row(1, HEADER) + row(2, ROW) + far)])
+    with pytest.raises(InputError, match="sheet 'Numbers' has a cell at XFD1048576") as caught:
+        read_table(path)
+    assert "\n" not in str(caught.value)
+    spaces = row(1, [*HEADER, "Notes"]) + row(2, ROW) + row(40, [None] * 7 + ["  "])
+    table = read_table(write_workbook(tmp_path / "near.xlsx", [("Numbers", spaces)]))
+    assert list(table.frame.index) == [2]
+
+
+def test_the_first_visible_sheet_is_read_and_each_hidden_one_named(tmp_path: Path) -> None:
+    old = row(1, HEADER) + row(2, ["(212) 555-0100", *ROW[1:]])
+    sheets = [
+        ("Old list", old),
+        ("Archive", old),
+        ("Numbers to port", row(1, HEADER) + row(2, ROW)),
+    ]
+    path = write_workbook(tmp_path / "in.xlsx", sheets, hidden=["Old list", "Archive"])
+    table = read_table(path)
+    assert table.sheet == "Numbers to port"
+    assert table.frame.loc[2, "phoneNumber"] == "(212) 555-0143"
+    skipped = [f for f in table.findings if f.code == "hidden_sheet_skipped"]
+    assert [f.severity.value for f in skipped] == ["warning", "warning"]
+    assert "'Old list'" in skipped[0].message and "'Archive'" in skipped[1].message
+    chosen = read_table(path, sheet="Old list")
+    assert chosen.frame.loc[2, "phoneNumber"] == "(212) 555-0100"
+    assert chosen.findings == ()
+
+
+def test_no_visible_sheet_with_a_header_names_the_hidden_ones(tmp_path: Path) -> None:
+    sheets = [("Old", row(1, HEADER) + row(2, ROW)), ("Cover", row(1, ["Port request"]))]
+    path = write_workbook(tmp_path / "in.xlsx", sheets, hidden=["Old"])
+    with pytest.raises(InputError, match="hidden sheets not read: 'Old'; name one with --sheet"):
+        read_table(path)
+
+
+def test_hidden_and_filtered_rows_are_flagged_and_merged_values_fill_their_rows(
+    tmp_path: Path,
+) -> None:
+    lines = [row(1, HEADER), row(2, ROW)]
+    lines += [row(n, [f"(212) 555-01{n:02d}", "Acme", "350", None, "NY City", "NY", 10118],
+                  hidden=n in (3, 5)) for n in range(3, 7)]  # fmt: skip
+    tail = '<autoFilter ref="A1:G6"/><mergeCells count="1"><mergeCell ref="D2:D4"/></mergeCells>'
+    sheet = "".join(lines)
+    path = write_workbook(tmp_path / "in.xlsx", [("Numbers", sheet)], after={"Numbers": tail})
+    table = read_table(path)
+    assert table.frame["streetName"].tolist() == ["Fifth Ave"] * 3 + [""] * 2
+    found = {(f.row, f.column, f.code, f.severity.value, f.sent) for f in table.findings}
+    assert found >= {
+        (3, "phoneNumber", "row_filtered_out", "warning", ""),
+        (5, "phoneNumber", "row_filtered_out", "warning", ""),
+        (3, "streetName", "merged_cell_filled", "warning", "Fifth Ave"),
+        (4, "streetName", "merged_cell_filled", "warning", "Fifth Ave"),
+    }
+    merged = next(f for f in table.findings if f.code == "merged_cell_filled")
+    assert "the merged range D2:D4" in merged.message
+    unfiltered = write_workbook(tmp_path / "plain.xlsx", [("Numbers", sheet)])
+    assert {(f.row, f.code) for f in read_table(unfiltered).findings} >= {
+        (3, "row_hidden"),
+        (5, "row_hidden"),
+    }
+
+
+def test_a_formula_without_a_saved_value_is_an_error_never_missing(tmp_path: Path) -> None:
+    from batchport.validation import validate_file
+
+    header = [*HEADER, "PIN"]
+    lines = row(1, header) + "".join(
+        f'<row r="{n}">'
+        + cell(f"A{n}", None, formula='TEXT(L2,"(000) 000-0000")')
+        + "".join(cell(f"{chr(66 + i)}{n}", v) for i, v in enumerate(ROW[1:]))
+        + cell(f"H{n}", "4821" if n == 3 else None, formula='TEXT(4821,"0000")', kind="str")
+        + "</row>"
+        for n in (2, 3)
+    )
+    path = write_workbook(tmp_path / "in.xlsx", [("Numbers", lines)])
+    table = read_table(path)
+    assert table.frame.loc[3, "existingPortOutPin"] == "4821"  # a saved value is used
+    assert codes(table) == {
+        (2, "phoneNumber", "formula_not_calculated"),
+        (3, "phoneNumber", "formula_not_calculated"),
+    }
+    validation = validate_file(path)
+    assert validation.invalid == 2
+    on_phone = {f.code for f in validation.findings if f.column == "phoneNumber"}
+    assert on_phone == {"formula_not_calculated"}
+    assert "open and save the file in Excel" in validation.findings[0].message
+
+
+def test_excel_error_values_reach_the_table_as_their_text(tmp_path: Path) -> None:
+    header = [*HEADER, "PIN", "Account Number"]
+    line = "".join(cell(f"{chr(65 + i)}2", v) for i, v in enumerate(ROW))
+    line += cell("H2", "#N/A", kind="e") + cell("I2", "#REF!", formula="Sheet9!A1", kind="e")
+    path = write_workbook(
+        tmp_path / "in.xlsx", [("Numbers", row(1, header) + f'<row r="2">{line}</row>')]
+    )
+    table = read_table(path)
+    assert table.frame.loc[2, "existingPortOutPin"] == "#N/A"
+    assert table.frame.loc[2, "accountNum"] == "#REF!"
+
+
+def test_every_failure_of_both_readers_is_one_line(tmp_path: Path) -> None:
+    strings = f'<sst xmlns="{MAIN}"><si><t>a</t></si></sst>'.encode()
+    broken = row(1, HEADER) + '<row r="2"><c r="A2" t="s"><v>99</v></c></row>'
+    path = write_workbook(tmp_path / "in.xlsx", [("Numbers", broken)], shared_strings=strings)
+    with pytest.raises(InputError, match=r"cannot be read as an \.xlsx workbook") as caught:
+        read_table(path)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_bomb_whose_zip_directory_understates_it_is_still_one_line(tmp_path: Path) -> None:
+    filler = b"<si><t>" + b"B" * 4000 + b"</t></si>"
+    strings = f'<sst xmlns="{MAIN}">'.encode() + filler * 5000 + b"</sst>"
+    lines = row(1, HEADER) + row(2, ROW)
+    path = write_workbook(tmp_path / "in.xlsx", [("Numbers", lines)], shared_strings=strings)
+    understate(path, "xl/sharedStrings.xml", 2000)
+    with pytest.raises(InputError, match=r"cannot be read as an \.xlsx workbook") as caught:
+        read_table(path)
+    assert "\n" not in str(caught.value)
+
+
+def test_apply_scan_fills_only_blank_cells_below_the_header() -> None:
+    from batchport.intake.archive import SheetScan
+    from batchport.intake.workbook import apply_scan
+
+    rows: list[list[object]] = [["Phone", "City"], ["1", "Albany"], ["2", ""], ["3", "Troy"], ["4"]]
+    scan = SheetScan(
+        hidden_rows=frozenset({1, 4}),
+        merged=((2, 1, 5, 1), (1, 0, 2, 0)),
+        errors={(0, 0): "#N/A", (5, 1): "#REF!", (9, 0): "#N/A"},
+        uncalculated=frozenset({(1, 1), (3, 0)}),
+    )
+    marks = apply_scan(rows, 1, scan)
+    assert rows == [
+        ["Phone", "City"],
+        ["1", "Albany"],
+        ["2", "Albany"],
+        ["3", "Troy"],
+        ["4", "#REF!"],
+    ]
+    assert [(m.row, m.column, m.code, m.value) for m in marks] == [
+        (4, -1, "row_hidden", ""),
+        (3, 0, "formula_not_calculated", ""),
+        (3, 1, "merged_cell_filled", "B2:B5"),
+    ]

@@ -9,7 +9,7 @@ finding on index 7 is on row 7 as Excel shows it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -18,8 +18,9 @@ from openpyxl.utils import get_column_letter
 
 from batchport.columns import COLUMNS, RESULT_COLUMNS, match_header
 from batchport.errors import InputError
-from batchport.findings import Finding, concat_frames, empty_frame, to_findings
+from batchport.findings import CODES, Finding, concat_frames, empty_frame, frame_of, to_findings
 from batchport.intake import require_input
+from batchport.intake.archive import CellMark
 from batchport.intake.csv import read_csv
 from batchport.intake.repairs import repair_column
 from batchport.intake.text import clean_text
@@ -38,8 +39,9 @@ class Table:
     ``frame``: every cell text (``""`` when blank), index = spreadsheet row number (named
     ``row``), columns = canonical keys for recognised headers, the original header otherwise.
     ``headers`` maps each column to the header text the user wrote. ``repairs`` is the finding
-    frame behind ``findings`` (the reader's repairs, all warnings). ``results``: the leading
-    result columns of a result workbook's Rows sheet read back as input
+    frame behind ``findings``: the reader's repairs and what the sheet's XML showed (hidden rows
+    and sheets, merged cells, formulas never calculated). ``results``: the leading result
+    columns of a result workbook's Rows sheet read back as input
     (:data:`~batchport.columns.RESULT_COLUMNS`, as text on the same index), set aside rather
     than read as input columns; empty (no columns) for any other input.
     """
@@ -54,7 +56,7 @@ class Table:
 
     @cached_property
     def findings(self) -> tuple[Finding, ...]:
-        """The repairs made while reading, as warnings, sorted by row then column."""
+        """What the reader found and repaired, sorted by row then column."""
         return to_findings(self.repairs)
 
 
@@ -70,19 +72,17 @@ def read_table(path: Path, *, sheet: str | None = None) -> Table:
     if path.stat().st_size == 0:
         raise InputError(f"{path}: the file is empty")
     suffix = path.suffix.lower()
-    legacy_rows: tuple[int, ...] = ()
     if suffix in WORKBOOK_SUFFIXES:
-        sheet_name, header_idx, rows = read_workbook(path, sheet)
-        raw = frame_of_rows(rows[header_idx:])
-    elif suffix in TEXT_SUFFIXES:
+        read = read_workbook(path, sheet)
+        raw = frame_of_rows(read.rows[read.header_index :])
+        table = _build_table(path, read.name, read.header_index, raw, marks=read.marks)
+        return _with_hidden_sheets(table, read.hidden_sheets)
+    if suffix in TEXT_SUFFIXES:
         text = read_csv(path)
-        sheet_name, header_idx, raw = None, text.header_index, text.frame
-        legacy_rows = text.legacy_lines
-    elif suffix == ".xls":
+        return _build_table(path, None, text.header_index, text.frame, text.legacy_lines)
+    if suffix == ".xls":
         raise InputError(f"{path}: old .xls workbooks are not supported; save it as .xlsx")
-    else:
-        raise InputError(f"{path}: unsupported file type {suffix!r}; use .xlsx or .csv")
-    return _build_table(path, sheet_name, header_idx, raw, legacy_rows)
+    raise InputError(f"{path}: unsupported file type {suffix!r}; use .xlsx or .csv")
 
 
 def frame_of_rows(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
@@ -126,6 +126,7 @@ def _build_table(
     header_idx: int,
     raw: pd.DataFrame,
     legacy_rows: tuple[int, ...] = (),
+    marks: Sequence[CellMark] = (),
 ) -> Table:
     leading = result_prefix(raw.iloc[0].tolist())
     results = raw.iloc[1:, :leading].astype(str).where(raw.iloc[1:, :leading].notna(), "")
@@ -149,11 +150,78 @@ def _build_table(
     blank_header = [n for n in names if not headers[n].strip() or n.startswith("Column ")]
     frame = frame.drop(columns=[n for n in blank_header if not frame[n].str.len().any()])
     headers = {n: headers[n] for n in frame.columns}
-    filled = (frame != "").any(axis=1)
-    frame = frame[filled]
+    frame = frame[_filled(frame)]
     if frame.empty:
         raise InputError(f"{path}: no data rows under the header on row {header_idx + 1}")
+    frames += _mark_frames(marks, names, frame, skipped=leading)
     repairs = concat_frames(frames, sort=True)
     repairs = repairs[repairs["row"].isin(frame.index)].reset_index(drop=True)
     results.index = body.index
     return Table(frame, headers, path, sheet, header_idx + 1, repairs, results.loc[frame.index])
+
+
+def _filled(frame: pd.DataFrame) -> pd.Series:
+    # The known columns were tidied by the repairs; a cell of spaces in another column (a
+    # stray space far below the data) does not make a row either.
+    known = [n for n in frame.columns if n in _KNOWN_KEYS]
+    filled = (frame[known] != "").any(axis=1)
+    for name in (n for n in frame.columns if n not in _KNOWN_KEYS):
+        filled |= frame[name].str.strip() != ""
+    return filled
+
+
+def _mark_frames(
+    marks: Sequence[CellMark], names: Sequence[str], frame: pd.DataFrame, *, skipped: int = 0
+) -> list[pd.DataFrame]:
+    """A finding frame per kind of mark the sheet scan left on rows of ``frame``.
+
+    ``names`` are the names of the sheet's columns after the first ``skipped`` (a result
+    workbook's result columns, set aside); a mark on one of those is not reported.
+
+    A mark on a whole row is reported on its phone number; a filled merged cell shows the
+    value now sent, and its message names the merged range (kept in the mark's ``value``).
+    """
+    groups: dict[tuple[str, str], dict[int, str]] = {}
+    for mark in marks:
+        if mark.column < 0:
+            name = "phoneNumber"
+        elif 0 <= mark.column - skipped < len(names) and names[mark.column - skipped] in frame:
+            name = names[mark.column - skipped]
+        else:
+            continue  # a column without header or data: nothing of it is read
+        if mark.row in frame.index:
+            groups.setdefault((mark.code, name), {})[mark.row] = mark.value
+    frames = []
+    for (code, name), found in groups.items():
+        rows = pd.Index(sorted(found), name="row")
+        mask = pd.Series(True, index=rows)
+        values = frame.loc[rows, name]
+        if code == "merged_cell_filled":
+            advice = CODES[code].message
+            said = pd.Series(
+                [advice.replace("a merged range", f"the merged range {found[r]}") for r in rows],
+                index=rows,
+            )
+            frames.append(frame_of(mask, name, code, message=said, sent=values))
+        else:
+            frames.append(frame_of(mask, name, code, values=values))
+    return frames
+
+
+def _with_hidden_sheets(table: Table, hidden: Sequence[str]) -> Table:
+    if not hidden:
+        return table
+    at = pd.Series(True, index=pd.Index([table.header_row], name="row"))
+    notes = [
+        frame_of(
+            at,
+            "",
+            "hidden_sheet_skipped",
+            message=f"The workbook's hidden sheet {name!r} was not read; this sheet "
+            f"({table.sheet!r}), the first visible one with a header, was. Delete the hidden "
+            "sheet if it is outdated, or name the sheet to read with --sheet.",
+        )
+        for name in hidden
+    ]
+    repairs = concat_frames([*notes, table.repairs])
+    return replace(table, repairs=repairs)

@@ -4,7 +4,12 @@ Kept free of pandas so that parsing can start before pandas and pandera have loa
 ``prefetch`` parses a workbook in a background thread (calamine releases the GIL while it
 parses), and :func:`read_workbook` takes that result when the reader gets there. A command that
 reads a large workbook saves roughly the import time of the validation stack this way. When
-calamine cannot read a file, openpyxl tries it.
+calamine cannot read a file, openpyxl tries it; any failure of either is one ``InputError``.
+
+Before either reader sees a file, :mod:`batchport.intake.archive` checks its zip directory
+(decompression bombs) and scans the chosen sheet's XML (a cell far beyond the data; hidden
+sheets and rows, merged ranges, formulas never calculated, Excel error values), so that the
+rows delivered are what a person sees in Excel and the rest is reported.
 """
 
 from __future__ import annotations
@@ -13,12 +18,22 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
-from python_calamine import CalamineError, CalamineWorkbook
+from python_calamine import CalamineWorkbook
 
 from batchport.columns import match_header
 from batchport.errors import InputError
+from batchport.intake.archive import (
+    Archive,
+    CellMark,
+    SheetScan,
+    column_letters,
+    open_archive,
+    scan_sheet,
+    unreadable,
+)
 from batchport.outputs import WORKBOOK_SUFFIXES
 
 __all__ = [
@@ -38,10 +53,27 @@ log = logging.getLogger(__name__)
 #: How many rows from the top are searched for the header row.
 PROBE_ROWS = 30
 
-#: (sheet name, index of the header row, every row of the sheet as Python values)
-SheetRows = tuple[str, int, Sequence[Sequence[object]]]
-
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+@dataclass(frozen=True)
+class SheetRows:
+    """The sheet chosen in a workbook, read.
+
+    ``name``: the sheet; ``header_index``: the 0-based index of its header row in ``rows``;
+    ``rows``: every row from row 1 as Python values (blank cells ``""``), Excel error values as
+    their text (``#N/A``) and a merged range's value in every row it covers; ``marks``: what the
+    sheet's XML says that the values do not (hidden rows, formulas never calculated, filled
+    merged cells), rows below the header only; ``hidden_sheets``: the hidden sheets passed over
+    while looking for the first visible one (none when a sheet was asked for by name).
+    """
+
+    name: str
+    header_index: int
+    rows: Sequence[Sequence[object]]
+    marks: tuple[CellMark, ...] = ()
+    hidden_sheets: tuple[str, ...] = ()
+
 
 _pending: dict[tuple[Path, str | None], Future[SheetRows]] = {}
 _lock = threading.Lock()
@@ -57,48 +89,122 @@ def find_header(rows: Sequence[Sequence[object]]) -> int | None:
     return None
 
 
-def no_header(path: Path) -> InputError:
-    """The error for a file in which ``find_header`` finds nothing."""
+def no_header(path: Path, hidden: Sequence[str] = ()) -> InputError:
+    """The error for a file in which ``find_header`` finds nothing (``hidden``: sheets unread)."""
+    unread = ""
+    if hidden:
+        names = ", ".join(repr(n) for n in hidden)
+        unread = f" in a visible sheet (hidden sheets not read: {names}; name one with --sheet)"
     return InputError(
-        f"{path}: no header row found; the first {PROBE_ROWS} rows need a row that names a "
-        "phone number column (e.g. 'Phone Number' or 'TN') and at least one more known column"
+        f"{path}: no header row found{unread}; the first {PROBE_ROWS} rows need a row that "
+        "names a phone number column (e.g. 'Phone Number' or 'TN') and at least one more known "
+        "column"
     )
 
 
 def choose_sheet(path: Path, sheet: str | None) -> SheetRows:
-    """Parse ``path`` with calamine and pick ``sheet``, or the first sheet with a header.
+    """Check the archive of ``path``, parse it with calamine and pick ``sheet`` or the first
+    visible sheet with a header.
 
-    Raises ``InputError`` for an unknown sheet name or when no sheet has a header row, and
-    ``python_calamine.CalamineError`` when calamine cannot read the file.
+    Raises ``InputError`` for a decompression bomb, a sheet reaching far beyond its data, an
+    unknown sheet name or when no sheet has a header row; whatever calamine raises when it
+    cannot read the file.
     """
+    archive = open_archive(path)
     workbook = CalamineWorkbook.from_path(str(path))
 
     def rows_of(name: str) -> Sequence[Sequence[object]]:
         return workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
 
-    return pick_sheet(path, list(workbook.sheet_names), sheet, rows_of)
+    return pick_sheet(archive, sheet, rows_of)
 
 
 def pick_sheet(
-    path: Path,
-    names: Sequence[str],
+    archive: Archive,
     sheet: str | None,
     rows_of: Callable[[str], Sequence[Sequence[object]]],
 ) -> SheetRows:
-    """Pick ``sheet`` among ``names``, or the first sheet whose rows have a header row.
+    """Pick ``sheet`` in ``archive``, or the first visible sheet whose rows have a header row.
 
-    ``rows_of`` returns a sheet's rows by name (whichever library reads them). Returns
-    ``(name, header index, rows)``; raises ``InputError`` for an unknown sheet name or when no
-    sheet has a header row.
+    Each sheet's XML is scanned (:func:`~batchport.intake.archive.scan_sheet`) before
+    ``rows_of`` (whichever library reads them) returns its rows by name. Raises ``InputError``
+    for an unknown sheet name, a sheet reaching far beyond its data, or when no sheet has a
+    header row.
     """
+    names = [part.name for part in archive.sheets]
     if sheet is not None and sheet not in names:
-        raise InputError(f"{path}: no sheet named {sheet!r}; the sheets are {', '.join(names)}")
-    for name in [sheet] if sheet is not None else names:
+        raise InputError(
+            f"{archive.path}: no sheet named {sheet!r}; the sheets are {', '.join(names)}"
+        )
+    hidden = () if sheet else tuple(p.name for p in archive.sheets if not p.visible)
+    for name in [sheet] if sheet is not None else [n for n in names if n not in hidden]:
+        scan = scan_sheet(archive, name)  # before a reader allocates the sheet's cells
         rows = rows_of(name)
         header_idx = find_header(rows[:PROBE_ROWS])
         if header_idx is not None:
-            return name, header_idx, rows
-    raise no_header(path)
+            marks = apply_scan(rows, header_idx + 1, scan)
+            return SheetRows(name, header_idx, rows, marks, hidden)
+    raise no_header(archive.path, hidden)
+
+
+def apply_scan(
+    rows: Sequence[Sequence[object]], header_row: int, scan: SheetScan
+) -> tuple[CellMark, ...]:
+    """Make ``rows`` show what a person sees and return the marks below ``header_row``.
+
+    ``rows`` (lists, from row 1) are changed in place: an Excel error value replaces the blank
+    a reader gave for it, and a merged range's value is put into the first column of every
+    row the range covers. Returns a mark for each hidden or filtered-out row, each formula
+    without a saved value and each cell filled from a merged range.
+    """
+    if scan == _NOTHING:
+        return ()
+    for (row, column), text in scan.errors.items():
+        _put(rows, row, column, text)
+    marks = [CellMark(r, -1, "row_hidden") for r in sorted(scan.hidden_rows) if r > header_row]
+    marks += [
+        CellMark(r, -1, "row_filtered_out") for r in sorted(scan.filtered_rows) if r > header_row
+    ]
+    marks += [
+        CellMark(row, column, "formula_not_calculated")
+        for row, column in sorted(scan.uncalculated)
+        if row > header_row
+    ]
+    # Merged ranges never overlap in a file Excel wrote; the budget keeps a file whose ranges
+    # overlap from costing more than one pass over the cells that exist.
+    budget = len(rows) * max(len(rows[0]), 1) if rows else 0
+    for first, column, last, last_column in scan.merged:
+        value = _cell(rows, first, column)
+        span = range(max(first + 1, header_row + 1), min(last, len(rows)) + 1)
+        budget -= len(span)
+        if value == "" or budget < 0:
+            continue
+        where = f"{column_letters(column)}{first}:{column_letters(last_column)}{last}"
+        for row in span:
+            if _put(rows, row, column, value):
+                marks.append(CellMark(row, column, "merged_cell_filled", where))
+    return tuple(marks)
+
+
+_NOTHING = SheetScan()
+
+
+def _cell(rows: Sequence[Sequence[object]], row: int, column: int) -> object:
+    if 1 <= row <= len(rows) and column < len(rows[row - 1]):
+        value = rows[row - 1][column]
+        return "" if value is None else value
+    return ""
+
+
+def _put(rows: Sequence[Sequence[object]], row: int, column: int, value: object) -> bool:
+    # Only a cell the reader gave as blank is written: what it read is never overwritten.
+    target = rows[row - 1] if 1 <= row <= len(rows) else None
+    if not isinstance(target, list) or _cell(rows, row, column) != "":
+        return False
+    if column >= len(target):
+        target.extend([""] * (column + 1 - len(target)))
+    target[column] = value
+    return True
 
 
 def prefetch(path: Path, sheet: str | None = None) -> None:
@@ -127,11 +233,12 @@ def take(path: Path, sheet: str | None) -> SheetRows | None:
 
 
 def read_workbook(path: Path, sheet: str | None) -> SheetRows:
-    """The chosen sheet of the workbook at ``path``: its name, header index and every row.
+    """The chosen sheet of the workbook at ``path``, read.
 
     Uses a prefetched parse when there is one, calamine otherwise, and openpyxl when calamine
-    cannot read the file. Blank cells are ``""``. Raises ``InputError`` for a password-protected
-    or old-format file, an unknown sheet, a workbook neither library reads, or no header row.
+    cannot read the file. Raises ``InputError`` (one line) for a password-protected or
+    old-format file, a decompression bomb, a sheet reaching far beyond its data, an unknown
+    sheet, a workbook neither library reads, or no header row.
     """
     with path.open("rb") as handle:
         magic = handle.read(len(_OLE_MAGIC))
@@ -144,19 +251,25 @@ def read_workbook(path: Path, sheet: str | None) -> SheetRows:
     # two, and the cells keep their Excel types (number, date) so the repairs can report them.
     try:
         return take(path, sheet) or choose_sheet(path, sheet)
-    except CalamineError as exc:
+    except InputError:
+        raise
+    except Exception as exc:  # calamine's own errors and any other failure of its parse
         log.debug("calamine failed on %s, trying openpyxl", path, exc_info=True)
         return read_with_openpyxl(path, sheet, exc)
 
 
 def read_with_openpyxl(path: Path, sheet: str | None, cause: Exception) -> SheetRows:
-    """:func:`read_workbook` through openpyxl, for a file calamine could not read (``cause``)."""
+    """:func:`read_workbook` through openpyxl, for a file calamine could not read (``cause``).
+
+    Raises ``InputError``, one line naming ``cause``, for any failure of openpyxl.
+    """
     from openpyxl import load_workbook
 
+    archive = open_archive(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
-        raise InputError(f"{path}: cannot be read as an .xlsx workbook ({cause})") from exc
+        raise unreadable(path, cause) from exc
 
     def rows_of(name: str) -> list[list[object]]:
         return [
@@ -164,6 +277,10 @@ def read_with_openpyxl(path: Path, sheet: str | None, cause: Exception) -> Sheet
         ]
 
     try:
-        return pick_sheet(path, workbook.sheetnames, sheet, rows_of)
+        return pick_sheet(archive, sheet, rows_of)
+    except InputError:
+        raise
+    except Exception as exc:  # e.g. a shared-string index out of range, found while reading
+        raise unreadable(path, f"{cause}; then {type(exc).__name__}: {exc}") from exc
     finally:
         workbook.close()
