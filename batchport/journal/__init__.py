@@ -343,15 +343,20 @@ class Journal(DeliveryStore):
                 "UPDATE batches SET finished_at = ? WHERE id = ?", (now.isoformat(), batch_id)
             )
 
-    def record_moved(self, batch_id: str, source: Path, now: datetime) -> None:
-        """The batch's input file now lives at ``source`` (filed away by ``nightly``): later
-        commands read it, and write its result workbook beside it, there. A ``moved`` event
-        keeps the old path."""
+    def record_moved(
+        self, batch_id: str, source: Path, now: datetime, result: Path | None = None
+    ) -> None:
+        """The batch's input file now lives at ``source`` (filed away by ``nightly``), and its
+        result workbook at ``result`` (None: beside ``source``, where later commands then write
+        it). A ``moved`` event keeps the old path."""
         with self._transaction() as db:
             row = db.execute("SELECT source FROM batches WHERE id = ?", (batch_id,)).fetchone()
             if row is None:
                 return
-            db.execute("UPDATE batches SET source = ? WHERE id = ?", (str(source), batch_id))
+            db.execute(
+                "UPDATE batches SET source = ?, result_path = ? WHERE id = ?",
+                (str(source), "" if result is None else str(result), batch_id),
+            )
             _event(db, batch_id, now, "moved", "", f"{row[0]} → {source}")
 
     # --- portability ----------------------------------------------------------------------

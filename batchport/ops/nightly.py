@@ -535,7 +535,7 @@ def _file_away(
             note.write_text(f"{now():%Y-%m-%d %H:%M} UTC, {path.name}: {why}\n", encoding="utf-8")
         if batch_id is not None and status is not FileStatus.SEEN:
             with open_journal(services.journal_path) as journal:
-                journal.record_moved(batch_id, target, now())
+                journal.record_moved(batch_id, target, now(), moved_result)
     except (OSError, BatchportError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         why = f"{why}; then it could not be filed in {folder}: {reason}"
