@@ -417,7 +417,9 @@ class _Run:
         excluded or canceled since it was last read frees its numbers before they are refused
         as ``already_in_order`` (one GET per order, not per number; changes are journaled)."""
         held = {a.order_id: (a.batch_id, a.reference) for a in self.active.values()}
-        await refresh_orders(client, self.journal, held, source="run", now=self.clock())
+        await refresh_orders(
+            client, self.journal, held, source="run", now=self.clock(), missing_ok=True
+        )
         self.active = self.journal.active_numbers(
             self.target, list(self.active), exclude_batch=self.batch_id
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -224,3 +225,14 @@ def test_track_given_order_ids_or_all_open(tmp_path: Path) -> None:
     assert unknown.exit_code == 1 and "order 999999 is not in the journal" in unknown.stderr
     both = runner.invoke(main, ["track", "--all-open", "--batch", "x", "--sandbox"], env=env)
     assert both.exit_code == 2
+
+
+def test_run_goes_on_when_the_holding_order_is_gone_at_the_service(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    first = run_batch(write_rows(tmp_path / "in.csv", [us_row(100)]), settings)
+    with sqlite3.connect(settings.state_path) as db:  # an order the service no longer knows
+        db.execute("UPDATE submissions SET order_id = 999999 WHERE batch_id = ?", (first.batch_id,))
+    again = run_batch(write_rows(tmp_path / "again.csv", [us_row(100), us_row(101)]), settings)
+    assert again.outcomes["already_in_order"] == 1 and again.outcomes["submitted"] == 1
+    sheet = openpyxl.load_workbook(again.result_path, read_only=True)["Rows"]
+    assert "id 999999, PENDING" in list(sheet.values)[1][9]

@@ -19,6 +19,7 @@ order when a delivery names it); the caller rewrites the workbook. A number reco
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -27,10 +28,12 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from batchport.api import Order, OrderNumber, PortingClient
-from batchport.errors import ConfigError
+from batchport.errors import ApiRejected, ConfigError
 from batchport.journal import BatchRecord, Journal, NumberRecord, NumberUpdate, TrackedNumber
 from batchport.lifecycle.batch import CLOSED_ORDER_STATUSES, existing_journal, find_batch
 from batchport.lifecycle.result import rewrite_result
+
+_log = logging.getLogger(__name__)
 
 __all__ = [
     "Completed",
@@ -368,16 +371,33 @@ async def refresh_orders(
     *,
     source: str,
     now: datetime,
+    missing_ok: bool = False,
 ) -> dict[int, Order]:
     """Read each order of ``orders`` (order id → its batch id and reference) once and record
     what changed as :func:`track_batch` does, the events marked ``source``; returns each order
-    as the service gave it, by id. Raises the client's ApiErrors."""
+    as the service gave it, by id. With ``missing_ok`` an order the service no longer knows
+    (404) is left out, and the journal keeps what it knew of it; otherwise, like every other
+    failure, it raises the client's ApiError."""
     ids = sorted(orders)
-    read = await _read_orders(client, ids)
-    for order_id, order in zip(ids, read, strict=True):
+    read: dict[int, Order] = {}
+    for start in range(0, len(ids), _ORDERS_AT_ONCE):
+        chunk = ids[start : start + _ORDERS_AT_ONCE]
+        found = await asyncio.gather(*(_get_order(client, i, missing_ok) for i in chunk))
+        read.update((order.id, order) for order in found if order is not None)
+    for order_id, order in read.items():
         batch_id, reference = orders[order_id]
         record_order(journal, batch_id, reference, order, source=source, now=now)
-    return dict(zip(ids, read, strict=True))
+    return read
+
+
+async def _get_order(client: PortingClient, order_id: int, missing_ok: bool) -> Order | None:
+    try:
+        return await client.get_order(order_id)
+    except ApiRejected as exc:
+        if missing_ok and exc.status == 404:
+            _log.warning("order %s is not found at the service; the journal keeps it", order_id)
+            return None
+        raise
 
 
 def record_order(
