@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pandas as pd
@@ -49,7 +49,18 @@ from batchport.settings import Settings
 from batchport.submit import submit_orders
 from batchport.validation import Validation, validate_file
 
-__all__ = ["PlanPreview", "RunResult", "batch_id_for", "default_result_path", "run_batch"]
+if TYPE_CHECKING:
+    from batchport.ops.nightly import CycleServices
+
+__all__ = [
+    "PlanPreview",
+    "RunResult",
+    "batch_id_for",
+    "cycle_services",
+    "default_result_path",
+    "run_batch",
+    "target_of",
+]
 
 
 @dataclass(frozen=True)
@@ -154,6 +165,21 @@ def target_of(settings: Settings) -> str:
     if settings.sandbox:
         return "sandbox"
     return f"{settings.porting_url.rstrip('/')}/projects/{settings.project_id}"
+
+
+def cycle_services(settings: Settings) -> CycleServices:
+    """What the nightly cycle (``batchport.ops.nightly``) needs from the top, for ``settings``:
+    ``run`` of one file, the batch id a file gets, and an API client."""
+    from batchport.ops.nightly import CycleServices  # only the nightly cycle needs ops
+
+    target = target_of(settings)
+    return CycleServices(
+        journal_path=settings.state_path,
+        target=target,
+        run_file=lambda path: run_batch(path, settings),
+        batch_id_of=lambda path: batch_id_for(path, None, target),
+        connect=lambda: open_client(settings),
+    )
 
 
 def run_batch(

@@ -27,7 +27,6 @@ from run_inputs import (
 )
 
 from batchport.cli import main
-from batchport.connection import open_client
 from batchport.errors import ConfigError, TransientApiError
 from batchport.journal import open_journal
 from batchport.ops.lock import LockBusy
@@ -39,7 +38,7 @@ from batchport.ops.nightly import (
     run_cycle,
     run_nightly,
 )
-from batchport.pipeline import RunResult, batch_id_for, run_batch, target_of
+from batchport.pipeline import RunResult, cycle_services, run_batch
 from batchport.settings import Settings
 
 LATER = timedelta(minutes=5)  # the cycle's clock: every file written by the test has settled
@@ -47,14 +46,7 @@ LATER = timedelta(minutes=5)  # the cycle's clock: every file written by the tes
 
 def services_for(settings: Settings) -> CycleServices:
     """What ``batchport nightly`` hands the cycle, for ``settings``."""
-    target = target_of(settings)
-    return CycleServices(
-        journal_path=settings.state_path,
-        target=target,
-        run_file=lambda path: run_batch(path, settings),
-        batch_id_of=lambda path: batch_id_for(path, None, target),
-        connect=lambda: open_client(settings),
-    )
+    return cycle_services(settings)
 
 
 def later() -> datetime:

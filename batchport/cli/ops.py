@@ -146,6 +146,7 @@ def nightly_command(
     Example: batchport nightly --inbox /srv/porting/inbox --activate --yes --log-format json
     """
     from batchport.ops.nightly import Folders, run_nightly
+    from batchport.pipeline import cycle_services
 
     if ping_url is not None and not ping_url.startswith(("http://", "https://")):
         raise click.BadParameter("must start with http:// or https://", param_hint="--ping-url")
@@ -158,7 +159,7 @@ def nightly_command(
     settings = settings_from_options(api)
     result = run_nightly(
         Folders.under(inbox, done, failed, digest_out),
-        _cycle_services(settings),
+        cycle_services(settings),
         ping_url=ping_url,
         activate=activate,
         confirm=confirm,
@@ -171,22 +172,6 @@ def nightly_command(
     else:
         _render_cycle(result)
     sys.exit(result.exit_code)
-
-
-def _cycle_services(settings: Settings) -> Any:
-    """What the cycle needs from the top: ``run``, its batch id and a client, for ``settings``."""
-    from batchport.connection import open_client
-    from batchport.ops.nightly import CycleServices
-    from batchport.pipeline import batch_id_for, run_batch
-
-    target = _target(settings)
-    return CycleServices(
-        journal_path=settings.state_path,
-        target=target,
-        run_file=lambda path: run_batch(path, settings),
-        batch_id_of=lambda path: batch_id_for(path, None, target),
-        connect=lambda: open_client(settings),
-    )
 
 
 def _confirm_activation(groups: Sequence[Any]) -> bool:
