@@ -71,3 +71,17 @@ def test_find_example_rows_is_empty_without_an_example_name() -> None:
     )  # fmt: skip
     rows = normalise(frame).rows
     assert to_findings(find_example_rows(rows, frame)) == ()
+
+
+def test_an_example_name_written_with_unusual_characters_is_still_found() -> None:
+    # Kelvin sign and ideographic space fold to ASCII; a unit separator is whitespace to split().
+    names = ["BIRCHWOOD\u3000BA\u212aERY INC", "bayside\x1fdental llc", " Rosa\tDelgado "]
+    phones = ["+1 416 555 0194", "(212) 555-0196", "415-555-0197"]
+    frame = pd.DataFrame(
+        {"phoneNumber": [*phones, "(212) 555-0196"], "name": [*names, "Bayside Dental LLCs"],
+         "streetNum": ["1", "2", "3", "4"], "streetName": ["A", "B", "C", "D"]},
+        index=pd.RangeIndex(2, 6, name="row"),
+    )  # fmt: skip
+    rows = normalise(frame).rows
+    found = to_findings(find_example_rows(rows, frame))
+    assert [f.row for f in found] == [2, 3, 4]

@@ -127,11 +127,13 @@ def _repair_known(
     frames = []
     if key in DIGIT_KEYS:
         float_text = text.str.match(r"^[0-9]+\.0+$")
-        text = text.where(~float_text, text.str.replace(r"\.0+$", "", regex=True))
-        numeric = numeric | float_text
+        if float_text.any():
+            text = text.where(~float_text, text.str.replace(r"\.0+$", "", regex=True))
+            numeric = numeric | float_text
         lost = _digits_lost(text, numeric)
-        frames.append(frame_of(lost, key, "digits_lost", text, _lost_message(text, key)))
-        numeric = numeric & ~lost
+        if lost.any():  # the messages cost a string operation per cell: only when needed
+            frames.append(frame_of(lost, key, "digits_lost", text, _lost_message(text, key)))
+            numeric = numeric & ~lost
     if key in PHONE_KEYS:
         frames.append(frame_of(numeric, key, "phone_stored_as_number", text, sent=text))
     if key in ("existingPortOutPin", "accountNum"):

@@ -14,13 +14,12 @@ from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
-from openpyxl.utils import get_column_letter
 
 from batchport.columns import COLUMNS, RESULT_COLUMNS, match_header
 from batchport.errors import InputError
 from batchport.findings import CODES, Finding, concat_frames, empty_frame, frame_of, to_findings
 from batchport.intake import require_input
-from batchport.intake.archive import CellMark
+from batchport.intake.archive import CellMark, column_letters
 from batchport.intake.csv import read_csv
 from batchport.intake.repairs import repair_column
 from batchport.intake.text import clean_text
@@ -99,7 +98,7 @@ def _name_columns(header_cells: Sequence[object]) -> tuple[list[str], dict[str, 
         key = match_header(text) if text else None
         name = key if key is not None and key not in headers else text
         if not name:
-            name = f"Column {get_column_letter(position + 1)}"
+            name = f"Column {column_letters(position)}"
         while name in headers:
             name = f"{name} ({position + 1})"
         names.append(name)

@@ -16,6 +16,7 @@ Both have a frozen header, an autofilter and colouring by status or severity.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -23,13 +24,13 @@ from batchport.errors import BatchportError
 from batchport.findings import Severity
 from batchport.intake import require_input
 from batchport.outputs import output_path, refuse_clobbering, require_writable
-from batchport.report.sheets import finding_headers, findings_sheet, input_columns, zip_rows
-from batchport.report.xlsx import FILL_ERROR, FILL_OK, FILL_WARNING, SheetSpec, write_workbook
 from batchport.validation import Validation, validate_file
+
+if TYPE_CHECKING:
+    from batchport.report.xlsx import SheetSpec
 
 __all__ = ["default_report_path", "validate_and_report", "write_validation_report"]
 
-_STATUS_FILLS = {"invalid": FILL_ERROR, "warnings": FILL_WARNING, "valid": FILL_OK}
 _ROW_HEADERS = ("Row", "Status", "Errors", "Warnings", "Changed by batchport")
 _ROW_WIDTHS = (7, 9, 50, 45, 40)
 _ROW_MESSAGE_JOINERS = ((Severity.ERROR, "\n"), (Severity.WARNING, "\n"), (Severity.INFO, "; "))
@@ -73,12 +74,21 @@ def write_validation_report(validation: Validation, path: Path) -> Path:
 
     Raises ``OSError`` when ``path`` cannot be written.
     """
+    # Imported here, not above: openpyxl and the sheet builders cost a quarter of a second that
+    # ``validate --no-report`` never needs.
+    from batchport.report.sheets import finding_headers, findings_sheet
+    from batchport.report.xlsx import write_workbook
+
     headers = finding_headers(validation)
     sheets = [_rows_sheet(validation, headers), findings_sheet(validation, headers)]
     return write_workbook(path, sheets, private=True, subject="batchport validation")
 
 
 def _rows_sheet(validation: Validation, finding_headers: pd.Series) -> SheetSpec:
+    from batchport.report.sheets import input_columns, zip_rows
+    from batchport.report.xlsx import FILL_ERROR, FILL_OK, FILL_WARNING, SheetSpec
+
+    fills = {"invalid": FILL_ERROR, "warnings": FILL_WARNING, "valid": FILL_OK}
     frame = validation.table.frame
     status = _row_status(validation)
     messages = _row_messages(validation, finding_headers)
@@ -91,7 +101,7 @@ def _rows_sheet(validation: Validation, finding_headers: pd.Series) -> SheetSpec
         if not (texts != "").any():
             widths[position] = len(_ROW_HEADERS[position]) + 2
     return SheetSpec("Rows", headers, rows, widths=widths, masked_columns=masked,
-                     fill_column="Status", fills=_STATUS_FILLS,
+                     fill_column="Status", fills=fills,
                      wrapped=("Errors", "Warnings"))  # fmt: skip
 
 

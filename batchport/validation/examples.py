@@ -13,6 +13,8 @@ numbers are in the 555-01XX range that no real line has.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from batchport import nanp
@@ -52,21 +54,34 @@ def find_example_rows(rows: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
     ``rows`` are normalised rows (E.164 phone numbers; see ``batchport.validation.normalise``),
     ``raw`` the reader's text, whose phone number the finding shows. Returns a finding frame.
     """
-    names = _folded(rows["name"])
     examples = pd.DataFrame(list(EXAMPLE_ROWS))
-    known = names.isin(set(_folded(examples["name"])))
-    if not known.any():  # the usual case, settled by one lookup
+    example_names = _folded(examples["name"])
+    maybe = rows["name"].astype("str").str.contains(_maybe_example_name(example_names), regex=True)
+    if not maybe.any():  # the usual case, settled by one vectorised match
         return empty_frame()
-    candidates = rows[known]
+    names = _folded(rows.loc[maybe, "name"])
+    known = names.isin(set(example_names))
+    candidates = rows.loc[names.index[known]]
     by_phone = _keys(candidates, names[known], "phoneNumber")
     by_street = _keys(candidates, names[known], "streetNum", "streetName")
     examples["phoneNumber"] = nanp.normalise_phones(examples["phoneNumber"])["e164"]
-    example_names = _folded(examples["name"])
     hit = by_phone.isin(set(_keys(examples, example_names, "phoneNumber")))
     hit |= by_street.isin(set(_keys(examples, example_names, "streetNum", "streetName")))
     mask = pd.Series(False, index=rows.index)
     mask[hit[hit].index] = True
     return frame_of(mask, "phoneNumber", _CODE, raw_or_blank(raw, "phoneNumber"))
+
+
+def _maybe_example_name(folded_names: pd.Series) -> str:
+    """A pattern matching every name whose fold may be one of ``folded_names`` (ASCII, one space).
+
+    An ASCII name matches exactly when it folds to one of them (ASCII's casefold is its lower
+    case, its whitespace the characters below); any other name matches, to be folded in full:
+    folding every name costs a Python call per row.
+    """
+    space = r"[\t\n\v\f\r\x1c-\x1f ]"
+    names = "|".join(f"{space}+".join(re.escape(word) for word in n.split()) for n in folded_names)
+    return rf"[^\x00-\x7f]|(?i:^{space}*(?:{names}){space}*$)"
 
 
 def _folded(values: pd.Series) -> pd.Series:
