@@ -12,7 +12,14 @@ import pytest
 from run_inputs import planned_order
 
 from batchport.errors import JournalError
-from batchport.journal import Journal, NumberUpdate, open_journal, owner_alive, process_owner
+from batchport.journal import (
+    Journal,
+    NewDelivery,
+    NumberUpdate,
+    open_journal,
+    owner_alive,
+    process_owner,
+)
 from batchport.journal.schema import SCHEMA_VERSION
 from batchport.planner import PlannedOrder
 from batchport.portability import PortabilityRecord
@@ -362,6 +369,51 @@ def test_a_version_1_journal_is_migrated_and_keeps_its_batches(tmp_path: Path) -
     con = sqlite3.connect(path)
     assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     con.close()
+
+
+def test_deliveries_stored_together_are_answered_each_and_stored_all_or_none(
+    tmp_path: Path,
+) -> None:
+    with started(tmp_path / "j.sqlite") as journal:
+        journal.save_plan("b1", (order("A", (2,)),))
+        journal.record_intent("b1", "A", NOW)
+        journal.record_created(
+            "b1", "A", order_id=7, status="PENDING", numbers={"+12125550002": ("PENDING", "")},
+            now=NOW,
+        )  # fmt: skip
+        journal.record_delivery(
+            "sandbox", "d0", kind="NEW_ORDER_NOTE", order_id=7, body="{}", now=NOW
+        )
+        answers = journal.record_deliveries(
+            "sandbox",
+            [
+                NewDelivery("d1", "NUMBERS_CONFIRMED", 7, "{}"),
+                NewDelivery("d0", "NEW_ORDER_NOTE", 7, "{}"),  # stored before
+                NewDelivery("d1", "NUMBERS_CONFIRMED", 7, "{}"),  # earlier in this group
+                NewDelivery("d2", "ORDER_UPDATED", 8, "{}"),  # no batch created order 8
+            ],
+            now=NOW,
+        )
+        assert [(a.new, a.batch_id, a.reference) for a in answers] == [
+            (True, "b1", "A"),
+            (False, "b1", "A"),
+            (False, "b1", "A"),
+            (True, None, None),
+        ]
+        assert [(d.kind, d.state) for d in journal.deliveries("sandbox")] == [
+            ("NEW_ORDER_NOTE", "received"),
+            ("NUMBERS_CONFIRMED", "received"),
+            ("ORDER_UPDATED", "unknown_order"),
+        ]
+        broken = NewDelivery(["d4"], "NEW_ORDER_NOTE", 7, "{}")  # type: ignore[arg-type]
+        with pytest.raises(JournalError):
+            journal.record_deliveries(
+                "sandbox", [NewDelivery("d3", "NEW_ORDER_NOTE", 7, "{}"), broken], now=NOW
+            )
+        assert len(journal.deliveries("sandbox")) == 3  # d3 went with the one that failed
+        journal.sync_every_commit()
+        (level,) = journal._query("PRAGMA synchronous")[0]
+        assert level == 2  # FULL
 
 
 def test_deliveries_are_stored_once_per_target_and_settled_up_to_a_mark(tmp_path: Path) -> None:

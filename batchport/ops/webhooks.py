@@ -77,6 +77,7 @@ __all__ = [
     "Refusal",
     "WebhookReceiver",
     "parse_delivery",
+    "read_at",
     "receiver_url",
     "serve_webhooks",
 ]
@@ -532,8 +533,7 @@ class WebhookReceiver:
         return "queued"
 
     def _due(self, wait: _Wait) -> float:
-        delay, within = self.options.read_delay, self.options.read_within
-        return min(wait.latest + delay, wait.first + max(delay, within))
+        return read_at(wait.first, wait.latest, self.options)
 
     def _ready(self, order_id: int) -> None:
         wait = self._waiting.get(order_id)
@@ -641,6 +641,14 @@ class WebhookReceiver:
                 "Orders read (receiver)": self.counts.reads,
             }
             return rewrite_result(journal, batch, self._now(), figures)
+
+
+def read_at(first: float, latest: float, options: ReceiverOptions) -> float:
+    """When an order whose first delivery came at ``first`` and latest at ``latest`` (seconds,
+    one clock) is read: ``read_delay`` after the latest, but no later than ``read_within``
+    after the first (nor earlier than ``read_delay`` after it)."""
+    delay = options.read_delay
+    return min(latest + delay, first + max(delay, options.read_within))
 
 
 def _learned(result: TrackResult) -> str:
