@@ -391,27 +391,38 @@ class WebhookReceiver:
             await self._commit_due.wait()
             self._commit_due.clear()
             batch, self._uncommitted = self._uncommitted, []
-            if not batch:
-                continue
-            journal = self._journal
-            assert journal is not None
-            try:
-                stored = await self._in_journal_thread(
-                    functools.partial(
-                        journal.record_deliveries,
-                        self.target,
-                        [delivery for delivery, _ in batch],
-                        now=self._now(),
-                    )
+            if batch:
+                await self._commit(batch)
+
+    async def _commit(
+        self, batch: list[tuple[NewDelivery, asyncio.Future[StoredDelivery]]]
+    ) -> None:
+        """Store ``batch`` in one transaction and answer each; whatever happens, no request is
+        left waiting (a failure, or the receiver stopping, answers each with JournalError)."""
+        journal = self._journal
+        assert journal is not None
+        failure: JournalError | None = None
+        try:
+            stored = await self._in_journal_thread(
+                functools.partial(
+                    journal.record_deliveries,
+                    self.target,
+                    [delivery for delivery, _ in batch],
+                    now=self._now(),
                 )
-            except JournalError as exc:
-                for _, answer in batch:
-                    if not answer.done():
-                        answer.set_exception(exc)
-                continue
+            )
             for (_, answer), outcome in zip(batch, stored, strict=True):
                 if not answer.done():  # its request may have been dropped meanwhile
                     answer.set_result(outcome)
+        except JournalError as exc:
+            failure = exc
+        except Exception as exc:  # a fault of batchport itself: log it, keep receiving
+            log.exception("storing %d deliveries failed", len(batch))
+            failure = JournalError(f"storing the delivery failed: {type(exc).__name__}")
+        finally:
+            for _, answer in batch:
+                if not answer.done():
+                    answer.set_exception(failure or JournalError("the receiver stopped"))
 
     async def _record(self, delivery: Delivery) -> StoredDelivery:
         """Store ``delivery`` with the next group commit; raises JournalError."""
