@@ -16,6 +16,7 @@ from batchport.journal import (
     Journal,
     NewDelivery,
     NumberUpdate,
+    TrackedNumber,
     open_journal,
     owner_alive,
     process_owner,
@@ -447,8 +448,17 @@ def test_deliveries_are_stored_once_per_target_and_settled_up_to_a_mark(tmp_path
             ("NEW_ORDER_NOTE", "received"),  # came after the read began: settled by the next
         ]
         assert "8812" not in records[0].body
+        first_record = records[0]
+        assert (first_record.received_at, first_record.order_id, first_record.detail) == (
+            NOW,
+            7,
+            "",
+        )
+        assert (first_record.batch_id, first_record.reference) == ("b1", "A")
+        assert 0 < first_record.id < records[1].id == journal.last_delivery_id()
         tracked = journal.tracked_order("sandbox", 7)
         assert tracked is not None and tracked.reference == "A" and tracked.status == "PENDING"
-        assert tracked.numbers["+12125550002"].number_status == "PENDING"
+        assert (tracked.batch_id, tracked.order_id) == ("b1", 7)
+        assert tracked.numbers == {"+12125550002": TrackedNumber("+12125550002", "PENDING", "", "")}
         assert tracked.zone == "US/Eastern" and tracked.notes_seen == 0
         assert journal.tracked_order("sandbox", 8) is None
