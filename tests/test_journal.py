@@ -12,7 +12,15 @@ import pytest
 from run_inputs import planned_order
 
 from batchport.errors import JournalError
-from batchport.journal import Journal, NumberUpdate, open_journal, owner_alive, process_owner
+from batchport.journal import (
+    Journal,
+    NewDelivery,
+    NumberUpdate,
+    TrackedNumber,
+    open_journal,
+    owner_alive,
+    process_owner,
+)
 from batchport.journal.schema import SCHEMA_VERSION
 from batchport.planner import PlannedOrder
 from batchport.portability import PortabilityRecord
@@ -364,6 +372,51 @@ def test_a_version_1_journal_is_migrated_and_keeps_its_batches(tmp_path: Path) -
     con.close()
 
 
+def test_deliveries_stored_together_are_answered_each_and_stored_all_or_none(
+    tmp_path: Path,
+) -> None:
+    with started(tmp_path / "j.sqlite") as journal:
+        journal.save_plan("b1", (order("A", (2,)),))
+        journal.record_intent("b1", "A", NOW)
+        journal.record_created(
+            "b1", "A", order_id=7, status="PENDING", numbers={"+12125550002": ("PENDING", "")},
+            now=NOW,
+        )  # fmt: skip
+        journal.record_delivery(
+            "sandbox", "d0", kind="NEW_ORDER_NOTE", order_id=7, body="{}", now=NOW
+        )
+        answers = journal.record_deliveries(
+            "sandbox",
+            [
+                NewDelivery("d1", "NUMBERS_CONFIRMED", 7, "{}"),
+                NewDelivery("d0", "NEW_ORDER_NOTE", 7, "{}"),  # stored before
+                NewDelivery("d1", "NUMBERS_CONFIRMED", 7, "{}"),  # earlier in this group
+                NewDelivery("d2", "ORDER_UPDATED", 8, "{}"),  # no batch created order 8
+            ],
+            now=NOW,
+        )
+        assert [(a.new, a.batch_id, a.reference) for a in answers] == [
+            (True, "b1", "A"),
+            (False, "b1", "A"),
+            (False, "b1", "A"),
+            (True, None, None),
+        ]
+        assert [(d.kind, d.state) for d in journal.deliveries("sandbox")] == [
+            ("NEW_ORDER_NOTE", "received"),
+            ("NUMBERS_CONFIRMED", "received"),
+            ("ORDER_UPDATED", "unknown_order"),
+        ]
+        broken = NewDelivery(["d4"], "NEW_ORDER_NOTE", 7, "{}")  # type: ignore[arg-type]
+        with pytest.raises(JournalError):
+            journal.record_deliveries(
+                "sandbox", [NewDelivery("d3", "NEW_ORDER_NOTE", 7, "{}"), broken], now=NOW
+            )
+        assert len(journal.deliveries("sandbox")) == 3  # d3 went with the one that failed
+        journal.sync_every_commit()
+        (level,) = journal._query("PRAGMA synchronous")[0]
+        assert level == 2  # FULL
+
+
 def test_deliveries_are_stored_once_per_target_and_settled_up_to_a_mark(tmp_path: Path) -> None:
     with started(tmp_path / "j.sqlite") as journal:
         journal.save_plan("b1", (order("A", (2,)),))
@@ -395,8 +448,17 @@ def test_deliveries_are_stored_once_per_target_and_settled_up_to_a_mark(tmp_path
             ("NEW_ORDER_NOTE", "received"),  # came after the read began: settled by the next
         ]
         assert "8812" not in records[0].body
+        first_record = records[0]
+        assert (first_record.received_at, first_record.order_id, first_record.detail) == (
+            NOW,
+            7,
+            "",
+        )
+        assert (first_record.batch_id, first_record.reference) == ("b1", "A")
+        assert 0 < first_record.id < records[1].id == journal.last_delivery_id()
         tracked = journal.tracked_order("sandbox", 7)
         assert tracked is not None and tracked.reference == "A" and tracked.status == "PENDING"
-        assert tracked.numbers["+12125550002"].number_status == "PENDING"
+        assert (tracked.batch_id, tracked.order_id) == ("b1", 7)
+        assert tracked.numbers == {"+12125550002": TrackedNumber("+12125550002", "PENDING", "", "")}
         assert tracked.zone == "US/Eastern" and tracked.notes_seen == 0
         assert journal.tracked_order("sandbox", 8) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -28,7 +29,7 @@ from starlette.routing import Route
 
 from batchport.cli import main
 from batchport.sandbox import SandboxConfig
-from batchport.sandbox.serve import SandboxServer, build_server, export_lines
+from batchport.sandbox.serve import SandboxServer, build_server, export_lines, listen
 from batchport.settings import SANDBOX_PROJECT
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -257,3 +258,26 @@ def test_a_busy_port_is_one_line_before_any_export(tmp_path: Path) -> None:
     assert "export" not in result.stdout
     assert result.stderr.strip().startswith(f"Error: cannot listen on 127.0.0.1:{port}")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_connections_accepted_on_a_listening_socket_send_without_delay() -> None:
+    # asyncio turns Nagle's algorithm off only on sockets it knows are TCP; with it on, a
+    # response written in two parts (headers, body) waited 40 ms for the client's delayed ACK.
+    async def accepted_nodelay() -> int:
+        sock = listen("127.0.0.1", 0)
+        seen: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            peer = writer.get_extra_info("socket")
+            seen.set_result(peer.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        server = await asyncio.start_server(on_connect, sock=sock)
+        async with server:
+            port = sock.getsockname()[1]
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            value = await asyncio.wait_for(seen, 10)
+            writer.close()
+        return value
+
+    assert asyncio.run(accepted_nodelay()) != 0

@@ -38,6 +38,7 @@ from batchport.ops.webhooks import (
     Refusal,
     WebhookReceiver,
     parse_delivery,
+    read_at,
     receiver_url,
 )
 from batchport.pipeline import RunResult, run_batch
@@ -271,6 +272,39 @@ def test_a_webhook_burst_of_one_order_is_read_once_per_burst(tmp_path: Path) -> 
 
     stored, reads = run(scenario)
     assert (stored, reads) == (20, 1)
+
+
+def test_an_order_is_read_once_its_deliveries_pause_and_at_the_latest_read_within() -> None:
+    options = ReceiverOptions(read_delay=0.5, read_within=5.0)
+    assert read_at(10.0, 10.0, options) == 10.5  # one delivery
+    assert read_at(10.0, 10.4, options) == 10.9  # a burst: read after its last delivery
+    assert read_at(10.0, 14.8, options) == 15.0  # a stream: read within 5 s all the same
+    assert read_at(10.0, 10.0, ReceiverOptions(read_delay=2.0, read_within=1.0)) == 12.0
+
+
+def test_many_deliveries_at_once_are_each_answered_once_stored(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    submit(tmp_path, settings)
+    order_id = _us_order(settings).order_id
+
+    async def scenario() -> tuple[list[httpx.Response], int]:
+        async with world(settings) as w:
+            w.receiver.options = replace(w.receiver.options, read_delay=30.0)
+            async with w.receiver:
+                bodies = [
+                    {"type": "NEW_ORDER_NOTE", "orderId": str(order_id), "note": f"n{n % 40}"}
+                    for n in range(60)
+                ]  # 40 distinct, 20 repeats, sent together: stored by a few group commits
+                replies = await asyncio.gather(*(w.post(b) for b in bodies))
+                stored_when_answered = len(deliveries(settings))  # read by another connection
+                w.receiver.options = replace(w.receiver.options, drain_timeout=0.01)
+            return replies, stored_when_answered
+
+    replies, stored_when_answered = run(scenario)
+    assert {r.status_code for r in replies} == {200}
+    assert sum(r.json()["stored"] for r in replies) == 40
+    assert stored_when_answered == 40
+    assert len(deliveries(settings)) == 40
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from batchport.errors import JournalError
 from batchport.journal.deliveries import (
     DeliveryRecord,
     DeliveryStore,
+    NewDelivery,
     StoredDelivery,
     TrackedNumber,
     TrackedOrder,
@@ -51,6 +52,7 @@ __all__ = [
     "Correction",
     "DeliveryRecord",
     "Journal",
+    "NewDelivery",
     "NumberRecord",
     "NumberUpdate",
     "StoredDelivery",

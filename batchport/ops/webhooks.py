@@ -38,15 +38,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import hmac
 import json
 import logging
 import socket
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import uvicorn
@@ -55,9 +58,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from batchport.api import PortingClient
+from batchport.api import Order, PortingClient
 from batchport.errors import ApiError, BatchportError, ConfigError, JournalError
-from batchport.journal import Journal, open_journal
+from batchport.journal import Journal, NewDelivery, StoredDelivery, open_journal
 from batchport.lifecycle.batch import find_batch
 from batchport.lifecycle.result import rewrite_result
 from batchport.lifecycle.track import TrackResult, track_order
@@ -74,11 +77,13 @@ __all__ = [
     "Refusal",
     "WebhookReceiver",
     "parse_delivery",
+    "read_at",
     "receiver_url",
     "serve_webhooks",
 ]
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 #: The five published event types.
 EVENT_TYPES = frozenset(
@@ -178,9 +183,11 @@ class ReceiverOptions:
     ``path``: where deliveries are posted (the secret may follow it as one more segment);
     ``max_body``: bytes; ``workers``: orders read at once (the client's pacer still limits the
     requests); ``capacity``: orders waiting to be read before new ones get 503; ``read_delay``:
-    seconds an order waits after the delivery that queued it, so the deliveries of one change
-    (Sinch sends NUMBERS_CONFIRMED and ORDER_UPDATED together) cost one read; ``settle``:
-    seconds to let a burst end before result workbooks are written again; ``drain_timeout``:
+    seconds without a delivery naming an order before it is read, so the deliveries of one
+    change (Sinch sends NUMBERS_CONFIRMED and ORDER_UPDATED together) cost one read;
+    ``read_within``: seconds after its first delivery an order is read at the latest, however
+    long its deliveries go on; ``settle``: seconds without a change before result workbooks are
+    written again (at least every ``read_within`` seconds while changes go on); ``drain_timeout``:
     seconds to finish the orders queued when the receiver stops.
     """
 
@@ -189,6 +196,7 @@ class ReceiverOptions:
     workers: int = 4
     capacity: int = 1000
     read_delay: float = 0.5
+    read_within: float = 5.0
     settle: float = 1.0
     drain_timeout: float = 30.0
 
@@ -199,8 +207,8 @@ class ReceiverOptions:
             )
         if min(self.max_body, self.workers, self.capacity) < 1:
             raise ConfigError("max_body, workers and capacity must be at least 1")
-        if self.read_delay < 0 or self.settle < 0 or self.drain_timeout <= 0:
-            raise ConfigError("read_delay and settle must be >= 0, drain_timeout > 0")
+        if min(self.read_delay, self.read_within, self.settle) < 0 or self.drain_timeout <= 0:
+            raise ConfigError("read_delay, read_within and settle must be >= 0, drain_timeout > 0")
 
 
 @dataclass
@@ -216,6 +224,21 @@ class _Counts:
     by_kind: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass
+class _Wait:
+    """An order waiting to be read: when its first and latest deliveries came (loop time) and
+    the timer that makes it ready (None once it is ready)."""
+
+    first: float
+    latest: float
+    timer: asyncio.TimerHandle | None = None
+
+
+#: Deliveries waiting for their commit before new ones get 503: a journal this far behind is
+#: stuck, and the sender's retry is better than a growing queue.
+MAX_UNCOMMITTED = 2000
+
+
 class WebhookReceiver:
     """Receives deliveries for the service ``target`` and applies them to ``journal_path``.
 
@@ -224,6 +247,11 @@ class WebhookReceiver:
     and starts the workers; leaving it lets the orders already queued be read, then closes.
     :attr:`app` is the ASGI app (its lifespan does the same for uvicorn). :meth:`idle` waits
     until every queued order was read and every workbook concerned written.
+
+    The event loop only answers requests and reads orders: the journal has one connection for
+    the receiver's life, used from one thread of its own, and deliveries are stored by group
+    commit (those that arrive while a transaction runs are stored together by the next one,
+    each answered once its transaction is committed to disk).
     """
 
     def __init__(
@@ -248,12 +276,18 @@ class WebhookReceiver:
         self._now = clock or (lambda: datetime.now(UTC))
         self._stack: contextlib.AsyncExitStack | None = None
         self._journal: Journal | None = None
+        self._journal_thread: ThreadPoolExecutor | None = None
         self._client: PortingClient | None = None
+        self._uncommitted: list[tuple[NewDelivery, asyncio.Future[StoredDelivery]]] = []
+        self._commit_due = asyncio.Event()
         self._queue: asyncio.Queue[int] = asyncio.Queue()
-        self._waiting: dict[int, float] = {}  # order id → when it was queued (loop time)
+        self._waiting: dict[int, _Wait] = {}
         self._reading: set[int] = set()
         self._again: set[int] = set()
+        self._quiet = asyncio.Event()  # set while no order waits or is being read
+        self._quiet.set()
         self._dirty: set[str] = set()
+        self._dirty_at = 0.0  # loop time of the latest change to a batch
         self._dirty_event = asyncio.Event()
         self._write_lock = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
@@ -264,11 +298,11 @@ class WebhookReceiver:
     async def __aenter__(self) -> WebhookReceiver:
         stack = contextlib.AsyncExitStack()
         try:
-            self._journal = stack.enter_context(open_journal(self.journal_path))
+            stack.push_async_callback(self._close_journal)
+            await self._open_journal()
             self._client = await stack.enter_async_context(self._client_factory())
         except BaseException:
             await stack.aclose()
-            self._journal = None
             raise
         self._stack = stack
         self._tasks = [
@@ -276,6 +310,7 @@ class WebhookReceiver:
             for n in range(self.options.workers)
         ]
         self._tasks.append(asyncio.create_task(self._writer(), name="webhook-workbooks"))
+        self._tasks.append(asyncio.create_task(self._committer(), name="webhook-journal"))
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -291,7 +326,8 @@ class WebhookReceiver:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
             self._tasks = []
-            self._journal, self._client = None, None
+            self._abandon()
+            self._client = None
             if self._stack is not None:
                 await self._stack.aclose()
                 self._stack = None
@@ -304,14 +340,99 @@ class WebhookReceiver:
                 c.workbooks,
             )  # fmt: skip
 
+    def _abandon(self) -> None:
+        """Forget what stopping left undone: timers of waiting orders, uncommitted deliveries
+        (their requests get 503: the sender's retry brings them again)."""
+        for wait in self._waiting.values():
+            if wait.timer is not None:
+                wait.timer.cancel()
+        self._waiting.clear()
+        stopped = JournalError("the receiver stopped before storing the delivery")
+        for _, answer in self._uncommitted:
+            if not answer.done():
+                answer.set_exception(stopped)
+        self._uncommitted = []
+
     async def idle(self) -> None:
         """Wait until no order waits or is being read and every workbook due is written."""
         while True:
-            await self._queue.join()
+            await self._quiet.wait()
             async with self._write_lock:
                 await self._write_workbooks()
             if not self._waiting and not self._reading and not self._dirty:
                 return
+
+    # -- the journal's thread -----------------------------------------------------------------
+
+    async def _open_journal(self) -> None:
+        self._journal_thread = ThreadPoolExecutor(1, thread_name_prefix="webhook-journal")
+        journal = await self._in_journal_thread(open_journal, self.journal_path)
+        self._journal = journal
+        await self._in_journal_thread(journal.sync_every_commit)
+
+    async def _close_journal(self) -> None:
+        journal, self._journal = self._journal, None
+        if self._journal_thread is None:
+            return
+        if journal is not None:  # after whatever the thread still runs: one connection
+            await self._in_journal_thread(journal.close)
+        self._journal_thread.shutdown(wait=False)
+        self._journal_thread = None
+
+    async def _in_journal_thread(self, work: Callable[..., _T], *args: Any) -> _T:
+        """``work(*args)`` run in the journal's thread (SQLite work never blocks the loop)."""
+        assert self._journal_thread is not None
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._journal_thread, work, *args)
+
+    async def _committer(self) -> None:
+        """Store the deliveries waiting for a commit, all in one transaction, again and again."""
+        while True:
+            await self._commit_due.wait()
+            self._commit_due.clear()
+            batch, self._uncommitted = self._uncommitted, []
+            if batch:
+                await self._commit(batch)
+
+    async def _commit(
+        self, batch: list[tuple[NewDelivery, asyncio.Future[StoredDelivery]]]
+    ) -> None:
+        """Store ``batch`` in one transaction and answer each; whatever happens, no request is
+        left waiting (a failure, or the receiver stopping, answers each with JournalError)."""
+        journal = self._journal
+        assert journal is not None
+        failure: JournalError | None = None
+        try:
+            stored = await self._in_journal_thread(
+                functools.partial(
+                    journal.record_deliveries,
+                    self.target,
+                    [delivery for delivery, _ in batch],
+                    now=self._now(),
+                )
+            )
+            for (_, answer), outcome in zip(batch, stored, strict=True):
+                if not answer.done():  # its request may have been dropped meanwhile
+                    answer.set_result(outcome)
+        except JournalError as exc:
+            failure = exc
+        except Exception as exc:  # a fault of batchport itself: log it, keep receiving
+            log.exception("storing %d deliveries failed", len(batch))
+            failure = JournalError(f"storing the delivery failed: {type(exc).__name__}")
+        finally:
+            for _, answer in batch:
+                if not answer.done():
+                    answer.set_exception(failure or JournalError("the receiver stopped"))
+
+    async def _record(self, delivery: Delivery) -> StoredDelivery:
+        """Store ``delivery`` with the next group commit; raises JournalError."""
+        if len(self._uncommitted) >= MAX_UNCOMMITTED:
+            raise JournalError(f"{MAX_UNCOMMITTED} deliveries already wait to be stored")
+        answer: asyncio.Future[StoredDelivery] = asyncio.get_running_loop().create_future()
+        new = NewDelivery(delivery.digest, delivery.kind, delivery.order_id, delivery.body)
+        self._uncommitted.append((new, answer))
+        self._commit_due.set()
+        return await answer
 
     # -- the ASGI app -------------------------------------------------------------------------
 
@@ -351,7 +472,7 @@ class WebhookReceiver:
             self.counts.refused += 1
             return _refuse(who, parsed)
         try:
-            return self._store(parsed)
+            return await self._store(parsed)
         except JournalError as exc:  # not stored: the sender's retry will bring it again
             log.warning("a delivery from %s was not stored (503): %s", who, exc)
             why = "the receiver cannot store deliveries right now"
@@ -361,8 +482,7 @@ class WebhookReceiver:
         given = request.path_params.get("token") or request.headers.get(SECRET_HEADER) or ""
         return hmac.compare_digest(given.encode("utf-8"), self._secret)
 
-    def _store(self, delivery: Delivery) -> Response:
-        assert self._journal is not None
+    async def _store(self, delivery: Delivery) -> Response:
         order_id = delivery.order_id
         if self._must_wait(order_id):
             log.warning(
@@ -370,14 +490,7 @@ class WebhookReceiver:
                 delivery.kind, order_id, len(self._waiting),
             )  # fmt: skip
             return _refuse("", Refusal(503, "too many orders wait to be read"), retry=True)
-        stored = self._journal.record_delivery(
-            self.target,
-            delivery.digest,
-            kind=delivery.kind,
-            order_id=order_id,
-            body=delivery.body,
-            now=self._now(),
-        )
+        stored = await self._record(delivery)
         if not stored.new:
             self.counts.repeats += 1
             log.info("%s for order %d: a repeat, already stored", delivery.kind, order_id)
@@ -406,23 +519,42 @@ class WebhookReceiver:
         return len(self._waiting) >= self.options.capacity
 
     def _hint(self, order_id: int) -> str:
-        """Queue ``order_id`` to be read unless it waits already; say how."""
-        if order_id in self._waiting:
+        """Make ``order_id`` wait to be read unless it waits already; say how.
+
+        An order is read once ``read_delay`` seconds pass without a delivery naming it, and
+        at most ``read_within`` seconds after the delivery that made it wait: a burst of
+        deliveries costs one read however long it lasts, and a steady stream one read per
+        ``read_within``.
+        """
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        wait = self._waiting.get(order_id)
+        if wait is not None:
+            wait.latest = now
+            if wait.timer is not None:  # not ready yet: its read moves later
+                wait.timer.cancel()
+                wait.timer = loop.call_at(self._due(wait), self._ready, order_id)
             return "coalesced"
         if order_id in self._reading:
             self._again.add(order_id)
             return "read again after the read in progress"
-        self._waiting[order_id] = asyncio.get_running_loop().time()
-        self._queue.put_nowait(order_id)
+        wait = self._waiting[order_id] = _Wait(first=now, latest=now)
+        wait.timer = loop.call_at(self._due(wait), self._ready, order_id)
+        self._quiet.clear()
         return "queued"
+
+    def _due(self, wait: _Wait) -> float:
+        return read_at(wait.first, wait.latest, self.options)
+
+    def _ready(self, order_id: int) -> None:
+        wait = self._waiting.get(order_id)
+        if wait is not None and wait.timer is not None:
+            wait.timer = None
+            self._queue.put_nowait(order_id)
 
     async def _worker(self) -> None:
         while True:
             order_id = await self._queue.get()
-            queued = self._waiting[order_id]
-            wait = queued + self.options.read_delay - asyncio.get_running_loop().time()
-            if wait > 0:
-                await asyncio.sleep(wait)  # still waiting: deliveries meanwhile coalesce
             del self._waiting[order_id]
             self._reading.add(order_id)
             try:
@@ -436,38 +568,61 @@ class WebhookReceiver:
                 if order_id in self._again:
                     self._again.discard(order_id)
                     self._hint(order_id)
-                self._queue.task_done()
+                if not self._waiting and not self._reading:
+                    self._quiet.set()
 
     async def _refresh(self, order_id: int) -> None:
         """Read the order, apply it, settle the deliveries that asked for it."""
         journal, client = self._journal, self._client
         assert journal is not None and client is not None
-        mark = journal.last_delivery_id()
+        mark = await self._in_journal_thread(journal.last_delivery_id)
         self.counts.reads += 1
         try:
             order = await client.get_order(order_id)
         except ApiError as exc:
             self.counts.failed_reads += 1
             why = f"reading the order failed: {exc}"
-            journal.settle_deliveries(self.target, order_id, up_to=mark, state="failed", detail=why)
+            await self._in_journal_thread(
+                functools.partial(
+                    journal.settle_deliveries, self.target, order_id, up_to=mark,
+                    state="failed", detail=why,
+                )
+            )  # fmt: skip
             log.warning("order %d: %s; `batchport track` will catch up", order_id, scrub(why))
             return
-        result = track_order(journal, self.target, order, source="webhook", now=self._now())
-        journal.settle_deliveries(self.target, order_id, up_to=mark, state="applied")
+        result = await self._in_journal_thread(self._apply, journal, order, mark, self._now())
         if result is None:
             return
         log.info("order %d read: %s; %s", order_id, order.status.value, _learned(result))
         if result.recorded:
             self._dirty.add(result.batch_id)
+            self._dirty_at = asyncio.get_running_loop().time()
             self._dirty_event.set()
+
+    def _apply(
+        self, journal: Journal, order: Order, mark: int, now: datetime
+    ) -> TrackResult | None:
+        """In the journal's thread: record what ``order`` says, settle the deliveries stored up
+        to ``mark`` that asked for it."""
+        result = track_order(journal, self.target, order, source="webhook", now=now)
+        journal.settle_deliveries(self.target, order.id, up_to=mark, state="applied")
+        return result
 
     # -- result workbooks ---------------------------------------------------------------------
 
     async def _writer(self) -> None:
+        """Write the workbooks of changed batches once changes pause for ``settle`` seconds,
+        and at least every ``settle_within`` seconds while they go on."""
+        loop = asyncio.get_running_loop()
         while True:
             await self._dirty_event.wait()
-            if self.options.settle:
-                await asyncio.sleep(self.options.settle)
+            first = loop.time()
+            while True:
+                settle = self.options.settle
+                due = min(self._dirty_at + settle, first + max(settle, self.options.read_within))
+                if due <= loop.time():
+                    break
+                await asyncio.sleep(due - loop.time())
             async with self._write_lock:
                 await self._write_workbooks()
 
@@ -488,7 +643,8 @@ class WebhookReceiver:
                 log.warning("batch %s: %s", batch_id, warning)
 
     def _rewrite(self, batch_id: str) -> tuple[Path | None, str | None]:
-        # A thread of its own needs a connection of its own (SQLite connections stay put).
+        # A thread of its own, with a connection of its own: a workbook takes a while to
+        # write, and deliveries must not wait for it.
         with open_journal(self.journal_path) as journal:
             batch = find_batch(journal, batch_id)
             figures = {
@@ -496,6 +652,14 @@ class WebhookReceiver:
                 "Orders read (receiver)": self.counts.reads,
             }
             return rewrite_result(journal, batch, self._now(), figures)
+
+
+def read_at(first: float, latest: float, options: ReceiverOptions) -> float:
+    """When an order whose first delivery came at ``first`` and latest at ``latest`` (seconds,
+    one clock) is read: ``read_delay`` after the latest, but no later than ``read_within``
+    after the first (nor earlier than ``read_delay`` after it)."""
+    delay = options.read_delay
+    return min(latest + delay, first + max(delay, options.read_within))
 
 
 def _learned(result: TrackResult) -> str:
