@@ -146,8 +146,9 @@ def main() -> None:
             lines = output.splitlines()
             ok = code == 1 and len(lines) == 1 and peak < args.target_mib
             failed |= not ok
+            verdict = "ok" if ok else "MISSED"
             print(f"{name}: {path.stat().st_size:,} bytes, exit {code}, {seconds:.1f} s, "
-                  f"peak {peak} MiB (target < {args.target_mib}): {'ok' if ok else 'MISSED'}")  # fmt: skip
+                  f"peak {peak} MiB (target < {args.target_mib}): {verdict}")  # fmt: skip
             print(f"  {output}")
     raise SystemExit(1 if failed else 0)
 
