@@ -21,7 +21,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The exit codes are a contract with schedulers; the README's "Exit codes" table lists them.
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2  # click's own code for a usage error
+EXIT_ATTENTION = 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+
 __all__ = [
+    "EXIT_ATTENTION",
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_USAGE",
     "AmbiguousCreateError",
     "ApiError",
     "ApiRejected",

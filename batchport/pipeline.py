@@ -224,7 +224,12 @@ def run_batch(
         with stages.timing("journal"):
             rows = validation.row_hashes()
             new = journal.begin_batch(
-                batch_id, source=str(path), target=target, rows=rows, now=now(), sheet=sheet or ""
+                batch_id,
+                source=str(path.resolve()),
+                target=target,
+                rows=rows,
+                now=now(),
+                sheet=sheet or "",
             )
             if not new:
                 _refuse_changed_rows(journal, batch_id, path, rows)
@@ -258,7 +263,7 @@ def run_batch(
         outcomes, orders = write_result(result_path, validation, records, info, stats)
     if not records.dry_run:
         with open_journal(settings.state_path) as journal:
-            journal.record_result_path(batch_id, result_path)
+            journal.record_result_path(batch_id, result_path.resolve())
     report.advance("write")
     return RunResult(
         batch_id=batch_id,

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import openpyxl
+import pytest
 from click.testing import CliRunner
 from run_inputs import (
     HEADER,
@@ -236,3 +237,32 @@ def test_run_goes_on_when_the_holding_order_is_gone_at_the_service(tmp_path: Pat
     assert again.outcomes["already_in_order"] == 1 and again.outcomes["submitted"] == 1
     sheet = openpyxl.load_workbook(again.result_path, read_only=True)["Rows"]
     assert "id 999999, PENDING" in list(sheet.values)[1][9]
+
+
+def test_a_batch_run_from_a_relative_path_is_tracked_from_any_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = settings_for(tmp_path)
+    write_rows(tmp_path / "in.csv", [us_row(100)])
+    monkeypatch.chdir(tmp_path)
+    first = run_batch(Path("in.csv"), settings)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    advance_sandbox(settings, 2)
+    result = track(settings)
+    assert result.warning is None and result.result == tmp_path / "in.result.xlsx"
+    with open_journal(settings.state_path) as journal:
+        assert journal.batches()[0].source == str(tmp_path / "in.csv")
+    assert first.batch_id == result.batch_id
+
+
+def test_the_latest_batch_is_the_latest_of_the_target_tracked(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    first = run_batch(write_rows(tmp_path / "in.csv", [us_row(100)]), settings)
+    with open_journal(settings.state_path) as journal:  # a later batch, of another target
+        journal.begin_batch(
+            "elsewhere", source="x.csv", target="https://porting.example/projects/p", rows=[],
+            now=datetime.now(UTC) + timedelta(hours=1),
+        )  # fmt: skip
+    assert track(settings).batch_id == first.batch_id

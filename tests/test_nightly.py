@@ -351,3 +351,22 @@ def test_a_digest_path_that_would_clobber_a_file_fails_before_any_work(tmp_path:
     with pytest.raises(ConfigError, match="is not a batchport digest"):
         run_cycle(Folders.under(inbox, digest=mine), services_for(settings), clock=later)
     assert files_in(inbox) == ["clean.csv"] and not settings.state_path.exists()
+
+
+def test_the_ping_url_is_masked_in_the_json_summary_and_the_log_lines(
+    tmp_path: Path, receiver: tuple[str, list[str], type[_Receiver]]
+) -> None:
+    url, paths, handler = receiver
+    handler.status = 500  # the failure is logged, with its URL
+    url = url.replace("/ping/abc", "/ping/5f0c2a7e-check-uuid")
+    settings, inbox = lifecycle_settings(tmp_path), tmp_path / "inbox"
+    inbox.mkdir()
+    args = ["nightly", "--inbox", str(inbox), "--sandbox", "--state", str(settings.state_path)]
+    env = {"BATCHPORT_SANDBOX_OPTIONS": settings.sandbox_options}
+    result = CliRunner().invoke(
+        main, [*args, "--ping-url", url, "--json", "--log-format", "json"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    assert paths == ["/ping/5f0c2a7e-check-uuid/start", "/ping/5f0c2a7e-check-uuid"]
+    assert "health-check ping" in result.stderr
+    assert "5f0c2a7e-check-uuid" not in result.stdout + result.stderr

@@ -4,6 +4,8 @@
 registers their commands on it.
 """
 
+from __future__ import annotations
+
 from batchport.cli import lifecycle, loa, ops, project, run, sandbox, validate, webhooks
 from batchport.cli.common import (
     EXIT_ATTENTION,

@@ -22,16 +22,17 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from batchport import __version__
+
+# The exit codes are a contract with schedulers, written once in batchport.errors; the
+# commands take them from here.
+from batchport.errors import EXIT_ATTENTION as EXIT_ATTENTION
+from batchport.errors import EXIT_FAILED as EXIT_FAILED
+from batchport.errors import EXIT_INTERRUPTED as EXIT_INTERRUPTED
+from batchport.errors import EXIT_OK as EXIT_OK
+from batchport.errors import EXIT_USAGE as EXIT_USAGE
 from batchport.errors import BatchportError
 from batchport.redaction import ScrubFilter, scrub
 from batchport.settings import MAX_CONCURRENCY, Settings, resolve_settings
-
-# The exit codes are a contract with schedulers; the README's "Exit codes" table lists them.
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2  # click's own code for a usage error
-EXIT_ATTENTION = 3
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 
 
 class BatchportGroup(click.Group):

@@ -147,6 +147,7 @@ def nightly_command(
     """
     from batchport.ops.nightly import Folders, run_nightly
     from batchport.pipeline import cycle_services
+    from batchport.redaction import scrub_json
 
     if ping_url is not None and not ping_url.startswith(("http://", "https://")):
         raise click.BadParameter("must start with http:// or https://", param_hint="--ping-url")
@@ -168,7 +169,7 @@ def nightly_command(
         own_authors=_own_authors(settings),
     )
     if as_json:
-        click.echo(json.dumps(result.to_json(), default=str))
+        click.echo(json.dumps(scrub_json(result.to_json()), default=str))
     else:
         _render_cycle(result)
     sys.exit(result.exit_code)

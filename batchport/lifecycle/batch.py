@@ -35,13 +35,17 @@ def existing_journal(path: Path) -> Journal:
     return open_journal(path)
 
 
-def find_batch(journal: Journal, batch_id: str | None) -> BatchRecord:
-    """Batch ``batch_id``, or the most recent when None; ConfigError when there is none."""
+def find_batch(journal: Journal, batch_id: str | None, target: str | None = None) -> BatchRecord:
+    """Batch ``batch_id``, or when None the most recent (of ``target`` when given, so that
+    ``--sandbox`` finds the latest sandbox batch); ConfigError when there is none."""
     batches = journal.batches()
     if not batches:
         raise ConfigError("the journal has no batches: run a batch first (batchport run)")
     if batch_id is None:
-        return batches[0]
+        mine = [record for record in batches if target is None or record.target == target]
+        if not mine:
+            raise ConfigError(f"the journal has no batch run against {target}")
+        return mine[0]
     for record in batches:
         if record.id == batch_id:
             return record

@@ -33,7 +33,7 @@ from typing import Any
 
 import pandas as pd
 
-from batchport.api import Order, PortingClient
+from batchport.api import Order, OrderStatus, PortingClient
 from batchport.columns import SECRET_KEYS, column
 from batchport.errors import ConfigError
 from batchport.journal import (
@@ -156,7 +156,7 @@ async def resubmit_batch(
     now = clock or (lambda: datetime.now(UTC))
     day = today or now().date()
     with existing_journal(journal_path) as journal:
-        batch = find_batch(journal, batch_id)
+        batch = find_batch(journal, batch_id, target)
         if batch.target != target:
             raise ConfigError(
                 f"batch {batch.id} was run against {batch.target}, not {target}: resubmit it "
@@ -248,12 +248,12 @@ class _Resubmit:
             for row in order_rows:
                 entry = _entry(order, self.phone(row))
                 status = str(entry.get("status", "")) if entry else ""
-                if order.status.value == "CANCELED" or status in INACTIVE_STATUSES:
+                if order.status is OrderStatus.CANCELED or status in INACTIVE_STATUSES:
                     to_new.append(row)
-                elif order.status.value == "PENDING" and (shared := self._shared(row, order)):
+                elif order.status is OrderStatus.PENDING and (shared := self._shared(row, order)):
                     self.change(row, "not_applied", reference=self.numbers[row].reference,
                                 order_id=order_id, message=shared)  # fmt: skip
-                elif order.status.value == "PENDING":
+                elif order.status is OrderStatus.PENDING:
                     pending.append(row)
                 else:
                     self.change(row, "not_applied", reference=self.numbers[row].reference,

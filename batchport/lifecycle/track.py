@@ -193,7 +193,7 @@ async def track_batch(
     """
     now = clock or (lambda: datetime.now(UTC))
     with existing_journal(journal_path) as journal:
-        batch = find_batch(journal, batch_id)
+        batch = find_batch(journal, batch_id, target)
         _require_target(batch, target)
         return await _track(client, journal, batch, None, now)
 

@@ -53,7 +53,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from batchport.api import PortingClient
-from batchport.errors import BatchportError, InputError
+from batchport.errors import (
+    EXIT_ATTENTION,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    BatchportError,
+    InputError,
+)
 from batchport.journal import open_journal
 from batchport.lifecycle.activate import ActivationResult, ReadyGroup, activate_groups
 from batchport.lifecycle.batch import CLOSED_ORDER_STATUSES
@@ -85,7 +92,6 @@ _UNSETTLED_PREFIXES = ("~$",)
 _UNSETTLED_SUFFIXES = (".part", ".partial", ".tmp", ".crdownload", ".download", "~", "#")
 #: Files batchport itself writes beside an input: never taken as input.
 _OWN_OUTPUTS = (".result.xlsx", ".result.dry-run.xlsx", ".validation.xlsx", ".note.txt")
-EXIT_OK, EXIT_FAILED, EXIT_ATTENTION = 0, 1, 3
 
 
 class BatchRun(Protocol):
@@ -288,7 +294,7 @@ def run_nightly(
         try:
             result = run_cycle(folders, services, **options)
         except KeyboardInterrupt:
-            pinger.finish(130)
+            pinger.finish(EXIT_INTERRUPTED)
             raise
         except BaseException:
             pinger.finish(EXIT_FAILED)

@@ -14,7 +14,7 @@ import logging
 
 import httpx
 
-from batchport.redaction import scrub
+from batchport.redaction import remember, scrub
 
 __all__ = ["PING_TIMEOUT", "Pinger"]
 
@@ -29,6 +29,8 @@ class Pinger:
 
     def __init__(self, url: str | None, *, timeout: float = PING_TIMEOUT) -> None:
         self.url = url.rstrip("/") if url else None
+        if self.url:
+            remember(self.url)  # a check's URL is its credential: masked in logs and output
         self.timeout = timeout
         self.sent: list[str] = []
 
