@@ -104,6 +104,8 @@ def test_real_api_without_terminal_or_yes_is_refused(tmp_path: Path) -> None:
     result = runner.invoke(main, ["run", str(clean_input(tmp_path))], env=env)
     assert result.exit_code == 1
     assert "--yes" in result.stderr and "tok-secret" not in result.output
+    # It names where the orders would go: a served sandbox is no "real API".
+    assert "not submitting to http://127.0.0.1:9/projects/p-1 without a terminal" in result.stderr
 
 
 def test_missing_credentials_are_reported_before_the_input_is_read(tmp_path: Path) -> None:

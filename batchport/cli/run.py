@@ -155,7 +155,9 @@ def run_command(
     settings.require_credentials()  # before reading a file that may take a minute
     live = not settings.sandbox and not dry_run
     if live and not yes and not is_terminal():
-        fail("not submitting to the real Porting API without a terminal; add --yes to confirm")
+        from batchport.pipeline import target_of
+
+        fail(f"not submitting to {target_of(settings)} without a terminal; add --yes to confirm")
     progress: Any = _RichProgress() if sys.stderr.isatty() else _PlainProgress()
     confirm = _confirm_plan(progress) if live and not yes else None
     try:
