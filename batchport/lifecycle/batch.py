@@ -12,6 +12,7 @@ from pathlib import Path
 
 from batchport.errors import ConfigError
 from batchport.journal import BatchRecord, Journal, open_journal
+from batchport.submit import Submission, SubmissionState
 
 __all__ = [
     "CLOSED_ORDER_STATUSES",
@@ -19,11 +20,21 @@ __all__ = [
     "created_orders",
     "existing_journal",
     "find_batch",
+    "is_open",
     "open_order_ids",
 ]
 
 #: Order statuses after which an order changes no more.
 CLOSED_ORDER_STATUSES = frozenset({"COMPLETED", "CANCELED"})
+
+
+def is_open(submission: Submission) -> bool:
+    """Whether ``submission`` created its order and that order is not yet ``COMPLETED`` or
+    ``CANCELED`` (callers still test ``order_id``, which this cannot narrow for the types)."""
+    return (
+        submission.state is SubmissionState.CREATED
+        and submission.status not in CLOSED_ORDER_STATUSES
+    )
 
 
 def existing_journal(path: Path) -> Journal:
@@ -89,9 +100,7 @@ def open_order_ids(journal_path: Path, target: str) -> list[int]:
             for batch in journal.batches()
             if batch.target == target
             for sub in journal.submissions(batch.id).values()
-            if sub.order_id is not None
-            and sub.state.value == "created"
-            and sub.status not in CLOSED_ORDER_STATUSES
+            if sub.order_id is not None and is_open(sub)
         )
     if not found:
         raise ConfigError(f"no open order in the journal {journal_path} for {target}")

@@ -30,8 +30,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from batchport.api import Order, OrderNumber, PortingClient
 from batchport.errors import ApiRejected, ConfigError
 from batchport.journal import BatchRecord, Journal, NumberRecord, NumberUpdate, TrackedNumber
-from batchport.lifecycle.batch import CLOSED_ORDER_STATUSES, existing_journal, find_batch
+from batchport.lifecycle.batch import existing_journal, find_batch, is_open
 from batchport.lifecycle.result import rewrite_result
+from batchport.submit import SubmissionState
 
 _log = logging.getLogger(__name__)
 
@@ -263,9 +264,10 @@ async def _track(
         (ref, sub.order_id)
         for ref, sub in sorted(submissions.items())
         if sub.order_id is not None
-        and sub.state.value == "created"
         and (
-            ref in references if references is not None else sub.status not in CLOSED_ORDER_STATUSES
+            sub.state is SubmissionState.CREATED and ref in references
+            if references is not None
+            else is_open(sub)
         )
     ]
     orders = await _read_orders(client, [order_id for _, order_id in wanted])
@@ -301,9 +303,7 @@ def open_batches(journal: Journal, target: str) -> list[str]:
         for batch in reversed(journal.batches())
         if batch.target == target
         and any(
-            sub.order_id is not None
-            and sub.state.value == "created"
-            and sub.status not in CLOSED_ORDER_STATUSES
+            sub.order_id is not None and is_open(sub)
             for sub in journal.submissions(batch.id).values()
         )
     ]

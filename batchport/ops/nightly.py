@@ -63,7 +63,7 @@ from batchport.errors import (
 )
 from batchport.journal import open_journal
 from batchport.lifecycle.activate import ActivationResult, ReadyGroup, activate_groups
-from batchport.lifecycle.batch import CLOSED_ORDER_STATUSES
+from batchport.lifecycle.batch import is_open
 from batchport.lifecycle.track import TrackResult, track_open_batches
 from batchport.ops.digest import Digest, digest_journal, refuse_foreign
 from batchport.ops.lock import CycleLock, LockHolder, lock_path_for
@@ -615,9 +615,6 @@ def _open_on_demand_orders(journal_path: Path, target: str) -> list[int]:
             ids += [
                 sub.order_id
                 for ref, sub in sorted(journal.submissions(batch.id).items())
-                if ref in on_demand
-                and sub.order_id is not None
-                and sub.state.value == "created"
-                and sub.status not in CLOSED_ORDER_STATUSES
+                if ref in on_demand and sub.order_id is not None and is_open(sub)
             ]
     return ids
