@@ -227,14 +227,73 @@ def test_prefetch_keeps_errors_for_the_reader(tmp_path: Path) -> None:
     assert sheets.take(tmp_path / "list.csv", None) is None
 
 
+def test_prefetch_returns_after_the_scan_while_calamine_still_parses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from batchport.intake import workbook as sheets
+
+    path = write_xlsx(tmp_path / "in.xlsx", [HEADER, ROW])
+    order: list[str] = []
+    release = threading.Event()
+    real_scan, real_workbook = sheets.scan_sheet, sheets.CalamineWorkbook
+
+    def scan(archive: object, name: str) -> object:
+        order.append("scan")
+        return real_scan(archive, name)  # type: ignore[arg-type]
+
+    class HeldWorkbook:
+        """calamine, holding the parse until the test lets it go."""
+
+        @staticmethod
+        def from_path(where: str) -> object:
+            workbook = real_workbook.from_path(where)
+
+            class Held:
+                def get_sheet_by_name(self, name: str) -> object:
+                    order.append("parse")
+                    assert release.wait(10)
+                    return workbook.get_sheet_by_name(name)
+
+            return Held()
+
+    monkeypatch.setattr(sheets, "scan_sheet", scan)
+    monkeypatch.setattr(sheets, "CalamineWorkbook", HeldWorkbook)
+    sheets.prefetch(path)
+    assert order[0] == "scan"  # prefetch came back after the scan ...
+    assert sheets.parsing(path)  # ... and before the parse ended
+    release.set()
+    assert read_table(path).frame.loc[2, "city"] == "New York"
+    assert not sheets.parsing(path)  # handed out: nothing left in flight
+    assert not sheets.parsing(tmp_path / "never.xlsx")
+
+
+@pytest.mark.parametrize("kind", ["far cell", "not a zip"])
+def test_prefetch_of_a_refused_workbook_returns_and_the_reader_gets_the_error(
+    tmp_path: Path, kind: str
+) -> None:
+    from batchport.intake import workbook as sheets
+
+    path = tmp_path / "in.xlsx"
+    if kind == "far cell":
+        far = '<row r="1048576">' + cell("XFD1048576", " ") + "</row>"
+        write_workbook(path, [("Numbers", row(1, HEADER) + row(2, ROW) + far)])
+    else:
+        path.write_bytes(b"Phone Number,City\n")
+    sheets.prefetch(path)  # the refusal is kept for the reader, not waited on
+    assert not sheets.parsing(path)
+    with pytest.raises(InputError, match=r"far beyond its data|cannot be read as an \.xlsx"):
+        read_table(path)
+
+
 def test_openpyxl_fallback_reads_the_same_table(tmp_path: Path) -> None:
     from batchport.intake import table, workbook
 
     rows: list[list[object]] = [["A title"], HEADER, [2125550143, *ROW[1:]], [], ROW]
     path = write_xlsx(tmp_path / "in.xlsx", rows)
     read = workbook.read_with_openpyxl(path, None, RuntimeError("calamine"))
-    raw = table.frame_of_rows(read.rows[read.header_index :])
-    fallback = table._build_table(path, read.name, read.header_index, raw)
+    fallback = table.table_of_rows(path, read.rows, sheet=read.name, header_index=read.header_index)
     assert fallback.frame.equals(read_table(path).frame)
     assert list(fallback.frame.index) == [3, 5]
     assert {f.code for f in fallback.findings} == {"phone_stored_as_number"}

@@ -7,7 +7,7 @@ import pytest
 from openpyxl import Workbook
 
 from batchport.intake import read_table
-from batchport.intake.text import EXCEL_CELL_LIMIT, clean_text, visible
+from batchport.intake.text import EXCEL_CELL_LIMIT, clean_text, plain_ascii, visible
 
 HEADER = (
     "Phone Number,End User Name,Street Number,Street Name,City,State,ZIP Code,Port-Out PIN,Notes"
@@ -158,3 +158,50 @@ def test_a_control_character_excel_saved_as_an_escape_is_removed(tmp_path: Path)
     assert table.frame.loc[2, "name"] == "AcmeWidgets"
     found = [(f.value, f.sent) for f in table.findings if f.code == "control_characters_removed"]
     assert found == [("Acme<NUL>Wid<ESC>gets", "AcmeWidgets")]
+
+
+@pytest.mark.parametrize(
+    ("cells", "plain", "tidy"),
+    [
+        (["Acme Widgets", "350", ""], True, True),
+        ([], True, True),
+        (["", ""], True, True),
+        (["Acme  Widgets"], True, False),  # two spaces in a row
+        ([" Acme"], True, False),
+        (["Acme "], True, False),
+        (["Acme", " "], True, False),  # a cell of one space both starts and ends with it
+        (["Acme ", " Widgets"], True, False),  # spaces meeting across two cells
+        (["Café"], False, False),
+        (["a\tb"], False, False),
+        (["a\x00b"], False, False),
+        (["a\x7fb"], False, False),
+        (["a\u00a0b"], False, False),
+        (["~!@#$%^&*()_+{}|:<>?"], True, True),
+    ],
+)
+def test_plain_ascii_tells_a_column_that_needs_no_cleaning(
+    cells: list[str], plain: bool, tidy: bool
+) -> None:
+    column = pd.Series(cells, dtype="str")
+    assert plain_ascii(column) is plain
+    assert plain_ascii(column, spaced=True) is tidy
+
+
+def test_plain_ascii_looks_only_at_the_cells_of_a_slice() -> None:
+    column = pd.Series(["Café ", "plain", "Acme  ", "tidy"], dtype="str")
+    assert plain_ascii(column.iloc[1:2], spaced=True)
+    assert plain_ascii(column.iloc[3:], spaced=True)
+    assert not plain_ascii(column.iloc[1:3], spaced=True)
+    assert not plain_ascii(column.iloc[:2])
+
+
+def test_plain_ascii_leaves_text_it_cannot_see_to_the_patterns() -> None:
+    assert not plain_ascii(pd.Series(["plain"], dtype=object))
+    assert not plain_ascii(pd.Series(["plain", None], dtype="str"))
+
+
+def test_untidy_cells_among_plain_ones_are_still_cleaned() -> None:
+    frame = pd.DataFrame({"Notes": ["plain"] * 50 + ["a\u200bb"]})
+    cleaned, findings = clean_text(frame)
+    assert cleaned["Notes"].tolist()[-1] == "ab"
+    assert findings["row"].tolist() == [50]

@@ -168,6 +168,28 @@ def test_exit_0_and_default_report_beside_input(tmp_path: Path) -> None:
     assert load_workbook(report).sheetnames == ["Rows", "Findings"]
 
 
+def test_warming_up_while_a_workbook_parses_changes_nothing_a_user_sees(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from batchport.intake import workbook
+    from batchport.validation import warmup
+
+    path = write_xlsx(tmp_path / "in.xlsx", GOOD, bad_row())
+    plain = run_cli("validate", str(path), "--json", "--no-report")
+    warmed: list[bool] = []
+    real = warmup.warm_up
+    monkeypatch.setattr(workbook, "parsing", lambda *_: True)  # as for a large workbook
+    monkeypatch.setattr(warmup, "warm_up", lambda: warmed.append(True) or real())
+    assert run_cli("validate", str(path), "--json", "--no-report") == plain
+    assert warmed == [True]
+    real()  # the template's examples validate without a word
+    assert capfd.readouterr() == ("", "")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.xlsx"]
+    code, out, _ = run_cli("validate", str(path), "--json")  # the writer loaded early
+    assert (code, out) == plain[:2]
+    assert load_workbook(tmp_path / "in.validation.xlsx")["Rows"]["B3"].value == "invalid"
+
+
 def test_out_option_and_json_keeps_stdout_pure(tmp_path: Path) -> None:
     path = write_xlsx(tmp_path / "in.xlsx", GOOD, bad_row())
     out_path = tmp_path / "checked.xlsx"

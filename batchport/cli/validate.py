@@ -40,10 +40,17 @@ def validate_command(
     """
     if out is not None and no_report:
         raise click.UsageError("--out and --no-report cannot be used together")
-    from batchport.intake.workbook import prefetch
+    from batchport.intake.workbook import parsing, prefetch
 
     prefetch(input_path, sheet)  # parse the workbook while the validation stack loads
-    from batchport.report.validation import validate_and_report
+    from batchport.report.validation import load_writer, validate_and_report
+
+    if parsing(input_path, sheet):  # still parsing: load what comes after it meanwhile
+        from batchport.validation.warmup import warm_up
+
+        warm_up()
+        if not no_report:
+            load_writer()
 
     validation, report = validate_and_report(input_path, sheet=sheet, out=out, write=not no_report)
     if as_json:

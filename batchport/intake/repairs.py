@@ -21,6 +21,7 @@ import pandas as pd
 
 from batchport.columns import column
 from batchport.findings import advice_for, concat_frames, empty_frame, frame_of
+from batchport.intake.text import plain_ascii
 
 __all__ = ["DATE_KEYS", "DIGIT_KEYS", "PHONE_KEYS", "TIME_KEYS", "repair_column"]
 
@@ -112,8 +113,10 @@ def repair_column(values: pd.Series, key: str | None) -> tuple[pd.Series, pd.Dat
         other = numeric
     if key is None:
         return text, empty_frame()  # a column batchport does not know passes through untouched
-    untidy = text.str.contains(_UNTIDY, regex=True)
     cleaned = text
+    untidy = pd.Series(False, index=text.index)
+    if not plain_ascii(text, spaced=True):
+        untidy = text.str.contains(_UNTIDY, regex=True)
     if untidy.any():
         cleaned = text.where(~untidy, text.str.replace(_SPACES, " ", regex=True).str.strip())
     tidied = frame_of(cleaned != text, label, "whitespace_cleaned", text, sent=cleaned)
@@ -126,7 +129,7 @@ def _repair_known(
 ) -> tuple[pd.Series, list[pd.DataFrame]]:
     frames = []
     if key in DIGIT_KEYS:
-        float_text = text.str.match(r"^[0-9]+\.0+$")
+        float_text = _where_has(text, ".", r"^[0-9]+\.0+$")
         if float_text.any():
             text = text.where(~float_text, text.str.replace(r"\.0+$", "", regex=True))
             numeric = numeric | float_text
@@ -163,10 +166,23 @@ def _repair_known(
 
 def _digits_lost(text: pd.Series, numeric: pd.Series) -> pd.Series:
     """Cells whose digits Excel has already cut: a number of 16+ digits, or E-notation text."""
-    long_number = numeric & (text.str.len() > _EXCEL_DIGITS) & text.str.isdigit()
-    maybe = text.str.contains("[eE]", regex=True)  # cheap first pass: few cells have an E
-    scientific = maybe & text.where(maybe, "").str.match(_SCIENTIFIC)
+    long_number = numeric & False
+    if numeric.any():
+        long_number = numeric & (text.str.len() > _EXCEL_DIGITS) & text.str.isdigit()
+    scientific = _where_has(text, "e", _SCIENTIFIC) | _where_has(text, "E", _SCIENTIFIC)
     return long_number | scientific
+
+
+def _where_has(text: pd.Series, literal: str, pattern: str) -> pd.Series:
+    """``text.str.match(pattern)``, run only on the cells that contain ``literal``.
+
+    A search for a literal costs a fraction of a pattern's, and in a column of digits few
+    cells hold the ``.`` or ``E`` the pattern needs.
+    """
+    maybe = text.str.contains(literal, regex=False)
+    if not maybe.any():
+        return maybe
+    return maybe & text.where(maybe, "").str.match(pattern)
 
 
 def _lost_message(text: pd.Series, key: str) -> pd.Series:

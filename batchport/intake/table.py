@@ -26,7 +26,7 @@ from batchport.intake.text import clean_text
 from batchport.intake.workbook import read_workbook
 from batchport.outputs import TEXT_SUFFIXES, WORKBOOK_SUFFIXES
 
-__all__ = ["Table", "frame_of_rows", "read_table"]
+__all__ = ["Table", "frame_of_rows", "read_table", "table_of_rows"]
 
 _KNOWN_KEYS = frozenset(c.key for c in COLUMNS)
 
@@ -73,8 +73,9 @@ def read_table(path: Path, *, sheet: str | None = None) -> Table:
     suffix = path.suffix.lower()
     if suffix in WORKBOOK_SUFFIXES:
         read = read_workbook(path, sheet)
-        raw = frame_of_rows(read.rows[read.header_index :])
-        table = _build_table(path, read.name, read.header_index, raw, marks=read.marks)
+        table = table_of_rows(
+            path, read.rows, sheet=read.name, header_index=read.header_index, marks=read.marks
+        )
         return _with_hidden_sheets(table, read.hidden_sheets)
     if suffix in TEXT_SUFFIXES:
         text = read_csv(path)
@@ -84,10 +85,31 @@ def read_table(path: Path, *, sheet: str | None = None) -> Table:
     raise InputError(f"{path}: unsupported file type {suffix!r}; use .xlsx or .csv")
 
 
+def table_of_rows(
+    source: Path,
+    rows: Sequence[Sequence[object]],
+    *,
+    sheet: str | None = None,
+    header_index: int = 0,
+    marks: Sequence[CellMark] = (),
+) -> Table:
+    """A ``Table`` of workbook ``rows`` as a reader gives them (see ``read_table``).
+
+    ``rows``: every row from row 1 (str, int, float, bool, date and time cells; blank ``""``),
+    the header at ``header_index``; ``marks``: what the sheet's XML showed. ``source`` and
+    ``sheet`` are only named in the table and its errors. Raises ``InputError`` when no row
+    under the header holds data.
+    """
+    raw = frame_of_rows(rows[header_index:])
+    return _build_table(source, sheet, header_index, raw, marks=marks)
+
+
 def frame_of_rows(rows: Sequence[Sequence[object]]) -> pd.DataFrame:
     """A frame of the workbook rows, the header first, short rows padded with ``""``."""
     frame = pd.DataFrame(rows, dtype=object)
-    return frame.where(frame.notna(), "")  # short rows from the openpyxl fallback
+    if len(set(map(len, rows))) <= 1:
+        return frame  # the readers give blank cells as "": only padding makes a None
+    return frame.where(frame.notna(), "")  # e.g. a row a merged range reached beyond the rest
 
 
 def _name_columns(header_cells: Sequence[object]) -> tuple[list[str], dict[str, str]]:

@@ -21,12 +21,14 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from batchport.columns import COLUMNS
 from batchport.findings import concat_frames, empty_frame, frame_of
 
-__all__ = ["EXCEL_CELL_LIMIT", "INVISIBLE", "clean_text", "visible"]
+__all__ = ["EXCEL_CELL_LIMIT", "INVISIBLE", "clean_text", "plain_ascii", "visible"]
 
 #: The most characters one cell of an Excel workbook holds.
 EXCEL_CELL_LIMIT = 32_767
@@ -78,6 +80,40 @@ def visible(text: str) -> str:
     return text.translate(_PICTURES)
 
 
+def plain_ascii(text: pd.Series, *, spaced: bool = False) -> bool:
+    """True when no cell of ``text`` holds anything but printable ASCII (space to ``~``).
+
+    ``spaced``: also True only when no cell starts or ends with a space or holds two in a row,
+    so that tidying whitespace changes nothing. A quick test of the column's UTF-8 bytes at once,
+    for the usual column that needs no cleaning; False tells only that a closer look (by
+    pattern, cell by cell) is needed, and so does a column not stored by pyarrow.
+    """
+    if not isinstance(text.dtype, pd.StringDtype) or text.dtype.storage != "pyarrow":
+        return False
+    array = pa.array(text.array)  # the column's own Arrow array: nothing is copied
+    if array.null_count:
+        return False
+    if len(array) == 0:
+        return True
+    _validity, offsets_buffer, data_buffer = array.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[
+        array.offset : array.offset + len(array) + 1
+    ]
+    if data_buffer is None or offsets[-1] == offsets[0]:
+        return True  # every cell blank
+    data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    if ((data < 0x20) | (data > 0x7E)).any():
+        return False
+    if not spaced:
+        return True
+    space = data == 0x20
+    starts, ends = offsets[:-1] - offsets[0], offsets[1:] - offsets[0]
+    filled = ends > starts
+    # Two spaces in a row across a cell boundary mean a cell ending or starting with one.
+    loose = (space[1:] & space[:-1]).any() or space[starts[filled]].any()
+    return not (loose or space[ends[filled] - 1].any())
+
+
 def clean_text(
     frame: pd.DataFrame, legacy_rows: Collection[int] = ()
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -94,7 +130,9 @@ def clean_text(
     legacy = frame.index.isin(list(legacy_rows)) if legacy_rows else None
     for name in frame.columns:
         text = frame[name]
-        dirty = text.str.contains(_CLASS, regex=True)
+        dirty = pd.Series(False, index=text.index)
+        if not plain_ascii(text):
+            dirty = text.str.contains(_CLASS, regex=True)
         if dirty.any():
             new = text.where(~dirty, text.str.replace(_CLASS, "", regex=True))
             shown = text[dirty].map(visible).reindex(text.index, fill_value="").astype("str")

@@ -42,6 +42,7 @@ __all__ = [
     "choose_sheet",
     "find_header",
     "no_header",
+    "parsing",
     "pick_sheet",
     "prefetch",
     "read_workbook",
@@ -102,9 +103,11 @@ def no_header(path: Path, hidden: Sequence[str] = ()) -> InputError:
     )
 
 
-def choose_sheet(path: Path, sheet: str | None) -> SheetRows:
+def choose_sheet(
+    path: Path, sheet: str | None, scanned: Callable[[], None] | None = None
+) -> SheetRows:
     """Check the archive of ``path``, parse it with calamine and pick ``sheet`` or the first
-    visible sheet with a header.
+    visible sheet with a header. ``scanned`` is called after each sheet's scan, before its parse.
 
     Raises ``InputError`` for a decompression bomb, a sheet reaching far beyond its data, an
     unknown sheet name or when no sheet has a header row; whatever calamine raises when it
@@ -116,18 +119,20 @@ def choose_sheet(path: Path, sheet: str | None) -> SheetRows:
     def rows_of(name: str) -> Sequence[Sequence[object]]:
         return workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
 
-    return pick_sheet(archive, sheet, rows_of)
+    return pick_sheet(archive, sheet, rows_of, scanned)
 
 
 def pick_sheet(
     archive: Archive,
     sheet: str | None,
     rows_of: Callable[[str], Sequence[Sequence[object]]],
+    scanned: Callable[[], None] | None = None,
 ) -> SheetRows:
     """Pick ``sheet`` in ``archive``, or the first visible sheet whose rows have a header row.
 
     Each sheet's XML is scanned (:func:`~batchport.intake.archive.scan_sheet`) before
-    ``rows_of`` (whichever library reads them) returns its rows by name. Raises ``InputError``
+    ``rows_of`` (whichever library reads them) returns its rows by name; ``scanned`` is called
+    between the two. Raises ``InputError``
     for an unknown sheet name, a sheet reaching far beyond its data, or when no sheet has a
     header row.
     """
@@ -139,6 +144,8 @@ def pick_sheet(
     hidden = () if sheet else tuple(p.name for p in archive.sheets if not p.visible)
     for name in [sheet] if sheet is not None else [n for n in names if n not in hidden]:
         scan = scan_sheet(archive, name)  # before a reader allocates the sheet's cells
+        if scanned is not None:
+            scanned()
         rows = rows_of(name)
         header_idx = find_header(rows[:PROBE_ROWS])
         if header_idx is not None:
@@ -210,16 +217,35 @@ def _put(rows: Sequence[Sequence[object]], row: int, column: int, value: object)
 def prefetch(path: Path, sheet: str | None = None) -> None:
     """Start ``choose_sheet(path, sheet)`` in a background thread if ``path`` is a workbook.
 
-    Returns at once; errors are kept and raised by ``take``. Anything but ``.xlsx``/``.xlsm``
-    is ignored, as is a second prefetch of the same file and sheet.
+    Returns once the sheet's XML has been scanned, while calamine parses it; errors are kept and
+    raised by ``take``. The scan runs Python code and the parse does not: waiting for the scan
+    lets it finish at full speed instead of sharing the interpreter with the caller's imports,
+    and the parse, which is longer, then runs beside them. Anything but ``.xlsx``/``.xlsm`` is
+    ignored, as is a second prefetch of the same file and sheet.
     """
     path = Path(path)
     if path.suffix.lower() not in WORKBOOK_SUFFIXES or not path.is_file():
         return
     key = (path.resolve(), sheet)
+    scanned = threading.Event()
     with _lock:
-        if key not in _pending:
-            _pending[key] = _prefetcher.submit(choose_sheet, path, sheet)
+        if key in _pending:
+            return
+        future = _prefetcher.submit(choose_sheet, path, sheet, scanned.set)
+        _pending[key] = future
+    future.add_done_callback(lambda _done: scanned.set())  # failed before its first parse
+    scanned.wait()
+
+
+def parsing(path: Path, sheet: str | None = None) -> bool:
+    """True while a :func:`prefetch` of ``path`` and ``sheet`` is still being parsed.
+
+    A caller with work of its own to do before it needs the rows (loading what it will use)
+    can do it in that time: the parse runs in calamine's own code, off the interpreter lock.
+    """
+    with _lock:
+        future = _pending.get((Path(path).resolve(), sheet))
+    return future is not None and not future.done()
 
 
 def take(path: Path, sheet: str | None) -> SheetRows | None:

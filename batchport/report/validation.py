@@ -15,6 +15,7 @@ Both have a frozen header, an autofilter and colouring by status or severity.
 
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,7 +30,12 @@ from batchport.validation import Validation, validate_file
 if TYPE_CHECKING:
     from batchport.report.xlsx import SheetSpec
 
-__all__ = ["default_report_path", "validate_and_report", "write_validation_report"]
+__all__ = [
+    "default_report_path",
+    "load_writer",
+    "validate_and_report",
+    "write_validation_report",
+]
 
 _ROW_HEADERS = ("Row", "Status", "Errors", "Warnings", "Changed by batchport")
 _ROW_WIDTHS = (7, 9, 50, 45, 40)
@@ -67,6 +73,13 @@ def validate_and_report(
             f"cannot write the validation workbook {report}: {exc.strerror or exc}"
         ) from exc
     return validation, report
+
+
+def load_writer() -> None:
+    """Import what :func:`write_validation_report` uses (openpyxl and the sheet builders, about a
+    quarter of a second) now rather than when it first runs: while a workbook still parses."""
+    import_module("batchport.report.sheets")
+    import_module("batchport.report.xlsx")
 
 
 def write_validation_report(validation: Validation, path: Path) -> Path:
