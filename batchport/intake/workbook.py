@@ -132,9 +132,8 @@ def pick_sheet(
 
     Each sheet's XML is scanned (:func:`~batchport.intake.archive.scan_sheet`) before
     ``rows_of`` (whichever library reads them) returns its rows by name; ``scanned`` is called
-    between the two. Raises ``InputError``
-    for an unknown sheet name, a sheet reaching far beyond its data, or when no sheet has a
-    header row.
+    between the two. Raises ``InputError`` for an unknown sheet name, a sheet reaching far
+    beyond its data, or when no sheet has a header row.
     """
     names = [part.name for part in archive.sheets]
     if sheet is not None and sheet not in names:

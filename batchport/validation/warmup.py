@@ -2,9 +2,9 @@
 
 The first validation in a process pays for much that later ones do not: pandas and pyarrow load
 their string and JSON kernels on first use, phonenumbers compiles its metadata's patterns, and
-strptime builds its format tables. For a large workbook that is half a second spent after the
-rows have arrived. :func:`warm_up` pays it earlier, by validating the template's example rows
-while calamine parses the real file in its own thread (see
+strptime builds its format tables. For a large workbook that is a few tenths of a second spent
+after the rows have arrived. :func:`warm_up` pays it earlier, by validating the template's
+example rows while calamine parses the real file in its own thread (see
 :func:`batchport.intake.workbook.parsing`).
 """
 
@@ -22,7 +22,7 @@ __all__ = ["warm_up"]
 
 
 def warm_up() -> None:
-    """Validate the template's example rows once and throw the outcome away (about 0.5 s).
+    """Validate the template's example rows once and throw the outcome away (0.4 to 0.6 s).
 
     Touches no file and prints nothing; every finding it makes is discarded.
     """
