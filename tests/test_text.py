@@ -177,6 +177,7 @@ def test_a_control_character_excel_saved_as_an_escape_is_removed(tmp_path: Path)
         (["a\x7fb"], False, False),
         (["a\u00a0b"], False, False),
         (["~!@#$%^&*()_+{}|:<>?"], True, True),
+        (["", "Café"], False, False),  # a blank first cell says nothing of the rest
     ],
 )
 def test_plain_ascii_tells_a_column_that_needs_no_cleaning(
@@ -193,6 +194,9 @@ def test_plain_ascii_looks_only_at_the_cells_of_a_slice() -> None:
     assert plain_ascii(column.iloc[3:], spaced=True)
     assert not plain_ascii(column.iloc[1:3], spaced=True)
     assert not plain_ascii(column.iloc[:2])
+    # Offsets of a slice start past zero: each cell's first byte is found from the slice's.
+    leading = pd.Series(["Café", "x", " lead"], dtype="str")
+    assert not plain_ascii(leading.iloc[1:], spaced=True)
 
 
 def test_plain_ascii_leaves_text_it_cannot_see_to_the_patterns() -> None:

@@ -114,10 +114,7 @@ def repair_column(values: pd.Series, key: str | None) -> tuple[pd.Series, pd.Dat
     if key is None:
         return text, empty_frame()  # a column batchport does not know passes through untouched
     cleaned = text
-    untidy = pd.Series(False, index=text.index)
-    if not plain_ascii(text, spaced=True):
-        untidy = text.str.contains(_UNTIDY, regex=True)
-    if untidy.any():
+    if not plain_ascii(text, spaced=True) and (untidy := text.str.contains(_UNTIDY)).any():
         cleaned = text.where(~untidy, text.str.replace(_SPACES, " ", regex=True).str.strip())
     tidied = frame_of(cleaned != text, label, "whitespace_cleaned", text, sent=cleaned)
     text, more = _repair_known(cleaned, key, numeric, other)

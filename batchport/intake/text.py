@@ -130,10 +130,7 @@ def clean_text(
     legacy = frame.index.isin(list(legacy_rows)) if legacy_rows else None
     for name in frame.columns:
         text = frame[name]
-        dirty = pd.Series(False, index=text.index)
-        if not plain_ascii(text):
-            dirty = text.str.contains(_CLASS, regex=True)
-        if dirty.any():
+        if not plain_ascii(text) and (dirty := text.str.contains(_CLASS, regex=True)).any():
             new = text.where(~dirty, text.str.replace(_CLASS, "", regex=True))
             shown = text[dirty].map(visible).reindex(text.index, fill_value="").astype("str")
             findings.append(frame_of(dirty, name, "control_characters_removed", shown, sent=new))
