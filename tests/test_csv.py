@@ -134,3 +134,17 @@ def test_the_unicode_text_export_validates_like_the_workbook(tmp_path: Path) -> 
         "QC",
         "CA",
     ]
+
+
+def test_a_csv_longer_than_one_parse_block_is_read_and_cleaned_whole(tmp_path: Path) -> None:
+    # pyarrow parses a CSV in blocks of about a megabyte, so a long file's columns arrive in
+    # several chunks; the cleaning must see every chunk, including the last line's stray space.
+    rows = [[*NEW_YORK[:1], f"Birchwood Dental {i:05d}", *NEW_YORK[2:]] for i in range(30_000)]
+    rows[-1][1] += " "
+    path = tmp_path / "long.csv"
+    path.write_text(_text([HEADER, *rows]), encoding="utf-8")
+    assert path.stat().st_size > 2 << 20
+    table = read_table(path)
+    assert len(table.frame) == 30_000
+    assert table.frame["name"].iloc[-1] == "Birchwood Dental 29999"
+    assert [f.row for f in table.findings if f.code == "whitespace_cleaned"] == [30_001]

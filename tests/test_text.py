@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from openpyxl import Workbook
 
@@ -197,6 +198,20 @@ def test_plain_ascii_looks_only_at_the_cells_of_a_slice() -> None:
     # Offsets of a slice start past zero: each cell's first byte is found from the slice's.
     leading = pd.Series(["Café", "x", " lead"], dtype="str")
     assert not plain_ascii(leading.iloc[1:], spaced=True)
+
+
+@pytest.mark.parametrize("kind", [pa.string(), pa.large_string()])
+def test_plain_ascii_reads_a_column_stored_in_chunks(kind: pa.DataType) -> None:
+    # A long CSV column arrives from pyarrow in several chunks, with 32- or 64-bit offsets.
+    def column(*chunks: list[str]) -> pd.Series:
+        stored = pa.chunked_array([pa.array(c, type=kind) for c in chunks])
+        return pd.Series(pd.arrays.ArrowStringArray(stored))
+
+    assert plain_ascii(column(["plain", "text"], ["more"]), spaced=True)
+    assert not plain_ascii(column(["plain"], ["Caf\u00e9"]))
+    assert not plain_ascii(column(["plain"], ["tidy", "lead "]), spaced=True)
+    assert not plain_ascii(column(["trail "], ["tidy"]), spaced=True)
+    assert plain_ascii(column([], ["x"], []), spaced=True)
 
 
 def test_plain_ascii_leaves_text_it_cannot_see_to_the_patterns() -> None:

@@ -90,13 +90,21 @@ def plain_ascii(text: pd.Series, *, spaced: bool = False) -> bool:
     """
     if not isinstance(text.dtype, pd.StringDtype) or text.dtype.storage != "pyarrow":
         return False
-    array = pa.array(text.array)  # the column's own Arrow array: nothing is copied
-    if array.null_count:
+    stored = pa.array(text.array)  # the column's own Arrow data: nothing is copied
+    if stored.null_count:
         return False
+    # A long column read from CSV arrives in several chunks: each is tested on its own (a cell
+    # never spans two).
+    chunks = stored.chunks if isinstance(stored, pa.ChunkedArray) else [stored]
+    return all(_plain_chunk(chunk, spaced) for chunk in chunks)
+
+
+def _plain_chunk(array: pa.Array, spaced: bool) -> bool:
     if len(array) == 0:
         return True
     _validity, offsets_buffer, data_buffer = array.buffers()
-    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[
+    width = np.int64 if pa.types.is_large_string(array.type) else np.int32
+    offsets = np.frombuffer(offsets_buffer, dtype=width)[
         array.offset : array.offset + len(array) + 1
     ]
     if data_buffer is None or offsets[-1] == offsets[0]:
