@@ -18,6 +18,7 @@ import datetime as dt
 import math
 
 import pandas as pd
+import pyarrow as pa
 
 from batchport.columns import column
 from batchport.findings import advice_for, concat_frames, empty_frame, frame_of
@@ -87,6 +88,19 @@ def _day_fraction(text: pd.Series) -> pd.Series:
     return stamps.dt.strftime("%H:%M:%S").fillna("").astype("str")
 
 
+def _all_text(values: pd.Series) -> pd.Series:
+    """``values`` as a text column when every cell is a ``str``; ``values`` itself otherwise."""
+    # Straight into Arrow, which stops at the first cell that is not text: one pass over a
+    # column of text (the usual column) instead of pandas' type inference and then its copy.
+    try:
+        stored = pa.array(values.to_numpy(dtype=object), type=pa.large_string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return values
+    if stored.null_count:
+        return values
+    return pd.Series(stored, index=values.index, name=values.name, dtype="str")
+
+
 def repair_column(values: pd.Series, key: str | None) -> tuple[pd.Series, pd.DataFrame]:
     """Turn one column of raw cell values into clean text, reporting each repair.
 
@@ -96,8 +110,8 @@ def repair_column(values: pd.Series, key: str | None) -> tuple[pd.Series, pd.Dat
     text column (``str`` dtype, blank cells ``""``) and a finding frame of warnings.
     """
     label = key or str(values.name)
-    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string":
-        values = values.astype("str")
+    if values.dtype == object:
+        values = _all_text(values)
     if values.dtype == object:
         text_like, numeric = _typed_cells(values)
         text = values.where(text_like, "").astype("object")
