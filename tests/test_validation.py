@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 from pathlib import Path
 
@@ -188,6 +189,47 @@ def test_warming_up_while_a_workbook_parses_changes_nothing_a_user_sees(
     code, out, _ = run_cli("validate", str(path), "--json")  # the writer loaded early
     assert (code, out) == plain[:2]
     assert load_workbook(tmp_path / "in.validation.xlsx")["Rows"]["B3"].value == "invalid"
+
+
+def test_the_collector_rests_while_validate_works_and_is_restored_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from batchport.report import validation as report
+
+    path = write_xlsx(tmp_path / "in.xlsx", GOOD, bad_row())
+    seen: list[tuple[bool, int]] = []  # (collector on, collections) for each validation
+    collections: list[int] = []
+    real = report.validate_file
+
+    def observed(*args: object, **kwargs: object) -> object:
+        before = len(collections)
+        enabled = gc.isenabled()
+        result = real(*args, **kwargs)  # type: ignore[arg-type]
+        seen.append((enabled, len(collections) - before))
+        return result
+
+    def counted(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    monkeypatch.setattr(report, "validate_file", observed)
+    threshold = gc.get_threshold()
+    gc.callbacks.append(counted)
+    gc.set_threshold(1)  # were the collector on, nearly every new object would start one
+    try:
+        plain = run_cli("validate", str(path), "--json", "--no-report")
+        assert gc.isenabled()
+    finally:
+        gc.set_threshold(*threshold)
+        gc.callbacks.remove(counted)
+    assert plain[0] == 3 and seen == [(False, 0)]
+    assert collections  # the callback was heard: outside the command, collections ran
+    gc.disable()
+    try:
+        assert run_cli("validate", str(path), "--json", "--no-report") == plain
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()
 
 
 def test_out_option_and_json_keeps_stdout_pure(tmp_path: Path) -> None:

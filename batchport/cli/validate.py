@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +43,21 @@ def validate_command(
     """
     if out is not None and no_report:
         raise click.UsageError("--out and --no-report cannot be used together")
+    with _collector_paused():
+        validation, report = _validate(input_path, sheet, out, write=not no_report)
+        if as_json:
+            validation.write_json(sys.stdout)  # streamed: the findings can run to millions
+            sys.stdout.write("\n")
+            if report is not None:
+                click.echo(f"Validation workbook: {report}", err=True)
+        else:
+            _render_validation(validation, report)
+    sys.exit(EXIT_ATTENTION if validation.invalid else EXIT_OK)
+
+
+def _validate(
+    input_path: Path, sheet: str | None, out: Path | None, *, write: bool
+) -> tuple[Any, Path | None]:
     from batchport.intake.workbook import parsing, prefetch
 
     prefetch(input_path, sheet)  # parse the workbook while the validation stack loads
@@ -49,18 +67,30 @@ def validate_command(
         from batchport.validation.warmup import warm_up
 
         warm_up()
-        if not no_report:
+        if write:
             load_writer()
+    return validate_and_report(input_path, sheet=sheet, out=out, write=write)
 
-    validation, report = validate_and_report(input_path, sheet=sheet, out=out, write=not no_report)
-    if as_json:
-        validation.write_json(sys.stdout)  # streamed: the findings can run to millions
-        sys.stdout.write("\n")
-        if report is not None:
-            click.echo(f"Validation workbook: {report}", err=True)
-    else:
-        _render_validation(validation, report)
-    sys.exit(EXIT_ATTENTION if validation.invalid else EXIT_OK)
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused for the block, then restored as it was.
+
+    Reading and validating builds one list per sheet row and a few million cells that all live
+    until the rows are checked, and hold no reference cycles: each automatic collection walks
+    every one of them to free nothing (a tenth of a second and more per 100k rows, measured).
+    Memory is still freed as usual when the last reference goes. What the block leaves alive
+    is set aside (``gc.freeze``) rather than walked once more when the collector resumes: the
+    command's process ends right after.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 _HEADINGS = {
