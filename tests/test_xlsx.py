@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from batchport.report import xlsx
 from batchport.report.xlsx import (
     FILL_ERROR,
     FILL_OK,
@@ -350,3 +351,115 @@ def test_fit_cell_counts_as_excel_does(text: str, units: int) -> None:
     assert len(fitted.encode("utf-16-le")) // 2 <= units  # Excel counts UTF-16 units
     assert fitted.endswith("characters]")
     assert text.startswith(fitted[: fitted.index("…")])
+
+
+def colours(sheet: Worksheet) -> set[tuple[str, str, str]]:
+    """The sheet's conditional formatting: (range, formula, RGB colour) of every rule."""
+    return {
+        (str(r.sqref), rule.formula[0], rule.dxf.fill.fgColor.rgb[-6:])
+        for r in sheet.conditional_formatting
+        for rule in r.rules
+    }
+
+
+def findings(rows: Iterable[Sequence[object]], name: str = "Findings", **kw: object) -> SheetSpec:
+    """A sheet of ``numbered`` rows coloured by ``Severity``."""
+    fills = {"error": FILL_ERROR, "info": FILL_OK}
+    columns = ["Row", "Severity", "Text"]
+    return SheetSpec(name, columns, rows, fill_column="Severity", fills=fills, **kw)  # type: ignore[arg-type]
+
+
+def numbered(count: int) -> Iterator[list[object]]:
+    """``count`` rows, read once: row n is ``[n, "error" or "info", "text n"]``."""
+    for n in range(count):
+        yield [n, "error" if n % 2 else "info", f"text {n}"]
+
+
+@pytest.fixture
+def three_rows_a_sheet(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(xlsx, "SHEET_DATA_ROWS", 3)
+
+
+@pytest.mark.usefixtures("three_rows_a_sheet")
+def test_rows_past_the_limit_continue_in_numbered_sheets_framed_alike(tmp_path: Path) -> None:
+    sheets: list[SheetSpec | PageSpec] = [
+        page(OUTCOMES),
+        findings(numbered(7), widths=(5,)),
+        SheetSpec("After", ["A"], [["x"]]),
+    ]
+    workbook = load_workbook(write_workbook(tmp_path / "out.xlsx", sheets))
+    parts = ["Findings", "Findings (2)", "Findings (3)"]
+    assert workbook.sheetnames == ["Summary", *parts, "After"]
+    assert [r[0] for name in parts for r in list(workbook[name].values)[1:]] == list(range(7))
+    for name, last in zip(parts, (4, 4, 2), strict=True):
+        sheet = workbook[name]
+        assert [c.value for c in sheet[1]] == ["Row", "Severity", "Text"] and sheet["A1"].font.b
+        assert sheet.max_row == last and sheet.freeze_panes == "A2"
+        assert sheet.auto_filter.ref == f"A1:C{last}"
+        area = f"A2:C{last}"
+        assert colours(sheet) == {(area, '$B2="error"', FILL_ERROR), (area, '$B2="info"', FILL_OK)}
+        widths = [sheet.column_dimensions[c].width for c in "ABC"]
+        assert widths == [5, 10, 7]  # given, then guessed: "Severity" + 2, "text 6" + 1
+    assert list(workbook["After"].values) == [("A",), ("x",)]  # its own rows, not a part's
+    assert workbook["Summary"]["A1"].value == "Result"
+
+
+@pytest.mark.usefixtures("three_rows_a_sheet")
+@pytest.mark.parametrize(("count", "filtered"), [(3, "A1:C4"), (0, "A1:C1")])
+def test_rows_up_to_the_limit_make_one_sheet(tmp_path: Path, count: int, filtered: str) -> None:
+    workbook = load_workbook(write_workbook(tmp_path / "out.xlsx", [findings(numbered(count))]))
+    assert workbook.sheetnames == ["Findings"]
+    sheet = workbook["Findings"]
+    assert [c.value for c in sheet[1]] == ["Row", "Severity", "Text"]
+    assert sheet.max_row == count + 1 and sheet.auto_filter.ref == filtered
+
+
+def test_part_names_keep_their_suffix_within_excels_31_characters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(xlsx, "SHEET_DATA_ROWS", 1)
+    name = "Findings of batch 3f9c2a1b7d04b"
+    assert len(name) == 31
+    names = load_workbook(write_workbook(tmp_path / "o.xlsx", [findings(numbered(11), name)]))
+    assert names.sheetnames[:3] == [
+        name,
+        "Findings of batch 3f9c2a1b7 (2)",
+        "Findings of batch 3f9c2a1b7 (3)",
+    ]
+    assert names.sheetnames[-1] == "Findings of batch 3f9c2a1b (11)"
+    assert len(set(names.sheetnames)) == 11 and max(map(len, names.sheetnames)) == 31
+
+
+@pytest.mark.usefixtures("three_rows_a_sheet")
+def test_cell_fills_land_on_their_part_and_row(tmp_path: Path) -> None:
+    cells = {(0, 2): FILL_WARNING, (3, 1): FILL_WARNING, (5, 2): FILL_WARNING, (6, 0): FILL_ERROR}
+    out = write_workbook(tmp_path / "o.xlsx", [findings(numbered(7), cell_fills=cells)])
+    workbook = load_workbook(out)
+    single = {
+        name: {
+            (area, colour) for area, formula, colour in colours(workbook[name]) if formula == "TRUE"
+        }
+        for name in workbook.sheetnames
+    }
+    assert single == {
+        "Findings": {("C2", FILL_WARNING)},
+        "Findings (2)": {("B2 C4", FILL_WARNING)},
+        "Findings (3)": {("A2", FILL_ERROR)},
+    }
+
+
+@pytest.mark.usefixtures("three_rows_a_sheet")
+def test_every_part_hides_its_rows_behind_the_same_filter(tmp_path: Path) -> None:
+    hidden = ("Severity", frozenset({"info"}))
+    workbook = load_workbook(
+        write_workbook(
+            tmp_path / "o.xlsx", [findings(numbered(7), hidden=hidden, wrapped=("Text",))]
+        )
+    )
+    for name in workbook.sheetnames:
+        sheet = workbook[name]
+        (column,) = sheet.auto_filter.filterColumn
+        assert column.colId == 1 and column.filters.filter == ["error"]
+        shown = [not sheet.row_dimensions[n].hidden for n in range(2, sheet.max_row + 1)]
+        assert shown == [sheet.cell(n, 2).value == "error" for n in range(2, sheet.max_row + 1)]
+        assert sheet["C2"].alignment.wrap_text

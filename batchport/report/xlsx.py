@@ -13,7 +13,10 @@ laid out by ``batchport.report.xlsx_page``. Guarantees:
   written as ISO text;
 - columns named in ``masked_columns`` are masked with ``batchport.redaction`` before writing;
 - the file appears atomically: it is written to a temporary file in the same directory and moved
-  into place with ``os.replace``, so a crash never leaves a half-written workbook.
+  into place with ``os.replace``, so a crash never leaves a half-written workbook;
+- no worksheet holds more than Excel can open: a ``SheetSpec`` with more than
+  :data:`SHEET_DATA_ROWS` rows continues in worksheets named ``"<name> (2)"``, ``"<name> (3)"``,
+  …, each framed like the first (header, frozen pane, widths, filter, colours).
 
 Example::
 
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import itertools
 import os
 import re
 import shutil
@@ -53,6 +57,7 @@ __all__ = [
     "FILL_INFO",
     "FILL_OK",
     "FILL_WARNING",
+    "SHEET_DATA_ROWS",
     "Block",
     "PageSpec",
     "SheetSpec",
@@ -67,6 +72,10 @@ FILL_ERROR = "F8CBAD"
 FILL_WARNING = "FFE699"
 FILL_OK = "C6EFCE"
 FILL_INFO = "DDEBF7"
+#: The most data rows one worksheet takes: Excel's 1,048,576 rows per sheet less the header.
+#: A ``SheetSpec`` with more continues in further worksheets.
+SHEET_DATA_ROWS = 1_048_575
+_NAME_LENGTH = 31  # the longest sheet name Excel accepts
 _MAX_WIDTH = 60
 _WIDTH_SAMPLE = 200
 _ZIP64_FROM = 1 << 30  # sheet parts this large need ZIP64 headers, decided before writing
@@ -91,6 +100,12 @@ class SheetSpec:
     on that column and bring the rows back when it is cleared).
     ``cell_fills``: single cells to colour over their row's colour, ``(data row position from 0,
     column position from 0)`` → RGB colour.
+
+    Rows past :data:`SHEET_DATA_ROWS` continue in worksheets named ``"<name> (2)"``,
+    ``"<name> (3)"``, … (the name cut so that it and the suffix fit Excel's 31 characters), each
+    with the same header, frozen pane, widths (the first part's), wrapping, ``hidden`` filter
+    and colouring; the autofilter and row colours cover that part's rows, and ``cell_fills``
+    positions count across all parts (position 1,048,575 is the first row of part 2).
     """
 
     name: str
@@ -149,8 +164,10 @@ def write_workbook(
     openpyxl (write-only) lays out the package, styles, views, filters and colouring; the data
     rows are serialised by ``batchport.report.xlsx_rows`` and spliced into each sheet's XML,
     which is several times faster than openpyxl's per-cell path. A ``PageSpec`` is laid out
-    whole by ``batchport.report.xlsx_page``. Raises ``OSError`` when the folder is not writable;
-    never leaves a partial file behind.
+    whole by ``batchport.report.xlsx_page``. A ``SheetSpec`` with more than
+    :data:`SHEET_DATA_ROWS` rows becomes several worksheets, ``"<name> (2)"`` onwards, right
+    after its first (see :class:`SheetSpec`); its rows are still consumed once, as they come.
+    Raises ``OSError`` when the folder is not writable; never leaves a partial file behind.
     """
     with (
         atomic_path(path, private=private) as temp,  # fails at once if the folder is read-only
@@ -158,37 +175,93 @@ def write_workbook(
     ):
         workbook = Workbook(write_only=True)
         workbook.properties.subject = subject or None
+        # One entry per worksheet, in the order they are created: sheet N's XML is sheetN.xml.
         bodies: list[Path | None] = []
-        for number, spec in enumerate(sheets, start=1):
-            sheet = workbook.create_sheet(spec.name[:31])
+        for spec in sheets:
             if isinstance(spec, PageSpec):
-                write_page(sheet, spec)
+                write_page(workbook.create_sheet(spec.name[:_NAME_LENGTH]), spec)
                 bodies.append(None)  # written whole, nothing to splice
                 continue
-            body = Path(scratch) / f"rows{number}.xml"
-            count, widths = _write_body(body, spec, _cell_styles(sheet, spec))
-            _write_frame(sheet, spec, count, widths)
-            bodies.append(body)
+            bodies += _write_sheets(workbook, spec, Path(scratch) / f"rows{len(bodies) + 1}")
         layout = Path(scratch) / "layout.xlsx"
         workbook.save(layout)
         _splice(layout, bodies, temp)
     return Path(path)
 
 
-def _write_body(body: Path, spec: SheetSpec, styles: list[int]) -> tuple[int, list[float]]:
+def _write_sheets(workbook: Workbook, spec: SheetSpec, stem: Path) -> list[Path]:
+    """Lay out ``spec`` as one worksheet, or as several when its rows run past
+    :data:`SHEET_DATA_ROWS`; return each part's body (``<stem>-<part>.xml``), in sheet order.
+
+    The rows are read once, a part at a time; one row is read ahead to know whether another
+    part is needed, so a spec of exactly the limit makes one sheet and an empty spec one sheet
+    with just its header.
+    """
+    rows = iter(spec.rows)
+    head = [list(r) for r in itertools.islice(rows, _WIDTH_SAMPLE)]
+    widths = [*spec.widths, *_guess_widths(spec.columns, head)[len(spec.widths) :]]
+    remaining: Iterator[Sequence[object]] | None = _chain(head, rows)
+    bodies: list[Path] = []
+    start = 0  # the data row position (from 0, across all parts) of this part's first row
+    while remaining is not None:
+        sheet = workbook.create_sheet(_part_name(spec.name, len(bodies) + 1))
+        body = stem.with_name(f"{stem.name}-{len(bodies) + 1}.xml")
+        part = itertools.islice(remaining, SHEET_DATA_ROWS)
+        count = _write_body(body, spec, part, widths, _cell_styles(sheet, spec))
+        _write_frame(sheet, spec, count, widths, _part_fills(spec.cell_fills, start, count))
+        bodies.append(body)
+        start += count
+        remaining = _peek(remaining)
+    return bodies
+
+
+def _part_name(name: str, part: int) -> str:
+    """The name of part ``part`` (from 1) of a sheet named ``name``, cut to fit Excel.
+
+    >>> _part_name("Findings", 1), _part_name("Findings", 2), _part_name("F" * 31, 10)
+    ('Findings', 'Findings (2)', 'FFFFFFFFFFFFFFFFFFFFFFFFFF (10)')
+    """
+    if part == 1:
+        return name[:_NAME_LENGTH]
+    suffix = f" ({part})"
+    return name[: _NAME_LENGTH - len(suffix)].rstrip() + suffix
+
+
+def _peek(rows: Iterator[Sequence[object]]) -> Iterator[Sequence[object]] | None:
+    """``rows`` as it was, or ``None`` when it has nothing left (its first row is read ahead)."""
+    for first in rows:
+        return itertools.chain([first], rows)
+    return None
+
+
+def _part_fills(
+    cell_fills: Mapping[tuple[int, int], str], start: int, count: int
+) -> dict[tuple[int, int], str]:
+    """The ``cell_fills`` on data rows ``start`` to ``start + count - 1``, from ``start`` on."""
+    return {
+        (row - start, column): colour
+        for (row, column), colour in cell_fills.items()
+        if start <= row < start + count
+    }
+
+
+def _write_body(
+    body: Path,
+    spec: SheetSpec,
+    rows: Iterator[Sequence[object]],
+    widths: list[float],
+    styles: list[int],
+) -> int:
+    """Write ``rows`` as one sheet's ``<row>`` elements into ``body``; return how many."""
     headers = list(spec.columns)
     masks = {headers.index(h): key for h, key in spec.masked_columns.items()}
-    rows = iter(spec.rows)
-    head = [list(r) for _, r in zip(range(_WIDTH_SAMPLE), rows, strict=False)]
-    widths = [*spec.widths, *_guess_widths(spec.columns, head)[len(spec.widths) :]]
     hide = None
     if spec.hidden is not None:
         hide = (headers.index(spec.hidden[0]), spec.hidden[1])
+    wrap = {headers.index(h): widths[headers.index(h)] for h in spec.wrapped}
     with body.open("w", encoding="utf-8", newline="") as out:
-        wrap = {headers.index(h): widths[headers.index(h)] for h in spec.wrapped}
-        count = write_rows(out, _chain(head, rows), len(spec.columns), masks, styles=styles,
-                           hide=hide, wrap=wrap)  # fmt: skip
-    return count, widths
+        return write_rows(out, rows, len(spec.columns), masks, styles=styles, hide=hide,
+                          wrap=wrap)  # fmt: skip
 
 
 def _cell_styles(sheet: _Sheet, spec: SheetSpec) -> list[int]:
@@ -205,15 +278,23 @@ def _cell_styles(sheet: _Sheet, spec: SheetSpec) -> list[int]:
     return [wrap.style_id if h in spec.wrapped else top.style_id for h in spec.columns]
 
 
-def _write_frame(sheet: _Sheet, spec: SheetSpec, count: int, widths: list[float]) -> None:
+def _write_frame(
+    sheet: _Sheet,
+    spec: SheetSpec,
+    count: int,
+    widths: list[float],
+    cell_fills: Mapping[tuple[int, int], str],
+) -> None:
+    """Header, frozen pane, widths, filter and colouring of a sheet of ``count`` data rows;
+    ``cell_fills`` are this sheet's own, by its data row position from 0."""
     for position, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(position)].width = width
     sheet.freeze_panes = "A2"
     sheet.append([_header_cell(sheet, text) for text in spec.columns])
     last = get_column_letter(max(len(spec.columns), 1))
     sheet.auto_filter.ref = f"A1:{last}{count + 1}"
-    if spec.cell_fills and count:
-        _add_cell_fills(sheet, spec)  # first: the earlier rule wins over the row's colour
+    if cell_fills and count:
+        _add_cell_fills(sheet, cell_fills)  # first: the earlier rule wins over the row's colour
     if spec.hidden is not None:
         header, hidden = spec.hidden
         shown = sorted(set(spec.fills) - hidden)
@@ -276,9 +357,9 @@ def _add_fills(sheet: _Sheet, spec: SheetSpec, last: str, last_row: int) -> None
         sheet.conditional_formatting.add(area, rule)
 
 
-def _add_cell_fills(sheet: _Sheet, spec: SheetSpec) -> None:
+def _add_cell_fills(sheet: _Sheet, cell_fills: Mapping[tuple[int, int], str]) -> None:
     by_colour: dict[str, list[str]] = {}
-    for (row, column), colour in sorted(spec.cell_fills.items()):
+    for (row, column), colour in sorted(cell_fills.items()):
         by_colour.setdefault(colour, []).append(f"{get_column_letter(column + 1)}{row + 2}")
     for colour, cells in by_colour.items():
         fill = PatternFill(start_color=colour, end_color=colour, fill_type="solid")
