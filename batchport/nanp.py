@@ -15,6 +15,8 @@ import pandas as pd
 import phonenumbers
 from phonenumbers import PhoneMetadata, PhoneNumberType
 
+from batchport.lookups import Lookup
+
 __all__ = [
     "CA_POSTAL",
     "CA_PROVINCES",
@@ -202,17 +204,19 @@ class PhoneNotice(enum.StrEnum):
     FICTIONAL = "phone_fictional"
 
 
-_KIND_PROBLEM = {
-    NpaKind.US: "",
-    NpaKind.CA: "",
-    NpaKind.NEWER: "",
-    NpaKind.TOLL_FREE: PhoneProblem.TOLL_FREE.value,
-    NpaKind.PREMIUM: PhoneProblem.PREMIUM.value,
-    NpaKind.NON_GEOGRAPHIC: PhoneProblem.NON_GEOGRAPHIC.value,
-    NpaKind.US_TERRITORY: PhoneProblem.US_TERRITORY.value,
-    NpaKind.OTHER_COUNTRY: PhoneProblem.OTHER_COUNTRY.value,
-    NpaKind.UNASSIGNED: PhoneProblem.UNASSIGNED.value,
-}
+_KIND_PROBLEM = Lookup(
+    {
+        NpaKind.US.value: "",
+        NpaKind.CA.value: "",
+        NpaKind.NEWER.value: "",
+        NpaKind.TOLL_FREE.value: PhoneProblem.TOLL_FREE.value,
+        NpaKind.PREMIUM.value: PhoneProblem.PREMIUM.value,
+        NpaKind.NON_GEOGRAPHIC.value: PhoneProblem.NON_GEOGRAPHIC.value,
+        NpaKind.US_TERRITORY.value: PhoneProblem.US_TERRITORY.value,
+        NpaKind.OTHER_COUNTRY.value: PhoneProblem.OTHER_COUNTRY.value,
+        NpaKind.UNASSIGNED.value: PhoneProblem.UNASSIGNED.value,
+    }
+)
 _AREA_CODE = r"^[2-9][0-9]{2}"
 # NXX-555-0100 to NXX-555-0199: the numbers the NANP keeps for films, books and examples.
 _FICTIONAL = r"^[2-9][0-9]{2}55501[0-9]{2}$"
@@ -223,10 +227,10 @@ def _kind_of_area_code(npa: str) -> NpaKind:
     return _classify_npa(npa)
 
 
-def _npa_tables(npas: pd.Series) -> dict[str, NpaKind]:
+def _npa_kinds(npas: pd.Series) -> Lookup:
     # Only the area codes present are classified (each once per process): a file rarely holds
     # more than a few hundred, and building all 800 costs more than reading a small file.
-    return {npa: _kind_of_area_code(npa) for npa in pd.unique(npas) if _is_npa(npa)}
+    return Lookup({npa: _kind_of_area_code(npa).value for npa in pd.unique(npas) if _is_npa(npa)})
 
 
 def _is_npa(text: object) -> bool:
@@ -263,12 +267,10 @@ def normalise_phones(raw: pd.Series) -> pd.DataFrame:
     # N11 area codes are service codes, not areas.
     npa_ok = ten.str.match(_AREA_CODE) & (npa.str.slice(1, 3) != "11")
     candidates = npa.where(shaped & npa_ok, "")
-    kinds = candidates.map(_npa_tables(candidates))
-    kind = kinds.astype(object).fillna("").astype("str")
+    kind = _npa_kinds(candidates).apply(candidates, default="")
     local = kind.isin([NpaKind.US.value, NpaKind.CA.value, NpaKind.NEWER.value])
     exchange_ok = ten.str.slice(3, 4).isin(list("23456789")) & (ten.str.slice(4, 6) != "11")
-    problem = kind.map({k.value: p for k, p in _KIND_PROBLEM.items()}).astype(object)
-    problem = problem.fillna(PhoneProblem.UNASSIGNED.value).astype("str")
+    problem = _KIND_PROBLEM.apply(kind, default=PhoneProblem.UNASSIGNED.value)
     problem = problem.where(exchange_ok | ~local, PhoneProblem.INVALID.value)
     problem = problem.where(npa_ok, PhoneProblem.INVALID.value)
     problem = problem.where(shaped, PhoneProblem.MALFORMED.value)
@@ -364,7 +366,7 @@ def normalise_regions(raw: pd.Series) -> pd.Series:
     for value in uniques:
         token = _region_token(value)
         mapping[value] = lookup.get(token, lookup.get(token.replace(" ", ""), value))
-    return text.map(mapping).astype("str")
+    return Lookup(mapping).apply(text, default=text)
 
 
 #: The time zones a desired port time may be given in (the API's enumeration).

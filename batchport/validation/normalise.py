@@ -28,6 +28,7 @@ import pandas as pd
 from batchport import nanp
 from batchport.columns import COLUMNS, SECRET_KEYS, column
 from batchport.findings import concat_frames, empty_frame, frame_of
+from batchport.lookups import Lookup
 
 __all__ = [
     "BOOLEAN_WORDS",
@@ -58,12 +59,18 @@ _ZONE_ALIASES = {
     "US/PACIFIC|US PACIFIC",
     "GMT": "GMT|UTC|Z|ZULU|ETC/UTC|ETC/GMT|UNIVERSAL",
 }
-_ZONES = {alias: zone for zone, names in _ZONE_ALIASES.items() for alias in names.split("|")}
-_SERVICE = {"B": "B", "BUSINESS": "B", "BUS": "B", "COMMERCIAL": "B", "BIZ": "B",
-            "R": "R", "RES": "R", "RESIDENTIAL": "R", "RESIDENCE": "R", "HOME": "R"}  # fmt: skip
-_VOICE = {"RTC": "RTC", "VOICE API": "RTC", "PROGRAMMABLE VOICE": "RTC", "APP": "RTC",
-          "EST": "EST", "SIP": "EST", "SIP TRUNK": "EST", "ELASTIC SIP TRUNKING": "EST",
-          "TRUNK": "EST", "FAX": "FAX"}  # fmt: skip
+_ZONES = Lookup(
+    {alias: zone for zone, names in _ZONE_ALIASES.items() for alias in names.split("|")}
+)
+_SERVICE = Lookup(
+    {"B": "B", "BUSINESS": "B", "BUS": "B", "COMMERCIAL": "B", "BIZ": "B",
+     "R": "R", "RES": "R", "RESIDENTIAL": "R", "RESIDENCE": "R", "HOME": "R"}
+)  # fmt: skip
+_VOICE = Lookup(
+    {"RTC": "RTC", "VOICE API": "RTC", "PROGRAMMABLE VOICE": "RTC", "APP": "RTC",
+     "EST": "EST", "SIP": "EST", "SIP TRUNK": "EST", "ELASTIC SIP TRUNKING": "EST",
+     "TRUNK": "EST", "FAX": "FAX"}
+)  # fmt: skip
 _TRUE = frozenset({"YES", "Y", "TRUE", "T", "1", "ON", "X"})
 _FALSE = frozenset({"NO", "N", "FALSE", "F", "0", "OFF", ""})
 #: Every upper-case yes/no answer batchport understands (blank counts as no).
@@ -131,6 +138,7 @@ def _spellings() -> frozenset[str]:
 
 #: Every cell text that is read as "no value" (placeholders and Excel error values).
 NOT_VALUES = _spellings()
+_NOT_VALUE_CELLS = Lookup.of_words(NOT_VALUES)
 _ERROR_SPELLINGS = frozenset(
     form for e in EXCEL_ERRORS for form in (e, e.lower(), e.title(), e.capitalize())
 )
@@ -217,7 +225,7 @@ def normalise(frame: pd.DataFrame) -> Normalised:
 def _not_values(values: pd.Series, key: str) -> tuple[pd.Series, pd.DataFrame]:
     """``values`` with Excel error values and placeholders blanked, and their findings."""
     # One whole-cell lookup per column (a hash set: fast); the few hits are sorted out after.
-    hit = values.isin(NOT_VALUES)
+    hit = _NOT_VALUE_CELLS.contains(values)
     if key == "onDemandActivation":
         hit &= ~boolean_ok(values)
     if not hit.any():
@@ -249,10 +257,10 @@ def _not_values(values: pd.Series, key: str) -> tuple[pd.Series, pd.DataFrame]:
     return values.where(~hit, ""), found
 
 
-def _lookup(values: pd.Series, table: dict[str, str]) -> pd.Series:
+def _lookup(values: pd.Series, table: Lookup) -> pd.Series:
     """Map values through ``table`` by their upper-case text; unknown values stay as written."""
     keys = values.str.upper().str.replace(r"[ \t]+", " ", regex=True)
-    return keys.map(table).fillna(values).astype("str")
+    return table.apply(keys, default=values)
 
 
 def boolean_ok(values: pd.Series) -> pd.Series:
@@ -277,8 +285,8 @@ def parse_times(values: pd.Series) -> pd.Series:
 def _per_distinct(values: pd.Series, parse: Callable[[pd.Series], pd.Series]) -> pd.Series:
     # A column of dates or times holds few distinct values: parse each once, then map back.
     distinct = pd.Series(pd.unique(values), dtype="str")
-    parsed = dict(zip(distinct.tolist(), parse(distinct).tolist(), strict=True))
-    return values.map(parsed).astype("str")
+    parsed = Lookup(dict(zip(distinct.tolist(), parse(distinct).tolist(), strict=True)))
+    return parsed.apply(values, default="")
 
 
 @dataclass(frozen=True)
