@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 
 from batchport.findings import (
-    FRAME_COLUMNS,
     Finding,
     Severity,
     concat_frames,
+    json_records,
     masked_values,
     to_findings,
 )
@@ -170,17 +170,17 @@ class Validation:
         ``{"rows", "valid", "invalid", "errors", "warnings", "infos", "findings": [{"row",
         "column", "code", "severity", "message", "value", "sent"}, ...]}``: ``message`` is the
         advice, ``value`` the cell as read and ``sent`` what is sent in its place. The findings
-        are encoded by pandas' C JSON writer in chunks of ``chunk``: a million-row file can
-        carry a million findings, and the whole text must never sit in memory twice.
+        are encoded (:func:`~batchport.findings.json_records`) and written in chunks of
+        ``chunk``: a million-row file can carry a million findings, and the whole text must
+        never sit in memory twice.
         """
         head = json.dumps(self.counts)
         out.write(head[:-1] + ', "findings": [')
-        frame = self.findings_frame[list(FRAME_COLUMNS)]
+        frame = self.findings_frame
         for start in range(0, len(frame), chunk):
             if start:
                 out.write(",")
-            text = frame.iloc[start : start + chunk].to_json(orient="records", force_ascii=False)
-            out.write(text[1:-1])
+            out.write(json_records(frame.iloc[start : start + chunk]))
         out.write("]}")
 
 
