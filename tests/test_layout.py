@@ -25,6 +25,7 @@ FOUNDATION = {
     "progress",
     "columns",
     "nanp",
+    "lookups",
     "findings",
     "outputs",
     "limits",
