@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import logging
 from datetime import date, datetime
 from pathlib import Path
 
@@ -230,3 +231,104 @@ def test_current_validation_lays_applied_rows_over_the_input_from_their_sheet(
         source.unlink()
         with pytest.raises(ConfigError, match=r"in\.csv, is gone: later commands read it again"):
             batch_input(journal, batch, TODAY)
+
+
+# --- a result sheet written in parts (Rows, Rows (2), ...) ---------------------------------
+
+
+def workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+    """A workbook of ``sheets`` (name → rows, the header first), in that order."""
+    book = openpyxl.Workbook()
+    book.remove(book.worksheets[0])
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for values in rows:
+            sheet.append(values)
+    book.save(path)
+    return path
+
+
+def result_rows(rows: list[tuple[object, list[str]]]) -> list[list[object]]:
+    """A result workbook's Rows sheet (or one of its parts): result columns, then the input."""
+    header: list[object] = [*RESULT_COLUMNS, *HEADER]
+    blank = [""] * (len(RESULT_COLUMNS) - 2)
+    return [header, *([source_row, "rejected", *blank, *values] for source_row, values in rows)]
+
+
+def renamed(values: list[str], name: str = "Acme Dental Two") -> list[str]:
+    return [values[0], name, *values[2:]]
+
+
+def test_each_part_of_a_result_sheet_is_read_and_names_its_rows_sheet(tmp_path: Path) -> None:
+    batch = original(tmp_path)  # rows 2, 3 (New York) and 4 (Toronto)
+    path = workbook(
+        tmp_path / "fixed.xlsx",
+        {
+            "Summary": [["Batch", "b1"]],
+            "Rows": result_rows([(2, masked(us_row(100))), (9, masked(us_row(102)))]),
+            "Rows (2)": result_rows(
+                [(3, masked(renamed(us_row(101)))), (4, masked(ca_row(200), account="****2345"))]
+            ),
+            "Rows (4)": result_rows([(2, masked(renamed(us_row(100), "Not A Part")))]),
+        },
+    )
+    rows = corrected_rows(path, sheet=None, original=batch, applied={}, today=TODAY)
+    assert rows.file_rows == {2: 2, 3: 2, 4: 3}
+    assert rows.file_sheets == {2: "Rows", 3: "Rows (2)", 4: "Rows (2)"}
+    assert sorted(rows.changed) == [3]
+    assert (rows.changed[3].source, rows.changed[3].sheet) == (str(path), "Rows (2)")
+    assert rows.validation.table.frame.at[3, "name"] == "Acme Dental Two"
+    assert rows.validation.table.frame.at[2, "name"] == "Acme Dental LLC"  # not Rows (4)'s
+    assert rows.unmatched == [(3, "on sheet 'Rows', Source row 9 is no row of the batch")]
+
+    named = corrected_rows(path, sheet="Rows (2)", original=batch, applied={}, today=TODAY)
+    assert named.file_rows == {3: 2, 4: 3} and named.unmatched == []
+    assert named.changed[3].sheet == "Rows (2)"
+    base = corrected_rows(path, sheet="Rows", original=batch, applied={}, today=TODAY)
+    assert base.file_sheets == rows.file_sheets and sorted(base.changed) == [3]
+
+
+def test_a_sheet_named_like_a_part_that_is_a_copy_is_not_read(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    batch = original(tmp_path)
+    current = [(2, masked(renamed(us_row(100)))), (3, masked(us_row(101)))]
+    path = workbook(
+        tmp_path / "fixed.xlsx",
+        {
+            "Rows": result_rows(current),
+            # Excel's copy of Rows made before the correction: it repeats its Source rows.
+            "Rows (2)": result_rows([(2, masked(us_row(100))), (4, masked(ca_row(200, "X")))]),
+        },
+    )
+    with caplog.at_level(logging.WARNING, logger="batchport.lifecycle.corrected"):
+        rows = corrected_rows(path, sheet=None, original=batch, applied={}, today=TODAY)
+    assert rows.file_rows == {2: 2, 3: 3} and sorted(rows.changed) == [2]
+    assert rows.validation.table.frame.at[2, "name"] == "Acme Dental Two"
+    assert rows.validation.table.frame.at[4, "resellerName"] == "Fido"
+    assert "sheet 'Rows (2)' is no part of sheet 'Rows'" in caplog.text
+
+    plain = workbook(
+        tmp_path / "plain.xlsx",
+        {"Rows": result_rows(current), "Rows (2)": [list(HEADER), ca_row(200, "X")]},
+    )
+    rows = corrected_rows(plain, sheet=None, original=batch, applied={}, today=TODAY)
+    assert rows.file_rows == {2: 2, 3: 3} and sorted(rows.changed) == [2]
+
+
+def test_a_customer_workbook_s_copied_sheet_is_not_merged(tmp_path: Path) -> None:
+    batch = original(tmp_path)
+    path = workbook(
+        tmp_path / "customer.xlsx",
+        {
+            "Numbers": [list(HEADER), renamed(us_row(100)), us_row(101)],
+            "Numbers (2)": [list(HEADER), us_row(100), renamed(us_row(101)), ca_row(200, "X")],
+        },
+    )
+    rows = corrected_rows(path, sheet=None, original=batch, applied={}, today=TODAY)
+    assert rows.file_rows == {2: 2, 3: 3}
+    assert rows.file_sheets == {2: "Numbers", 3: "Numbers"}
+    assert sorted(rows.changed) == [2] and rows.changed[2].sheet == "Numbers"
+    frame = rows.validation.table.frame
+    assert (frame.at[2, "name"], frame.at[3, "name"]) == ("Acme Dental Two", "Acme Dental LLC")
+    assert frame.at[4, "resellerName"] == "Fido"

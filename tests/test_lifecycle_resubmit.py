@@ -20,6 +20,7 @@ from batchport.journal import open_journal
 from batchport.lifecycle.resubmit import ResubmitResult, full_update, resubmit_batch
 from batchport.lifecycle.track import track_batch
 from batchport.pipeline import run_batch
+from batchport.report import xlsx
 from batchport.settings import Settings
 
 BAD_PIN, GOOD_PIN = "1111", "2468"
@@ -61,11 +62,13 @@ def write_rows(path: Path, rows: list[list[str]]) -> Path:
     return path
 
 
-def first_batch(tmp_path: Path, settings: Settings) -> Path:
-    """Run six rows: two confirmed, two rejected for their PIN, two left PENDING; track them."""
+def first_batch(tmp_path: Path, settings: Settings, rows: list[list[str]] | None = None) -> Path:
+    """Run six rows: two confirmed, two rejected for their PIN, two left PENDING; track them.
+    ``rows``: those six rows in another order."""
     source = write_rows(
         tmp_path / "in.csv",
-        [
+        rows
+        or [
             row("212-555-0100"),
             row("212-555-0101"),
             row("416-555-0200", pin=BAD_PIN),
@@ -84,10 +87,11 @@ def first_batch(tmp_path: Path, settings: Settings) -> Path:
     return result.result_path
 
 
-def edit_rows(path: Path, edits: dict[str, dict[str, str]]) -> None:
-    """Change cells of the Rows sheet of the workbook at ``path``: E.164 → header → value."""
+def edit_rows(path: Path, edits: dict[str, dict[str, str]], sheet_name: str = "Rows") -> None:
+    """Change cells of the ``sheet_name`` sheet of the workbook at ``path``: E.164 → header →
+    value."""
     book = openpyxl.load_workbook(path)
-    sheet = book["Rows"]
+    sheet = book[sheet_name]
     header = [cell.value for cell in sheet[1]]
     for cells in sheet.iter_rows(min_row=2):
         for name, value in edits.get(str(cells[header.index("E.164")].value), {}).items():
@@ -116,8 +120,8 @@ def by_number(orders: list[Order]) -> dict[str, tuple[Order, dict[str, object]]]
     }
 
 
-def rows_sheet(path: Path) -> dict[str, dict[str, object]]:
-    sheet = openpyxl.load_workbook(path, read_only=True)["Rows"]
+def rows_sheet(path: Path, sheet_name: str = "Rows") -> dict[str, dict[str, object]]:
+    sheet = openpyxl.load_workbook(path, read_only=True)[sheet_name]
     values = list(sheet.values)
     header = [str(cell) for cell in values[0]]
     width = len(header)
@@ -213,6 +217,55 @@ def test_resubmit_updates_the_pending_order_and_moves_rejected_numbers_to_a_new_
     )
     assert sorted(c.phone_number for c in tracked.confirmed) == ["+14165550200", "+14165550201"]
     assert rows_sheet(result_path)["+13125550300"]["End User Name"] == "Acme Dental Chicago"
+
+
+def test_corrections_in_every_part_of_a_rows_sheet_too_long_for_excel_are_applied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(xlsx, "SHEET_DATA_ROWS", 2)  # six rows: Rows, Rows (2), Rows (3)
+    settings = settings_for(tmp_path)
+    result_path = first_batch(
+        tmp_path,
+        settings,
+        [
+            row("416-555-0200", pin=BAD_PIN),  # batch row 2, on Rows
+            row("212-555-0100"),
+            row("212-555-0101"),  # on Rows (2)
+            row("312-555-0300"),
+            row("312-555-0301"),  # batch row 6, on Rows (3)
+            row("416-555-0201", pin=BAD_PIN),
+        ],
+    )
+    parts = ["Rows", "Rows (2)", "Rows (3)"]
+    assert [name for name in openpyxl.load_workbook(result_path).sheetnames if "Rows" in name] == (
+        parts
+    )
+    edit_rows(result_path, {"+14165550200": {"Port-Out PIN": GOOD_PIN}})
+    edit_rows(result_path, {"+13125550301": {"End User Name": "Acme Dental Chicago"}}, "Rows (3)")
+    dry = resubmit(settings, result_path, dry_run=True)
+    assert [(c.row, c.file_row, c.phone_number, c.action) for c in dry.changes] == [
+        (2, 2, "+14165550200", "new_order"),
+        (6, 2, "+13125550301", "updated"),  # row 2 of Rows (3)
+    ]
+    assert dry.unchanged == 4 and not dry.unmatched
+
+    done = resubmit(settings, result_path)
+    assert not done.needs_attention and done.result == result_path
+    after = by_number(sandbox_orders(settings))
+    assert after["+14165550200"][1]["portOutInfo"]["existingPortOutPin"] == GOOD_PIN  # type: ignore[index]
+    assert after["+13125550301"][1]["endUser"]["name"] == "Acme Dental Chicago"  # type: ignore[index]
+    with open_journal(settings.state_path) as journal:
+        recorded = journal.corrections(done.batch_id)
+    assert {row: (c.source, c.sheet) for row, c in recorded.items()} == {
+        2: (str(result_path), "Rows"),
+        6: (str(result_path), "Rows (3)"),
+    }
+    # The rewritten workbook shows both, each read back from the part it was typed in.
+    shown = {phone: line for part in parts for phone, line in rows_sheet(result_path, part).items()}
+    assert shown["+13125550301"]["End User Name"] == "Acme Dental Chicago"
+    assert shown["+14165550200"]["Outcome"] == "submitted"
+    again = resubmit(settings, result_path)
+    assert again.changes == [] and again.unchanged == 6 and not again.unmatched
 
 
 def test_an_ambiguous_create_still_makes_one_order(tmp_path: Path) -> None:

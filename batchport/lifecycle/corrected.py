@@ -6,6 +6,14 @@ batch's row; without it rows are matched by phone number). Port-out PINs and acc
 are masked in the result workbook, so a masked cell means "unchanged": it keeps the value the
 service holds, and a value typed over the mask is a new one.
 
+A result sheet of more rows than Excel holds was written in parts, ``Rows``, ``Rows (2)``,
+``Rows (3)``, … (:func:`~batchport.report.xlsx.part_name`): a result sheet read (one with
+``Source row``) is read with each part that follows it, as one corrected file, and each row
+remembers the part it came from. A sheet named like a part is read alone when named
+(``--sheet "Rows (2)"``), and is never read as one when it or the sheet before it has no
+``Source row``, or when it repeats rows of the parts before it: Excel names a copied sheet
+``Numbers (2)`` too, and a copy may be outdated.
+
 A row changed when what it shows (every input cell, secrets masked) differs from what it showed
 when it was last sent, or when a secret was typed anew. What a row showed is a hash: for a row
 never corrected, that of the batch's input (which must still read as journaled); for a row a
@@ -18,6 +26,7 @@ which the result workbook shows.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,8 +37,10 @@ import pandas as pd
 from batchport.columns import SECRET_KEYS
 from batchport.errors import ConfigError, InputError
 from batchport.intake import Table, read_table
+from batchport.intake.archive import open_archive
 from batchport.journal import BatchRecord, Correction, Journal
 from batchport.redaction import MASK
+from batchport.report.xlsx import part_name
 from batchport.validation import Validation, validate_file, validate_table
 
 __all__ = [
@@ -41,6 +52,7 @@ __all__ = [
 ]
 
 _SOURCE_ROW = "Source row"
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, eq=False)  # frames inside: compared by identity
@@ -52,7 +64,9 @@ class CorrectedRows:
     changed, each with the correction to record once it is applied. ``masked``: per changed
     row, the secret columns left masked (their value is the one the service holds).
     ``unmatched``: rows of the corrected file that are not rows of the batch, ``(file row,
-    why)``. ``file_rows``: batch row → the row of the corrected file it was read from.
+    why)``; when several parts of a result sheet were read, ``why`` names the row's sheet.
+    ``file_rows``: batch row → the row of the corrected file it was read from, on the sheet
+    ``file_sheets`` names (``""`` for a CSV).
     """
 
     validation: Validation
@@ -60,6 +74,7 @@ class CorrectedRows:
     masked: dict[int, frozenset[str]]
     unmatched: list[tuple[int, str]] = field(default_factory=list)
     file_rows: dict[int, int] = field(default_factory=dict)
+    file_sheets: dict[int, str] = field(default_factory=dict)
 
 
 def visible_hashes(frame: pd.DataFrame) -> dict[int, str]:
@@ -103,15 +118,36 @@ def corrected_rows(
     today: date,
 ) -> CorrectedRows:
     """Read the corrected file ``path`` against the batch whose input is ``original`` and
-    whose applied corrections are ``applied``. Raises InputError when the file cannot be read.
+    whose applied corrections are ``applied``.
+
+    ``sheet`` is read (``None``: the first visible sheet with a header, as ``read_table``
+    picks it). When it is a result sheet (it has ``Source row``) of an .xlsx or .xlsm
+    workbook that also holds its parts ``"<sheet> (2)"``, ``"<sheet> (3)"``, … (consecutive),
+    they are read too, as one file: a row takes its values from the part it is in, and its
+    ``Correction`` names that part's sheet. A sheet without ``Source row`` or repeating a
+    ``Source row`` of the parts before it is a copy, no part: it ends the parts (a warning is
+    logged). A sheet named like a part (``"Rows (2)"``), or without ``Source row``, is read
+    alone. Raises InputError when a sheet cannot be read.
     """
-    table = read_table(path, sheet=sheet)
-    file_rows, unmatched = _match_rows(table, original)
+    tables = _read_parts(path, sheet)
+    file_rows: dict[int, int] = {}
+    file_sheets: dict[int, str] = {}
+    from_table: dict[int, Table] = {}
+    unmatched: list[tuple[int, str]] = []
+    for table in tables:
+        found, missed = _match_rows(table, original)
+        file_rows.update(found)
+        file_sheets.update(dict.fromkeys(found, table.sheet or ""))
+        from_table.update(dict.fromkeys(found, table))
+        if len(tables) > 1:  # a row number alone is ambiguous across the parts
+            missed = [(file_row, f"on sheet {table.sheet!r}, {why}") for file_row, why in missed]
+        unmatched += missed
     base = original.table.frame
     merged = base.copy()
     masked: dict[int, frozenset[str]] = {}
     typed: set[int] = set()
     for row, file_row in file_rows.items():
+        table = from_table[row]
         values = table.frame.loc[file_row]
         hidden = set()
         for column in base.columns:
@@ -129,18 +165,55 @@ def corrected_rows(
     before = visible_hashes(base.loc[[row for row in file_rows if row not in applied]])
     before.update({row: applied[row].visible_hash for row in file_rows if row in applied})
     changed = {
-        row: Correction(row, digest, str(path), table.sheet or "")
+        row: Correction(row, digest, str(path), file_sheets[row])
         for row, digest in shown.items()
         if digest != before[row] or row in typed
     }
     validation = _revalidate(original, merged, set(changed), today)
     masked = {row: masked[row] for row in changed}
-    return CorrectedRows(validation, changed, masked, unmatched, file_rows)
+    return CorrectedRows(validation, changed, masked, unmatched, file_rows, file_sheets)
+
+
+def _read_parts(path: Path, sheet: str | None) -> list[Table]:
+    """The table of ``sheet`` of ``path`` (see ``read_table``), followed by those of its parts
+    when it is a result sheet (see :func:`corrected_rows`). Raises InputError as
+    ``read_table`` does."""
+    first = read_table(path, sheet=sheet)
+    seen = _source_rows(first)
+    if first.sheet is None or seen is None:
+        return [first]
+    names = {part.name for part in open_archive(path).sheets}
+    tables = [first]
+    while (name := part_name(first.sheet, len(tables) + 1)) in names:
+        table = read_table(path, sheet=name)
+        rows = _source_rows(table)
+        if rows is None or rows & seen:
+            _log.warning(
+                "%s: sheet %r is no part of sheet %r (it has no Source row column or repeats "
+                "rows of the sheets before it, as a copy of one would); it and the sheets "
+                "named as later parts are not read",
+                path,
+                name,
+                first.sheet,
+            )
+            break
+        tables.append(table)
+        seen |= rows
+    return tables
+
+
+def _source_rows(table: Table) -> set[str] | None:
+    """The filled ``Source row`` cells of a result sheet's table, as whole numbers; ``None``
+    when the table has no ``Source row`` (it is no result sheet)."""
+    if _SOURCE_ROW not in table.results.columns:
+        return None
+    return {key for key in map(_whole, table.results[_SOURCE_ROW].astype(str).tolist()) if key}
 
 
 def current_validation(journal: Journal, batch: BatchRecord, today: date) -> Validation:
     """The batch's rows as they stand: its input with the rows of every applied correction
-    read again from the file it came from and laid over it. A correction whose file is gone
+    read again from the file and sheet it came from (for a result sheet read in parts, the
+    part the row was in) and laid over it. A correction whose file is gone
     or no longer shows that row as applied is left out (the input's row is shown).
 
     Raises ConfigError as :func:`batch_input` does.

@@ -63,6 +63,7 @@ __all__ = [
     "SheetSpec",
     "atomic_path",
     "make_reproducible",
+    "part_name",
     "workbook_subject",
     "write_workbook",
 ]
@@ -204,7 +205,7 @@ def _write_sheets(workbook: Workbook, spec: SheetSpec, stem: Path) -> list[Path]
     bodies: list[Path] = []
     start = 0  # the data row position (from 0, across all parts) of this part's first row
     while remaining is not None:
-        sheet = workbook.create_sheet(_part_name(spec.name, len(bodies) + 1))
+        sheet = workbook.create_sheet(part_name(spec.name, len(bodies) + 1))
         body = stem.with_name(f"{stem.name}-{len(bodies) + 1}.xml")
         part = itertools.islice(remaining, SHEET_DATA_ROWS)
         count = _write_body(body, spec, part, widths, _cell_styles(sheet, spec))
@@ -215,10 +216,13 @@ def _write_sheets(workbook: Workbook, spec: SheetSpec, stem: Path) -> list[Path]
     return bodies
 
 
-def _part_name(name: str, part: int) -> str:
+def part_name(name: str, part: int) -> str:
     """The name of part ``part`` (from 1) of a sheet named ``name``, cut to fit Excel.
 
-    >>> _part_name("Findings", 1), _part_name("Findings", 2), _part_name("F" * 31, 10)
+    The rule by which a sheet's rows past :data:`SHEET_DATA_ROWS` continue, which readers of
+    the workbooks batchport wrote use to find the parts again.
+
+    >>> part_name("Findings", 1), part_name("Findings", 2), part_name("F" * 31, 10)
     ('Findings', 'Findings (2)', 'FFFFFFFFFFFFFFFFFFFFFFFFFF (10)')
     """
     if part == 1:
