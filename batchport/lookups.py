@@ -40,7 +40,7 @@ class Lookup:
         stored = _arrow(cells)
         if stored is None:
             return cells.isin(self._table)
-        found = pc.fill_null(pc.is_in(stored, value_set=self._keys), False)
+        found = pc.is_in(stored, value_set=self._keys)  # a missing cell is in no table
         return pd.Series(found.to_numpy(zero_copy_only=False), index=cells.index)
 
     def apply(self, cells: pd.Series, default: pd.Series | str) -> pd.Series:

@@ -52,3 +52,9 @@ def test_an_empty_table_or_column_finds_nothing() -> None:
     assert Lookup({}).apply(cells, default="?").tolist() == ["?"]
     assert Lookup({}).contains(cells).tolist() == [False]
     assert SERVICE.apply(pd.Series([], dtype="str"), default="?").tolist() == []
+
+
+def test_a_missing_cell_is_in_no_table_and_takes_the_default() -> None:
+    cells = pd.Series(["RES", None, "B"], index=[7, 8, 9], dtype="str")
+    assert SERVICE.contains(cells).to_dict() == {7: True, 8: False, 9: True}
+    assert SERVICE.apply(cells, default="?").to_dict() == {7: "R", 8: "?", 9: "B"}
