@@ -26,6 +26,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from batchport.arrow_text import stored_text, text_bytes
 from batchport.columns import COLUMNS, SECRET_KEYS
 from batchport.redaction import mask_field
 
@@ -360,20 +361,23 @@ def json_records(frame: pd.DataFrame) -> str:
 
     One object per finding, keys in :data:`FRAME_COLUMNS` order, ``row`` a number and the rest
     strings, as ``json.loads`` reads them back. Built column by column with Arrow's string
-    kernels rather than object by object: a third of the time pandas' ``to_json`` takes for the
-    100k and more findings a large file has (measured), and the same objects.
+    kernels rather than object by object: 0.13 to 0.19 s for the 143k findings of a 100k-row
+    file, where pandas' ``to_json`` takes 0.22 to 0.32 s (measured), for the same objects.
     """
     if frame.empty:
         return ""
     pieces: list[pa.Array | pa.Scalar] = []
+    closing = ""  # the quote that ends the previous value when it was a string
     for position, name in enumerate(FRAME_COLUMNS):
-        before = "{" if position == 0 else '",' if position > 1 else ","
+        lead = closing + ("," if position else "{") + json.dumps(name) + ":"
         if name == "row":
             numbers = pa.array(frame[name].to_numpy(dtype="int64"))
-            pieces += [_text(before + '"row":'), pc.cast(numbers, pa.large_string())]
+            pieces += [_text(lead), pc.cast(numbers, pa.large_string())]
+            closing = ""
         else:
-            pieces += [_text(before + json.dumps(name) + ':"'), _json_text(frame[name])]
-    pieces.append(_text('"},'))
+            pieces += [_text(lead + '"'), _json_text(frame[name])]
+            closing = '"'
+    pieces.append(_text(closing + "},"))
     joined = pc.binary_join_element_wise(*pieces, _text(""))
     # The objects lie end to end in the result's data: read them at once, less the last comma.
     offsets = np.frombuffer(joined.buffers()[1], dtype=np.int64)[joined.offset :]
@@ -387,21 +391,18 @@ def _text(literal: str) -> pa.Scalar:
 
 def _json_text(cells: pd.Series) -> pa.Array:
     """The cells' text escaped for the inside of a JSON string (one Arrow array)."""
-    if cells.dtype == object:
+    stored = stored_text(cells)
+    if stored is None:
         stored = pa.array(cells.to_numpy(dtype=object), type=pa.large_string())
-    else:
-        stored = pa.array(cells.array)
-        if isinstance(stored, pa.ChunkedArray):
-            stored = stored.combine_chunks()
-        stored = stored.cast(pa.large_string())
-    stored = pc.fill_null(stored, "")
-    data = stored.buffers()[2]
-    if data is None:
+    elif isinstance(stored, pa.ChunkedArray):
+        stored = stored.combine_chunks()
+    stored = pc.fill_null(stored.cast(pa.large_string()), "")
+    own = text_bytes(stored)
+    if own is None or len(own.data) == 0:
         return stored
-    raw = np.frombuffer(data, dtype=np.uint8)
-    needs = (raw < 0x20) | (raw == 0x22) | (raw == 0x5C)
+    needs = (own.data < 0x20) | (own.data == 0x22) | (own.data == 0x5C)
     if not needs.any():
         return stored  # the usual column: nothing to escape
-    for char in ("\\", *(chr(c) for c in np.unique(raw[needs]).tolist() if c != 0x5C)):
+    for char in ("\\", *(chr(c) for c in np.unique(own.data[needs]).tolist() if c != 0x5C)):
         stored = pc.replace_substring(stored, char, _JSON_ESCAPES[char])
     return stored

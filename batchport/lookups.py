@@ -15,6 +15,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from batchport.arrow_text import stored_text
+
 __all__ = ["Lookup"]
 
 
@@ -37,7 +39,7 @@ class Lookup:
 
     def contains(self, cells: pd.Series) -> pd.Series:
         """A bool Series on ``cells``' index: True where the cell's text is a key."""
-        stored = _arrow(cells)
+        stored = stored_text(cells)
         if stored is None:
             return cells.isin(self._table)
         found = pc.is_in(stored, value_set=self._keys)  # a missing cell is in no table
@@ -49,8 +51,10 @@ class Lookup:
         ``default`` is one text for every such cell, or a text column on ``cells``' index.
         Returns a ``str`` Series on ``cells``' index.
         """
-        stored = _arrow(cells)
-        fallback = _arrow(default) if isinstance(default, pd.Series) else default
+        if isinstance(default, pd.Series) and not default.index.equals(cells.index):
+            default = default.reindex(cells.index)
+        stored = stored_text(cells)
+        fallback = stored_text(default) if isinstance(default, pd.Series) else default
         if stored is None or fallback is None:
             mapped = cells.map(self._table)
             return mapped.where(mapped.notna(), default).astype("str")
@@ -59,11 +63,4 @@ class Lookup:
             result = pc.fill_null(found, fallback)
         else:
             result = pc.coalesce(found, pc.cast(fallback, pa.large_string()))
-        return pd.Series(result, index=cells.index, dtype="str")
-
-
-def _arrow(cells: pd.Series) -> pa.Array | pa.ChunkedArray | None:
-    """The Arrow array behind a text column (nothing copied), or None if it has none."""
-    if isinstance(cells.dtype, pd.StringDtype) and cells.dtype.storage == "pyarrow":
-        return pa.array(cells.array)
-    return None
+        return pd.Series(result, index=cells.index, name=cells.name, dtype="str")

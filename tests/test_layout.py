@@ -26,6 +26,7 @@ FOUNDATION = {
     "columns",
     "nanp",
     "lookups",
+    "arrow_text",
     "findings",
     "outputs",
     "limits",

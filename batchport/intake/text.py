@@ -21,10 +21,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from batchport.arrow_text import stored_text, text_bytes
 from batchport.columns import COLUMNS
 from batchport.findings import concat_frames, empty_frame, frame_of
 
@@ -88,10 +88,8 @@ def plain_ascii(text: pd.Series, *, spaced: bool = False) -> bool:
     for the usual column that needs no cleaning; False tells only that a closer look (by
     pattern, cell by cell) is needed, and so does a column not stored by pyarrow.
     """
-    if not isinstance(text.dtype, pd.StringDtype) or text.dtype.storage != "pyarrow":
-        return False
-    stored = pa.array(text.array)  # the column's own Arrow data: nothing is copied
-    if stored.null_count:
+    stored = stored_text(text)
+    if stored is None or stored.null_count:
         return False
     # A long column read from CSV arrives in several chunks: each is tested on its own (a cell
     # never spans two).
@@ -100,22 +98,16 @@ def plain_ascii(text: pd.Series, *, spaced: bool = False) -> bool:
 
 
 def _plain_chunk(array: pa.Array, spaced: bool) -> bool:
-    if len(array) == 0:
-        return True
-    _validity, offsets_buffer, data_buffer = array.buffers()
-    width = np.int64 if pa.types.is_large_string(array.type) else np.int32
-    offsets = np.frombuffer(offsets_buffer, dtype=width)[
-        array.offset : array.offset + len(array) + 1
-    ]
-    if data_buffer is None or offsets[-1] == offsets[0]:
-        return True  # every cell blank
-    data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    own = text_bytes(array)
+    if own is None:
+        return False
+    data, offsets = own
     if ((data < 0x20) | (data > 0x7E)).any():
         return False
-    if not spaced:
+    if not spaced or len(data) == 0:
         return True
     space = data == 0x20
-    starts, ends = offsets[:-1] - offsets[0], offsets[1:] - offsets[0]
+    starts, ends = offsets[:-1], offsets[1:]
     filled = ends > starts
     # Two spaces in a row across a cell boundary mean a cell ending or starting with one.
     loose = (space[1:] & space[:-1]).any() or space[starts[filled]].any()
