@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,3 +25,11 @@ def _forget_secrets() -> Iterator[None]:
     SECRETS.forget()
     yield
     SECRETS.forget()
+
+
+@pytest.fixture(autouse=True)
+def _collect_after_validate() -> Iterator[None]:
+    """``batchport validate`` sets aside what it leaves alive (``gc.freeze``) for its process's
+    short end; run in the test process, that is undone after each test."""
+    yield
+    gc.unfreeze()
