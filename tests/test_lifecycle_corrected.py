@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import logging
 from datetime import date, datetime
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 from run_inputs import HEADER, ca_row, us_row
 
 from batchport.columns import RESULT_COLUMNS
-from batchport.errors import ConfigError
+from batchport.errors import ConfigError, InputError
 from batchport.journal import Correction, open_journal
 from batchport.lifecycle.corrected import (
     batch_input,
@@ -285,11 +284,11 @@ def test_each_part_of_a_result_sheet_is_read_and_names_its_rows_sheet(tmp_path: 
     assert named.file_rows == {3: 2, 4: 3} and named.unmatched == []
     assert named.changed[3].sheet == "Rows (2)"
     base = corrected_rows(path, sheet="Rows", original=batch, applied={}, today=TODAY)
-    assert base.file_sheets == rows.file_sheets and sorted(base.changed) == [3]
+    assert set(base.file_sheets.values()) == {"Rows"}  # a sheet named is read alone
 
 
-def test_a_sheet_named_like_a_part_that_is_a_copy_is_not_read(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+def test_a_sheet_named_like_a_part_that_is_none_is_an_error_that_says_so(
+    tmp_path: Path,
 ) -> None:
     batch = original(tmp_path)
     current = [(2, masked(renamed(us_row(100)))), (3, masked(us_row(101)))]
@@ -301,19 +300,20 @@ def test_a_sheet_named_like_a_part_that_is_a_copy_is_not_read(
             "Rows (2)": result_rows([(2, masked(us_row(100))), (4, masked(ca_row(200, "X")))]),
         },
     )
-    with caplog.at_level(logging.WARNING, logger="batchport.lifecycle.corrected"):
-        rows = corrected_rows(path, sheet=None, original=batch, applied={}, today=TODAY)
+    with pytest.raises(InputError, match=r"sheet 'Rows \(2\)' is named as part 2 of sheet "
+                       r"'Rows', but it repeats rows of the sheets before it"):  # fmt: skip
+        corrected_rows(path, sheet=None, original=batch, applied={}, today=TODAY)
+    rows = corrected_rows(path, sheet="Rows", original=batch, applied={}, today=TODAY)
     assert rows.file_rows == {2: 2, 3: 3} and sorted(rows.changed) == [2]
     assert rows.validation.table.frame.at[2, "name"] == "Acme Dental Two"
     assert rows.validation.table.frame.at[4, "resellerName"] == "Fido"
-    assert "sheet 'Rows (2)' is no part of sheet 'Rows'" in caplog.text
 
     plain = workbook(
         tmp_path / "plain.xlsx",
         {"Rows": result_rows(current), "Rows (2)": [list(HEADER), ca_row(200, "X")]},
     )
-    rows = corrected_rows(plain, sheet=None, original=batch, applied={}, today=TODAY)
-    assert rows.file_rows == {2: 2, 3: 3} and sorted(rows.changed) == [2]
+    with pytest.raises(InputError, match="it has no Source row column"):
+        corrected_rows(plain, sheet=None, original=batch, applied={}, today=TODAY)
 
 
 def test_a_customer_workbook_s_copied_sheet_is_not_merged(tmp_path: Path) -> None:

@@ -7,12 +7,11 @@ are masked in the result workbook, so a masked cell means "unchanged": it keeps 
 service holds, and a value typed over the mask is a new one.
 
 A result sheet of more rows than Excel holds was written in parts, ``Rows``, ``Rows (2)``,
-``Rows (3)``, … (:func:`~batchport.report.xlsx.part_name`): a result sheet read (one with
-``Source row``) is read with each part that follows it, as one corrected file, and each row
-remembers the part it came from. A sheet named like a part is read alone when named
-(``--sheet "Rows (2)"``), and is never read as one when it or the sheet before it has no
-``Source row``, or when it repeats rows of the parts before it: Excel names a copied sheet
-``Numbers (2)`` too, and a copy may be outdated.
+``Rows (3)``, … (:func:`~batchport.report.xlsx.part_name`): when no sheet is named, a result
+sheet read (one with ``Source row``) is read with each part that follows it, as one corrected
+file, and each row remembers the part it came from; a named sheet is read alone. A sheet named
+as the next part that has no ``Source row``, or repeats rows of the parts before it (Excel
+names a copied sheet ``Rows (2)`` too, and a copy may be outdated), is an error that says so.
 
 A row changed when what it shows (every input cell, secrets masked) differs from what it showed
 when it was last sent, or when a secret was typed anew. What a row showed is a hash: for a row
@@ -26,7 +25,6 @@ which the result workbook shows.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -52,7 +50,6 @@ __all__ = [
 ]
 
 _SOURCE_ROW = "Source row"
-_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, eq=False)  # frames inside: compared by identity
@@ -120,14 +117,12 @@ def corrected_rows(
     """Read the corrected file ``path`` against the batch whose input is ``original`` and
     whose applied corrections are ``applied``.
 
-    ``sheet`` is read (``None``: the first visible sheet with a header, as ``read_table``
-    picks it). When it is a result sheet (it has ``Source row``) of an .xlsx or .xlsm
-    workbook that also holds its parts ``"<sheet> (2)"``, ``"<sheet> (3)"``, … (consecutive),
-    they are read too, as one file: a row takes its values from the part it is in, and its
-    ``Correction`` names that part's sheet. A sheet without ``Source row`` or repeating a
-    ``Source row`` of the parts before it is a copy, no part: it ends the parts (a warning is
-    logged). A sheet named like a part (``"Rows (2)"``), or without ``Source row``, is read
-    alone. Raises InputError when a sheet cannot be read.
+    ``sheet`` is read alone. Without it, the first visible sheet with a header is read (as
+    ``read_table`` picks it) and, when it is a result sheet (it has ``Source row``) of a
+    workbook that also holds its parts ``"<sheet> (2)"``, ``"<sheet> (3)"``, …, they are read
+    too, as one file: a row takes its values from the part it is in, and its ``Correction``
+    names that part's sheet. Raises InputError when a sheet cannot be read, and when a sheet
+    named as the next part has no ``Source row`` or repeats one of the parts before it.
     """
     tables = _read_parts(path, sheet)
     file_rows: dict[int, int] = {}
@@ -175,12 +170,13 @@ def corrected_rows(
 
 
 def _read_parts(path: Path, sheet: str | None) -> list[Table]:
-    """The table of ``sheet`` of ``path`` (see ``read_table``), followed by those of its parts
-    when it is a result sheet (see :func:`corrected_rows`). Raises InputError as
-    ``read_table`` does."""
+    """The table of ``sheet`` of ``path`` (see ``read_table``); without ``sheet``, the first
+    sheet with a header followed by its parts when it is a result sheet (see
+    :func:`corrected_rows`). Raises InputError as ``read_table`` does, and when a sheet named
+    as the next part is none."""
     first = read_table(path, sheet=sheet)
     seen = _source_rows(first)
-    if first.sheet is None or seen is None:
+    if sheet is not None or first.sheet is None or seen is None:
         return [first]
     names = {part.name for part in open_archive(path).sheets}
     tables = [first]
@@ -188,15 +184,16 @@ def _read_parts(path: Path, sheet: str | None) -> list[Table]:
         table = read_table(path, sheet=name)
         rows = _source_rows(table)
         if rows is None or rows & seen:
-            _log.warning(
-                "%s: sheet %r is no part of sheet %r (it has no Source row column or repeats "
-                "rows of the sheets before it, as a copy of one would); it and the sheets "
-                "named as later parts are not read",
-                path,
-                name,
-                first.sheet,
+            why = (
+                "has no Source row column"
+                if rows is None
+                else "repeats rows of the sheets before it"
             )
-            break
+            raise InputError(
+                f"{path}: sheet {name!r} is named as part {len(tables) + 1} of sheet "
+                f"{first.sheet!r}, but it {why}, as a copy of it would: delete or rename that "
+                f"sheet, or name the one sheet to read with --sheet"
+            )
         tables.append(table)
         seen |= rows
     return tables
