@@ -463,3 +463,8 @@ def test_every_part_hides_its_rows_behind_the_same_filter(tmp_path: Path) -> Non
         shown = [not sheet.row_dimensions[n].hidden for n in range(2, sheet.max_row + 1)]
         assert shown == [sheet.cell(n, 2).value == "error" for n in range(2, sheet.max_row + 1)]
         assert sheet["C2"].alignment.wrap_text
+
+
+def test_a_sheet_holds_as_many_rows_as_excel_opens() -> None:
+    # Excel's sheet is 2**20 rows: the header and 1,048,575 data rows (the tests above shrink it).
+    assert xlsx.SHEET_DATA_ROWS == 2**20 - 1

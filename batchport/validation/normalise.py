@@ -284,7 +284,7 @@ def parse_times(values: pd.Series) -> pd.Series:
 
 def _per_distinct(values: pd.Series, parse: Callable[[pd.Series], pd.Series]) -> pd.Series:
     # A column of dates or times holds few distinct values: parse each once, then map back.
-    distinct = pd.Series(pd.unique(values), dtype="str")
+    distinct = pd.Series(pd.unique(values.dropna()), dtype="str")  # a missing cell: no time
     parsed = Lookup(dict(zip(distinct.tolist(), parse(distinct).tolist(), strict=True)))
     return parsed.apply(values, default="")
 
