@@ -89,7 +89,10 @@ def _day_fraction(text: pd.Series) -> pd.Series:
 
 
 def _all_text(values: pd.Series) -> pd.Series:
-    """``values`` as a text column when every cell is a ``str``; ``values`` itself otherwise."""
+    """``values`` as a text column when every cell is a ``str``; ``values`` itself otherwise.
+
+    (Arrow would take UTF-8 ``bytes`` as text too; neither reader gives a cell as bytes.)
+    """
     # Straight into Arrow, which stops at the first cell that is not text: one pass over a
     # column of text (the usual column) instead of pandas' type inference and then its copy.
     try:
