@@ -60,8 +60,7 @@ def findings_sheet(validation: Validation, headers: pd.Series | None = None) -> 
     rank = frame["severity"].map(_SEVERITY_RANK)
     frame = frame.iloc[rank.argsort(kind="stable")]  # the frame is already in row order
     names = ("column", "header", "code", "severity", "message", "value", "sent")
-    columns = [frame[n].tolist() for n in names]
-    rows = zip_rows(frame["row"].astype("int64").tolist(), columns)
+    rows = zip_rows(frame["row"].astype("int64"), [frame[n] for n in names])
     info = Severity.INFO.value
     hidden = ("Severity", frozenset({info})) if (rank < _SEVERITY_RANK[info]).any() else None
     return SheetSpec("Findings", _FINDING_HEADERS, rows, widths=_FINDING_WIDTHS,
@@ -89,11 +88,26 @@ def _header_of(validation: Validation, key: str) -> str:
 
 
 def zip_rows(
-    first: Sequence[object], columns: Sequence[Sequence[object]]
+    first: pd.Series | Sequence[object],
+    columns: Sequence[pd.Series | Sequence[object]],
+    chunk: int = 50_000,
 ) -> Iterator[tuple[object, ...]]:
-    """Rows of ``first`` followed by one value of each of ``columns`` (equal lengths)."""
+    """Rows of ``first`` followed by one value of each of ``columns`` (equal lengths).
+
+    Series are turned into plain lists ``chunk`` rows at a time: a sheet of a million rows
+    never holds all its cells as Python objects at once (that took over a gigabyte).
+    """
     # zip over plain lists: far faster than DataFrame.itertuples on pandas 3.
-    return zip(first, *columns, strict=True)
+    for start in range(0, len(first), chunk):
+        stop = start + chunk
+        plain = [_plain(values, start, stop) for values in (first, *columns)]
+        yield from zip(*plain, strict=True)
+
+
+def _plain(values: pd.Series | Sequence[object], start: int, stop: int) -> list[object]:
+    if isinstance(values, pd.Series):
+        return values.iloc[start:stop].tolist()
+    return list(values[start:stop])
 
 
 def _unique(headers: list[str]) -> list[str]:

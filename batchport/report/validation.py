@@ -106,7 +106,7 @@ def _rows_sheet(validation: Validation, finding_headers: pd.Series) -> SheetSpec
     status = _row_status(validation)
     messages = _row_messages(validation, finding_headers)
     columns = [status, *messages, *(frame[name] for name in frame.columns)]
-    rows = zip_rows(frame.index.tolist(), [c.tolist() for c in columns])
+    rows = zip_rows(frame.index.to_series(), columns)
     headers, masked = input_columns(validation.table, _ROW_HEADERS)
     # A message column no row uses stays narrow: the input columns start sooner.
     widths = list(_ROW_WIDTHS)
