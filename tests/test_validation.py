@@ -163,7 +163,7 @@ def test_exit_0_and_default_report_beside_input(tmp_path: Path) -> None:
     path = write_xlsx(tmp_path / "in.xlsx", GOOD)
     code, out, _ = run_cli("validate", str(path))
     assert code == 0
-    assert "1 rows: 1 valid, 0 invalid" in out
+    assert "1 row: 1 valid, 0 invalid" in out
     report = tmp_path / "in.validation.xlsx"
     assert report.is_file() and str(report) in out
     assert load_workbook(report).sheetnames == ["Rows", "Findings"]
@@ -307,3 +307,17 @@ def test_unwritable_report_is_a_one_line_failure(tmp_path: Path) -> None:
     assert code == 1
     assert err.startswith("Error: the folder of the validation workbook")
     assert "does not exist" in err and "Traceback" not in err
+
+
+def test_summary_counts_carry_thousands_separators_and_line_up(tmp_path: Path) -> None:
+    rows = [[f"(212) 555-{i:04d}", *GOOD[1:]] for i in range(1_200)]
+    rows[5][5] = "ZZ"  # one bad state: a code on one row under codes on 1,200 rows
+    path = write_xlsx(tmp_path / "in.xlsx", *rows)
+    code, out, _ = run_cli("validate", str(path), "--no-report")
+    assert code == 3
+    assert out.splitlines()[0].startswith("1,200 rows: 1,199 valid, 1 invalid; 1 error, ")
+    counts = [line for line in out.splitlines() if line.startswith("  ")]
+    every = next(line for line in counts if "phone_reformatted" in line)
+    state = next(line for line in counts if "state_invalid" in line)
+    assert "  1,200 rows:" in every and "      1 row:" in state
+    assert every.index("rows:") == state.index("row:")  # the counts line up

@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # imported when used: it loads pandas
 def validate_command(
     input_path: Path, sheet: str | None, out: Path | None, no_report: bool, as_json: bool
 ) -> None:
-    """Check every row of INPUT (.xlsx or .csv) and report every problem at once.
+    """Check every row of INPUT (.xlsx, .xlsm, .csv, .tsv, .txt) and report every problem at once.
 
     Exits 0 when no row has an error, 3 when some do, 1 when the file cannot be used.
 
@@ -113,25 +113,26 @@ _HEADINGS = {
 
 
 def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"
 
 
 def _render_validation(validation: Any, report: Path | None) -> None:
     click.echo(
-        f"{validation.row_count} rows: {validation.valid} valid, {validation.invalid} invalid; "
-        f"{_count(validation.errors, 'error')}, {_count(validation.warnings, 'warning')}, "
-        f"{validation.infos} info"
+        f"{_count(validation.row_count, 'row')}: {validation.valid:,} valid, "
+        f"{validation.invalid:,} invalid; {_count(validation.errors, 'error')}, "
+        f"{_count(validation.warnings, 'warning')}, {validation.infos:,} info"
     )
     groups = validation.code_groups()
     width = max(shutil.get_terminal_size((80, 24)).columns, 60)
     code_width = max((len(g.code) for g in groups), default=0)
+    count_width = max((len(f"{g.rows:,}") for g in groups), default=0)
     for severity, heading in _HEADINGS.items():
         mine = [g for g in groups if g.severity == severity]
         if mine:
             click.echo(heading)
         for group in mine:
             rows = "row:" if group.rows == 1 else "rows:"
-            head = f"  {group.code:<{code_width}}  {group.rows:>6} {rows:<5} "
+            head = f"  {group.code:<{code_width}}  {group.rows:>{count_width},} {rows:<5} "
             click.echo(head + _row_list(group.first_rows, group.rows, width - len(head)))
     if report is not None:
         click.echo(f"Validation workbook: {report}")
