@@ -202,9 +202,15 @@ def _read_parts(path: Path, sheet: str | None) -> list[Table]:
 def _source_rows(table: Table) -> set[str] | None:
     """The filled ``Source row`` cells of a result sheet's table, as whole numbers; ``None``
     when the table has no ``Source row`` (it is no result sheet)."""
+    keys = _source_keys(table)
+    return None if keys is None else {key for key in keys if key}
+
+
+def _source_keys(table: Table) -> list[str] | None:
+    """Each row's ``Source row`` cell as a whole number, in row order; ``None`` without one."""
     if _SOURCE_ROW not in table.results.columns:
         return None
-    return {key for key in map(_whole, table.results[_SOURCE_ROW].astype(str).tolist()) if key}
+    return [_whole(str(text)) for text in table.results[_SOURCE_ROW].tolist()]
 
 
 def current_validation(journal: Journal, batch: BatchRecord, today: date) -> Validation:
@@ -254,8 +260,8 @@ def _match_rows(table: Table, original: Validation) -> tuple[dict[int, int], lis
     by phone number; and the rows of ``table`` matching no row of the batch, with why."""
     file_rows = [int(row) for row in table.frame.index.tolist()]
     by_key: dict[str, int]
-    if _SOURCE_ROW in table.results.columns:
-        keys = [_whole(str(text)) for text in table.results[_SOURCE_ROW].tolist()]
+    keys = _source_keys(table)
+    if keys is not None:
         by_key = {str(row): int(row) for row in original.rows.index.tolist()}
         why = "Source row {} is no row of the batch"
     else:
